@@ -1,0 +1,56 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import type { SearchEngine } from '../search/engine.ts';
+import type { Store } from '../store/db.ts';
+import { catalogRoutes } from './catalog/routes.ts';
+import { AppError, errorResponse, type Log } from './errors.ts';
+import { systemRoutes } from './system/routes.ts';
+
+export interface ApiDeps {
+  store: Store;
+  search: SearchEngine;
+  log: Log;
+}
+
+export type ApiEnv = { Variables: ApiDeps };
+
+/**
+ * The HTTP API (JSON under /api). Everything it needs comes in `deps`.
+ *
+ * @example const api = createApi({ store, search, log: consoleLog }); await api.request('/api/health')
+ */
+export function createApi(deps: ApiDeps) {
+  const app = new OpenAPIHono<ApiEnv>();
+  app.use('*', async (c, next) => {
+    c.set('store', deps.store);
+    c.set('search', deps.search);
+    c.set('log', deps.log);
+    await next();
+  });
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 256 * 1024,
+      onError: () => {
+        throw new AppError('payload_too_large', 'El contenido enviado es demasiado grande (máximo 256 KB).', { status: 413 });
+      },
+    }),
+  );
+  app.route('/api', systemRoutes());
+  app.route('/api', catalogRoutes());
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Portal de trámites de El Salvador — API',
+      version: '1.0.0',
+      description: 'Catálogo de trámites, búsqueda y estado del servicio. Los errores tienen la forma {"error": {"code", "message", "fields"?}}.',
+    },
+  });
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: 'Esa dirección de la API no existe. Consulte /api/openapi.json.' } }, 404),
+  );
+  app.onError((error, c) => errorResponse(error, c, deps.log));
+  return app;
+}
+
+export type Api = ReturnType<typeof createApi>;

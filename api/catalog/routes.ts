@@ -1,0 +1,60 @@
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
+import { getPublishedProcedure } from '../../store/catalog/procedures.ts';
+import { AppError } from '../errors.ts';
+import { createRouter, errorResponses } from '../openapi.ts';
+import { searchParamsSchema, searchResultSchema, toSearchRequest } from './search-params.ts';
+
+const procedureSchema = procedureDocumentSchema.openapi('Procedure');
+
+const getProcedure = createRoute({
+  method: 'get',
+  path: '/procedures/{slug}',
+  summary: 'Un trámite publicado, en el formato de intercambio',
+  request: {
+    params: z.object({
+      slug: z
+        .string()
+        .max(120, { error: 'El identificador del trámite es demasiado largo.' })
+        .regex(/^[a-z0-9-]+$/, { error: 'El identificador del trámite solo lleva minúsculas, números y guiones.' })
+        .openapi({ param: { name: 'slug', in: 'path' }, example: 'emision-dui-primera-vez' }),
+    }),
+  },
+  responses: {
+    200: { description: 'El trámite', content: { 'application/json': { schema: procedureSchema } } },
+    304: { description: 'Sin cambios desde la versión que ya tiene (If-None-Match)' },
+    ...errorResponses,
+  },
+});
+
+const search = createRoute({
+  method: 'get',
+  path: '/search',
+  summary: 'Buscar trámites',
+  request: { query: searchParamsSchema },
+  responses: {
+    200: { description: 'Resultados, facetas y total', content: { 'application/json': { schema: searchResultSchema } } },
+    ...errorResponses,
+  },
+});
+
+/** Public catalog: procedures and search. */
+export function catalogRoutes() {
+  return createRouter()
+    .openapi(getProcedure, async (c) => {
+      const { slug } = c.req.valid('param');
+      const page = await getPublishedProcedure(c.var.store.db, slug);
+      if (!page) throw new AppError('not_found', 'No encontramos ese trámite. Búsquelo por nombre en /api/search?q=…', { status: 404 });
+      const etag = `W/"p${page.id}-v${page.version}-${page.updatedAt}"`;
+      c.header('ETag', etag);
+      c.header('Cache-Control', 'public, max-age=60, must-revalidate');
+      if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
+      return c.json(page.document, 200);
+    })
+    .openapi(search, async (c) => {
+      const result = await c.var.search.search(toSearchRequest(c.req.valid('query')));
+      const { terms: _terms, ...body } = result;
+      return c.json(body, 200);
+    });
+}

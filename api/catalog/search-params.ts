@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { SearchRequest } from '../../search/engine.ts';
+
+const facetSlug = (name: string) =>
+  z
+    .string()
+    .max(120, { error: `«${name}» es demasiado largo: use el identificador de la lista de facetas.` })
+    .regex(/^[a-z0-9-]*$/, { error: `Use en «${name}» un identificador de la lista de facetas (minúsculas, números y guiones).` })
+    .optional();
+
+/**
+ * Query parameters of /api/search and /buscar. The text `q` is never refused: it is cleaned and cut
+ * to what a search can use (search/query.ts). Everything else must be well formed.
+ */
+export const searchParamsSchema = z.object({
+  q: z.string().optional().openapi({ example: 'sacar dui', description: 'Lo que la persona escribió; puede ir vacío.' }),
+  categoria: facetSlug('categoria').openapi({ example: 'identidad' }),
+  institucion: facetSlug('institucion').openapi({ example: 'rnpn' }),
+  en_linea: z
+    .enum(['0', '1'], { error: 'Use en «en_linea» 1 (solo trámites en línea) o 0.' })
+    .optional()
+    .openapi({ example: '1' }),
+  page: z
+    .string()
+    .regex(/^\d{1,4}$/, { error: 'Use en «page» un número de página del 1 al 1000.' })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 1000, { error: 'Use en «page» un número de página del 1 al 1000.' })
+    .optional()
+    .openapi({ type: 'integer', example: 1 }),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, { error: 'Use en «limit» un número del 1 al 50.' })
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 50, { error: 'Use en «limit» un número del 1 al 50.' })
+    .optional()
+    .openapi({ type: 'integer', example: 10 }),
+});
+
+export type SearchParams = z.output<typeof searchParamsSchema>;
+
+export function toSearchRequest(params: SearchParams): SearchRequest {
+  return {
+    query: params.q ?? '',
+    category: params.categoria || undefined,
+    institution: params.institucion || undefined,
+    onlineOnly: params.en_linea === '1',
+    page: params.page ?? 1,
+    limit: params.limit ?? 10,
+  };
+}
+
+const facetValue = z.object({ value: z.string(), label: z.string(), count: z.number().int() });
+
+export const searchResultSchema = z
+  .object({
+    hits: z.array(
+      z.object({
+        slug: z.string(),
+        title: z.string(),
+        summary: z.string(),
+        institution: z.object({ slug: z.string(), name: z.string(), acronym: z.string().nullable() }),
+        category: z.object({ slug: z.string(), name: z.string() }),
+        online: z.boolean(),
+        highlight: z.object({
+          title: z.string().meta({ description: 'HTML escapado; coincidencias dentro de <mark>.' }),
+          summary: z.string(),
+        }),
+      }),
+    ),
+    facets: z.object({ category: z.array(facetValue), institution: z.array(facetValue), online: z.array(facetValue) }),
+    total: z.number().int(),
+    engine: z.string(),
+    took_ms: z.number(),
+  })
+  .openapi('SearchResult');

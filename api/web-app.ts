@@ -1,0 +1,55 @@
+import { Hono, type MiddlewareHandler } from 'hono';
+import { compress } from 'hono/compress';
+import { secureHeaders } from 'hono/secure-headers';
+import { createApi, type ApiDeps } from './app.ts';
+
+/** What Astro pages find in `Astro.locals`. */
+export interface PageLocals {
+  store: ApiDeps['store'];
+  search: ApiDeps['search'];
+  /** Absolute origin for canonical links and the sitemap, when configured. */
+  publicBaseUrl?: string;
+}
+
+/** Renders a page request with Astro's App (the build's `app.render`). */
+export type RenderPage = (request: Request, locals: PageLocals) => Promise<Response>;
+
+export interface WebAppDeps extends ApiDeps {
+  renderPage: RenderPage;
+  /** Serves the build's static files (/_astro/…); runtime specific, so passed in. */
+  staticAssets?: MiddlewareHandler;
+  publicBaseUrl?: string;
+}
+
+/**
+ * The whole site behind one Hono app: security headers and compression for every response, the
+ * JSON API under /api, static assets, then Astro pages.
+ */
+export function createWebApp(deps: WebAppDeps) {
+  const app = new Hono();
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        objectSrc: ["'none'"],
+      },
+      // Victims may be on shared phones: never tell other sites where a visit came from.
+      referrerPolicy: 'same-origin',
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use('*', compress());
+  const api = createApi(deps);
+  app.route('/', api);
+  if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);
+  const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl: deps.publicBaseUrl };
+  app.all('*', (c) => deps.renderPage(c.req.raw, locals));
+  return app;
+}

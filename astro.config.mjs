@@ -1,0 +1,17 @@
+// @ts-check
+import { defineConfig, passthroughImageService } from 'astro/config';
+import portalAdapter from './site/adapter/integration.mjs';
+
+// Pages render on request from the store, so officers' changes show at once. The adapter exports
+// Astro's App; server.node.ts serves it and the Hono API from one process and one store.
+export default defineConfig({
+  srcDir: './site',
+  output: 'server',
+  adapter: portalAdapter(),
+  trailingSlash: 'never',
+  build: { inlineStylesheets: 'always', format: 'file' },
+  compressHTML: true,
+  devToolbar: { enabled: false },
+  image: { service: passthroughImageService() },
+  vite: { define: { __BUILD_ID__: JSON.stringify(Date.now().toString(36)) } },
+});

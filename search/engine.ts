@@ -1,0 +1,46 @@
+/** The search port: what the site and the API ask of any engine (embedded FTS5 or Meilisearch). */
+
+export interface SearchRequest {
+  /** What the person typed; may be empty (browse by popularity). */
+  query: string;
+  category?: string;
+  institution?: string;
+  onlineOnly?: boolean;
+  /** 1-based. */
+  page: number;
+  limit: number;
+}
+
+export interface SearchHit {
+  slug: string;
+  title: string;
+  summary: string;
+  institution: { slug: string; name: string; acronym: string | null };
+  category: { slug: string; name: string };
+  online: boolean;
+  /** HTML-escaped text with matches wrapped in <mark>…</mark>. */
+  highlight: { title: string; summary: string };
+}
+
+export interface FacetValue {
+  value: string;
+  label: string;
+  count: number;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  facets: { category: FacetValue[]; institution: FacetValue[]; online: FacetValue[] };
+  total: number;
+  engine: string;
+  took_ms: number;
+  /** The words actually searched for, after cleaning the query. */
+  terms: string[];
+}
+
+export interface SearchEngine {
+  readonly name: string;
+  search(request: SearchRequest): Promise<SearchResult>;
+  /** Outbox rows not yet applied to the engine (0 for the embedded one). */
+  pending(): Promise<number>;
+}

@@ -1,0 +1,107 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { MiddlewareHandler } from 'hono';
+import { parseConfig, type Config } from './api/config.ts';
+import { consoleLog, type Log } from './api/errors.ts';
+import { createWebApp, type RenderPage } from './api/web-app.ts';
+import { createEmbeddedSearch } from './search/embedded.ts';
+import { openStore, type Store } from './store/db.ts';
+import { prepareStore } from './store/seed.node.ts';
+
+const root = new URL('./', import.meta.url);
+
+/** The default local database, beside the seed data (git-ignored). */
+export function defaultDatabaseUrl(): string {
+  mkdirSync(new URL('data/', root), { recursive: true });
+  return `file:${new URL('data/portal.db', root).pathname}`;
+}
+
+/** Loads the built Astro app (dist/server/entry.mjs) as a Request → Response renderer. */
+export async function loadRenderPage(): Promise<RenderPage> {
+  const entry = new URL('dist/server/entry.mjs', root);
+  const { app } = (await import(entry.href)) as {
+    app: { match(request: Request): unknown; render(request: Request, options: object): Promise<Response> };
+  };
+  return (request, locals) => app.render(request, { locals, addCookieHeader: true, routeData: app.match(request) });
+}
+
+/** Hashed build assets never change under the same name: cache them for a year. */
+export function staticAssets(): MiddlewareHandler {
+  const serve = serveStatic({ root: new URL('dist/client', root).pathname });
+  return async (c, next) => {
+    await serve(c, next);
+    if (c.res.status === 200) c.res.headers.set('Cache-Control', 'public, max-age=31536000, immutable');
+  };
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: ServerType;
+  close(): Promise<void>;
+}
+
+/** Serves the site and API for `store` on `port` (0 picks a free one). Used by main, tests and benchmarks. */
+export async function listen(options: { store: Store; log: Log; port: number; host?: string; publicBaseUrl?: string }): Promise<RunningServer> {
+  const search = createEmbeddedSearch(options.store.db);
+  const app = createWebApp({
+    store: options.store,
+    search,
+    log: options.log,
+    renderPage: await loadRenderPage(),
+    staticAssets: staticAssets(),
+    publicBaseUrl: options.publicBaseUrl,
+  });
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
+      resolve({
+        url: `http://localhost:${info.port}`,
+        port: info.port,
+        server,
+        close: () => new Promise((done) => server.close(() => done())),
+      });
+    });
+    server.once('error', reject);
+  });
+}
+
+/** `npm start`: configuration, store (migrated and seeded), then the server. */
+export async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = parseConfig(process.env);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+  const store = await openStore({ url: config.DATABASE_URL ?? defaultDatabaseUrl(), authToken: config.DATABASE_AUTH_TOKEN });
+  const prepared = await prepareStore(store);
+  if (prepared.migrationsApplied.length > 0) console.log(`Base de datos actualizada (${prepared.migrationsApplied.length} migraciones).`);
+  if (prepared.seeded > 0) console.log(`Catálogo inicial cargado: ${prepared.seeded} trámites.`);
+  let running: RunningServer;
+  try {
+    running = await listen({ store, log: consoleLog, port: config.PORT, host: config.HOST, publicBaseUrl: config.PUBLIC_BASE_URL });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`El puerto ${config.PORT} ya está en uso. Cierre el otro programa o elija otro puerto: PORT=4322 npm start`);
+    } else if ((error as NodeJS.ErrnoException).code === 'EACCES') {
+      console.error(`No hay permiso para usar el puerto ${config.PORT}. Elija uno mayor que 1024: PORT=4321 npm start`);
+    } else {
+      throw error;
+    }
+    store.close();
+    process.exit(1);
+  }
+  console.log(`Portal de trámites listo en ${running.url}`);
+  const stop = async () => {
+    await running.close();
+    store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,12 @@
+/// <reference types="astro/client" />
+
+declare namespace App {
+  interface Locals {
+    store: import('../api/web-app.ts').PageLocals['store'];
+    search: import('../api/web-app.ts').PageLocals['search'];
+    publicBaseUrl?: string;
+  }
+}
+
+/** Changes with every build: part of page ETags, since the markup may change with the code. */
+declare const __BUILD_ID__: string;

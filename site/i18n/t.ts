@@ -1,0 +1,27 @@
+import { es, type MessageKey } from './es.ts';
+
+/**
+ * The Spanish text of `key`, with `{name}` placeholders filled in.
+ *
+ * @example t('count.procedures', { count: 12 }) // '12 trámites'
+ */
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  return es[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** «1 trámite» / «12 trámites». */
+export function countProcedures(count: number): string {
+  return count === 1 ? t('count.procedure') : t('count.procedures', { count: count.toLocaleString('es-SV') });
+}
+
+/** «15 de septiembre de 2026» from 2026-09-15. */
+export function formatDate(isoDate: string): string {
+  const date = new Date(`${isoDate.slice(0, 10)}T12:00:00Z`);
+  return new Intl.DateTimeFormat('es-SV', { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+}
+
+/** «Gratuito» for 0, otherwise «$10.39». */
+export function formatCost(amount: number): string {
+  if (amount === 0) return t('procedure.free');
+  return `$${amount.toLocaleString('en-US', { minimumFractionDigits: amount % 1 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
+}

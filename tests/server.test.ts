@@ -1,0 +1,77 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = new URL('..', import.meta.url).pathname;
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'portal-start-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('npm start', () => {
+  it('migrates and seeds an empty store, serves site and API on PORT, and prints the URL', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['bin/start.mjs'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), DATABASE_URL: `file:${join(dir, 'start.db')}` },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    try {
+      await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toContain(`http://localhost:${port}`);
+      expect(output).toMatch(/Catálogo inicial cargado: \d+ trámites/);
+      const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+      expect(await health.json()).toMatchObject({ status: 'ok', db: 'ok' });
+      const home = await fetch(`http://127.0.0.1:${port}/`);
+      expect(home.status).toBe(200);
+      expect(home.headers.get('content-encoding')).toBe('gzip');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('says clearly, without a stack trace, that the port is taken', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const result = spawnSync(process.execPath, ['bin/start.mjs'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), DATABASE_URL: `file:${join(dir, 'busy.db')}` },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    blocker.close();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`El puerto ${port} ya está en uso`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a bad PORT naming the variable', () => {
+    const result = spawnSync(process.execPath, ['bin/start.mjs'], { cwd: root, env: { ...process.env, PORT: 'abc' }, encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/PORT/);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/node'))('explains an old Node instead of failing with a stack trace', () => {
+    const version = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' }).stdout.trim();
+    const [major, minor] = version.slice(1).split('.').map(Number);
+    if (major > 22 || (major === 22 && minor >= 12)) return; // this machine's system Node is new enough
+    const result = spawnSync('/usr/bin/node', ['bin/start.mjs'], { cwd: root, encoding: 'utf8' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('necesita Node.js 22.12 o más reciente');
+  });
+});

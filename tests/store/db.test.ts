@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../store/db.ts';
+
+let dir: string;
+let store: Store;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'portal-db-'));
+  store = await openStore({ url: `file:${join(dir, 'db.db')}`, busyTimeoutMs: 2000 });
+  await store.db.execute('CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+  await store.db.execute('INSERT INTO counter (id, n) VALUES (1, 0)');
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('store writes', () => {
+  it('queues concurrent write transactions instead of deadlocking on the lock', async () => {
+    const increments = Array.from({ length: 20 }, () =>
+      store.write(async (tx) => {
+        const { rows } = await tx.execute('SELECT n FROM counter WHERE id = 1');
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        await tx.execute({ sql: 'UPDATE counter SET n = ? WHERE id = 1', args: [Number(rows[0].n) + 1] });
+      }),
+    );
+    await Promise.all(increments);
+    expect(Number((await store.db.execute('SELECT n FROM counter')).rows[0].n)).toBe(20);
+  });
+
+  it('rolls back everything a failed transaction wrote, and keeps working after', async () => {
+    await expect(
+      store.write(async (tx) => {
+        await tx.execute('UPDATE counter SET n = 99 WHERE id = 1');
+        throw new Error('half way');
+      }),
+    ).rejects.toThrow('half way');
+    expect(Number((await store.db.execute('SELECT n FROM counter')).rows[0].n)).toBe(0);
+    await store.write((tx) => tx.execute('UPDATE counter SET n = 1 WHERE id = 1'));
+    expect(Number((await store.db.execute('SELECT n FROM counter')).rows[0].n)).toBe(1);
+  });
+
+  it('turns a unique-constraint violation into a 409 AppError', async () => {
+    await expect(store.batch([{ sql: 'INSERT INTO counter (id, n) VALUES (1, 5)', args: [] }])).rejects.toMatchObject({ status: 409, code: 'conflict' });
+  });
+});
