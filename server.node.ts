@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
@@ -8,15 +7,9 @@ import { consoleLog, type Log } from './api/errors.ts';
 import { createWebApp, type RenderPage } from './api/web-app.ts';
 import { createEmbeddedSearch } from './search/embedded.ts';
 import { openStore, type Store } from './store/db.ts';
-import { prepareStore } from './store/seed.node.ts';
+import { defaultDatabaseUrl, prepareStore } from './store/seed.node.ts';
 
 const root = new URL('./', import.meta.url);
-
-/** The default local database, beside the seed data (git-ignored). */
-export function defaultDatabaseUrl(): string {
-  mkdirSync(new URL('data/', root), { recursive: true });
-  return `file:${new URL('data/portal.db', root).pathname}`;
-}
 
 /** Loads the built Astro app (dist/server/entry.mjs) as a Request → Response renderer. */
 export async function loadRenderPage(): Promise<RenderPage> {

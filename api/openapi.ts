@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
 import { validationError } from './errors.ts';
 import type { ApiEnv } from './app.ts';
 

@@ -9,8 +9,7 @@ import { formatImportReport, importCatalog } from '../store/catalog/import.ts';
 import { iteratePublishedDocuments } from '../store/catalog/procedures.ts';
 import { generateSyntheticCatalog } from '../store/catalog/synthetic.ts';
 import { openStore } from '../store/db.ts';
-import { DATA_DIR, prepareStore } from '../store/seed.node.ts';
-import { defaultDatabaseUrl } from '../server.node.ts';
+import { DATA_DIR, defaultDatabaseUrl, prepareStore } from '../store/seed.node.ts';
 
 const USAGE = `Uso:
   npm run catalog:import -- ARCHIVO.json|ARCHIVO.csv [--dry-run]

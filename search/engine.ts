@@ -36,6 +36,10 @@ export interface SearchResult {
   took_ms: number;
   /** The words actually searched for, after cleaning the query. */
   terms: string[];
+  /** The query with misspelled words corrected, when results come from the correction. */
+  corrected?: string;
+  /** With no results: a query that would find something («¿Quisiste decir…?»). */
+  suggestion?: string;
 }
 
 export interface SearchEngine {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import type { Store } from './db.ts';
 import { parseExchangeFile, type RawRow } from './catalog/exchange-files.ts';
 import { formatImportReport, importCatalog } from './catalog/import.ts';
@@ -9,6 +9,12 @@ import { loadTerritoryIfEmpty, type TerritoryData } from './territory/territory.
 
 /** The project's data/ folder: seed catalog and reference data. */
 export const DATA_DIR = new URL('../data/', import.meta.url);
+
+/** The default local database: a git-ignored file beside the seed data. */
+export function defaultDatabaseUrl(): string {
+  mkdirSync(DATA_DIR, { recursive: true });
+  return `file:${new URL('portal.db', DATA_DIR).pathname}`;
+}
 
 function readJson<T>(relative: string): T {
   return JSON.parse(readFileSync(new URL(relative, DATA_DIR), 'utf8')) as T;

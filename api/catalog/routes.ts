@@ -1,12 +1,12 @@
-import { createRoute } from '@hono/zod-openapi';
-import { z } from 'zod';
+import { createRoute, z } from '@hono/zod-openapi';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
 import { getPublishedProcedure } from '../../store/catalog/procedures.ts';
 import { AppError } from '../errors.ts';
 import { createRouter, errorResponses } from '../openapi.ts';
 import { searchParamsSchema, searchResultSchema, toSearchRequest } from './search-params.ts';
 
-const procedureSchema = procedureDocumentSchema.openapi('Procedure');
+// A new object built here, after @hono/zod-openapi extended zod: schemas made before that lack .openapi().
+const procedureSchema = z.object(procedureDocumentSchema.shape).openapi('Procedure');
 
 const getProcedure = createRoute({
   method: 'get',

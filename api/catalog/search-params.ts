@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '@hono/zod-openapi';
 import type { SearchRequest } from '../../search/engine.ts';
 
 const facetSlug = (name: string) =>

@@ -31,9 +31,30 @@ export async function indexProcedure(db: Db, procedureId: number, doc: Procedure
       ].join(' · '),
     ],
   });
+  await bumpGeneration(db);
 }
 
 /** Takes a procedure out of the public index (archived or unpublished). */
 export async function unindexProcedure(db: Db, procedureId: number): Promise<void> {
   await db.execute({ sql: 'DELETE FROM procedure_search WHERE rowid = ?', args: [procedureId] });
+  await bumpGeneration(db);
+}
+
+async function bumpGeneration(db: Db): Promise<void> {
+  await db.execute('UPDATE search_state SET generation = generation + 1 WHERE id = 1');
+}
+
+/** Changes whenever the index does; compare it to know whether a cached vocabulary is stale. */
+export async function indexGeneration(db: Db): Promise<number> {
+  const rows = await db.execute('SELECT generation FROM search_state WHERE id = 1');
+  return Number(rows.rows[0]?.generation ?? 0);
+}
+
+/**
+ * Every word of the index with the number of procedures that use it, skipping bare numbers
+ * (typos are about words).
+ */
+export async function indexVocabulary(db: Db): Promise<[string, number][]> {
+  const rows = await db.execute("SELECT term, doc FROM procedure_search_terms WHERE term NOT GLOB '[0-9]*'");
+  return rows.rows.map((row) => [String(row.term), Number(row.doc)]);
 }

@@ -40,21 +40,37 @@ const FROM_MATCH = `FROM procedure_search s
   WHERE procedure_search MATCH ? AND p.status = 'published'`;
 
 /**
- * One page of full-text matches, best first. `match` must be an expression built by
- * search/query.ts from quoted terms, never raw user text.
+ * What to find and how to rank it. Every string is an FTS5 expression built by search/plan.ts
+ * from quoted words, never raw user text.
  */
-export async function searchIndex(db: Db, match: string, filters: IndexFilters, page: { limit: number; offset: number }): Promise<IndexHit[]> {
+export interface RankedMatch {
+  /** The set of procedures to return. */
+  match: string;
+  /** Expressions whose matches count, in order: groups matched, then groups matched without typos. */
+  rankBy: { matched: string[]; exact: string[] };
+}
+
+const MEMBER = '(s.rowid IN (SELECT rowid FROM procedure_search WHERE procedure_search MATCH ?))';
+
+/**
+ * One page of full-text matches, best first: more query words matched, then fewer typos, then the
+ * weighted text score (title > keywords > summary > body), then popularity.
+ */
+export async function searchIndex(db: Db, query: RankedMatch, filters: IndexFilters, page: { limit: number; offset: number }): Promise<IndexHit[]> {
   const filter = filterSql(filters);
+  const matched = query.rankBy.matched.length > 0 ? query.rankBy.matched.map(() => MEMBER).join(' + ') : '0';
+  const exact = query.rankBy.exact.length > 0 ? query.rankBy.exact.map(() => MEMBER).join(' + ') : '0';
   const rows = await db.execute({
     sql: `SELECT p.slug, p.title, p.summary, p.online, p.cost_amount, p.updated_at,
                  i.slug AS institution_slug, i.name AS institution_name, i.acronym AS institution_acronym,
                  c.slug AS category_slug, c.name AS category_name,
                  highlight(procedure_search, 0, '${MARK_OPEN}', '${MARK_CLOSE}') AS title_marked,
-                 snippet(procedure_search, 2, '${MARK_OPEN}', '${MARK_CLOSE}', '…', 40) AS summary_marked
+                 snippet(procedure_search, 2, '${MARK_OPEN}', '${MARK_CLOSE}', '…', 40) AS summary_marked,
+                 ${matched} AS matched_groups, ${exact} AS exact_groups
           ${FROM_MATCH}${filter.sql}
-          ORDER BY bm25(procedure_search, ${COLUMN_WEIGHTS}), p.popularity DESC
+          ORDER BY matched_groups DESC, exact_groups DESC, bm25(procedure_search, ${COLUMN_WEIGHTS}), p.popularity DESC
           LIMIT ? OFFSET ?`,
-    args: [match, ...filter.args, page.limit, page.offset],
+    args: [...query.rankBy.matched, ...query.rankBy.exact, query.match, ...filter.args, page.limit, page.offset],
   });
   return rows.rows.map((row) => ({ ...toSummary(row), titleMarked: String(row.title_marked), summaryMarked: String(row.summary_marked) }));
 }
