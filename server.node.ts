@@ -5,7 +5,7 @@ import type { MiddlewareHandler } from 'hono';
 import { parseConfig, type Config } from './api/config.ts';
 import { consoleLog, type Log } from './api/errors.ts';
 import { createWebApp, type RenderPage } from './api/web-app.ts';
-import { createEmbeddedSearch } from './search/embedded.ts';
+import { createSearch, type SearchSetup } from './search/select.ts';
 import { openStore, type Store } from './store/db.ts';
 import { defaultDatabaseUrl, prepareStore } from './store/seed.node.ts';
 
@@ -37,11 +37,18 @@ export interface RunningServer {
 }
 
 /** Serves the site and API for `store` on `port` (0 picks a free one). Used by main, tests and benchmarks. */
-export async function listen(options: { store: Store; log: Log; port: number; host?: string; publicBaseUrl?: string }): Promise<RunningServer> {
-  const search = createEmbeddedSearch(options.store.db);
+export async function listen(options: {
+  store: Store;
+  log: Log;
+  port: number;
+  host?: string;
+  publicBaseUrl?: string;
+  search?: SearchSetup;
+}): Promise<RunningServer> {
+  const search = options.search ?? createSearch(options.store.db);
   const app = createWebApp({
     store: options.store,
-    search,
+    search: search.engine,
     log: options.log,
     renderPage: await loadRenderPage(),
     staticAssets: staticAssets(),
@@ -49,15 +56,44 @@ export async function listen(options: { store: Store; log: Log; port: number; ho
   });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
+      const timers = scheduleWork(search, options.log);
       resolve({
         url: `http://localhost:${info.port}`,
         port: info.port,
         server,
-        close: () => new Promise((done) => server.close(() => done())),
+        close: () =>
+          new Promise((done) => {
+            timers.forEach((timer) => clearInterval(timer));
+            server.close(() => done());
+          }),
       });
     });
     server.once('error', reject);
   });
+}
+
+/**
+ * Scheduled work on Node (a cron trigger calls the same functions on Workers): the search outbox
+ * every few seconds, housekeeping daily. A run never overlaps the previous one.
+ */
+function scheduleWork(search: SearchSetup, log: Log): ReturnType<typeof setInterval>[] {
+  const every = (ms: number, name: string, job: () => Promise<void>) => {
+    let running = false;
+    const timer = setInterval(async () => {
+      if (running) return;
+      running = true;
+      try {
+        await job();
+      } catch (error) {
+        log.error(`scheduled ${name} failed`, { error: error instanceof Error ? error.message : String(error) });
+      } finally {
+        running = false;
+      }
+    }, ms);
+    timer.unref();
+    return timer;
+  };
+  return [every(5_000, 'search sync', search.sync), every(86_400_000, 'search prune', search.prune)];
 }
 
 /** `npm start`: configuration, store (migrated and seeded), then the server. */
@@ -75,7 +111,8 @@ export async function main(): Promise<void> {
   if (prepared.seeded > 0) console.log(`Catálogo inicial cargado: ${prepared.seeded} trámites.`);
   let running: RunningServer;
   try {
-    running = await listen({ store, log: consoleLog, port: config.PORT, host: config.HOST, publicBaseUrl: config.PUBLIC_BASE_URL });
+    const search = createSearch(store.db, config.MEILI_URL ? { url: config.MEILI_URL, apiKey: config.MEILI_API_KEY } : undefined);
+    running = await listen({ store, log: consoleLog, port: config.PORT, host: config.HOST, publicBaseUrl: config.PUBLIC_BASE_URL, search });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`El puerto ${config.PORT} ya está en uso. Cierre el otro programa o elija otro puerto: PORT=4322 npm start`);
@@ -87,7 +124,7 @@ export async function main(): Promise<void> {
     store.close();
     process.exit(1);
   }
-  console.log(`Portal de trámites listo en ${running.url}`);
+  console.log(`Portal de trámites listo en ${running.url}${config.MEILI_URL ? ' (búsqueda: Meilisearch, con respaldo integrado)' : ''}`);
   const stop = async () => {
     await running.close();
     store.close();

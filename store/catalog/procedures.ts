@@ -1,6 +1,7 @@
 import type { Db } from '../db.ts';
 import { procedureDocumentSchema, type ProcedureDocument } from './exchange-format.ts';
 import { indexProcedure } from './search-index.ts';
+import { enqueueSearchSync } from './search-outbox.ts';
 
 export interface InstitutionRef {
   slug: string;
@@ -350,6 +351,7 @@ export async function savePublishedDocument(
       args: [id, json, options.changeKind ?? 'major', options.changeNote ?? null, options.source],
     });
     await indexProcedure(tx, id, stored, indexContext);
+    await enqueueSearchSync(tx, id);
     return 'created';
   }
 
@@ -360,6 +362,7 @@ export async function savePublishedDocument(
       sql: "UPDATE procedures SET updated_at = ?, document = ?, modified_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
       args: [updatedAt, json, id],
     });
+    await enqueueSearchSync(tx, id);
     return 'verified';
   }
   const version = Number(existing.version) + 1;
@@ -375,5 +378,6 @@ export async function savePublishedDocument(
     args: [id, version, json, options.changeKind ?? 'major', options.changeNote ?? null, options.source],
   });
   await indexProcedure(tx, id, stored, indexContext);
+  await enqueueSearchSync(tx, id);
   return 'updated';
 }
