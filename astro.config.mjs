@@ -13,5 +13,6 @@ export default defineConfig({
   compressHTML: true,
   devToolbar: { enabled: false },
   image: { service: passthroughImageService() },
-  vite: { define: { __BUILD_ID__: JSON.stringify(Date.now().toString(36)) } },
+  // assetsInlineLimit 0: scripts stay files under /_astro/, as the Content-Security-Policy (script-src 'self') needs.
+  vite: { define: { __BUILD_ID__: JSON.stringify(Date.now().toString(36)) }, build: { assetsInlineLimit: 0 } },
 });

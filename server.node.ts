@@ -1,10 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { MiddlewareHandler } from 'hono';
 import { parseConfig, type Config } from './api/config.ts';
 import { consoleLog, type Log } from './api/errors.ts';
 import { createWebApp, type RenderPage } from './api/web-app.ts';
+import { createViewCounter } from './api/catalog/views.ts';
 import { createSearch, type SearchSetup } from './search/select.ts';
 import { openStore, type Store } from './store/db.ts';
 import { defaultDatabaseUrl, prepareStore } from './store/seed.node.ts';
@@ -46,7 +48,10 @@ export async function listen(options: {
   search?: SearchSetup;
 }): Promise<RunningServer> {
   const search = options.search ?? createSearch(options.store.db);
+  const views = createViewCounter(options.store);
   const app = createWebApp({
+    views,
+    remoteAddress: (c) => getConnInfo(c).remote.address,
     store: options.store,
     search: search.engine,
     log: options.log,
@@ -56,7 +61,14 @@ export async function listen(options: {
   });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
-      const timers = scheduleWork(search, options.log);
+      const timers = scheduleWork(
+        [
+          { name: 'search sync', everyMs: 5_000, run: search.sync },
+          { name: 'page views', everyMs: 60_000, run: views.flush },
+          { name: 'search prune', everyMs: 86_400_000, run: search.prune },
+        ],
+        options.log,
+      );
       resolve({
         url: `http://localhost:${info.port}`,
         port: info.port,
@@ -64,7 +76,7 @@ export async function listen(options: {
         close: () =>
           new Promise((done) => {
             timers.forEach((timer) => clearInterval(timer));
-            server.close(() => done());
+            server.close(() => void views.flush().catch(() => undefined).finally(() => done()));
           }),
       });
     });
@@ -76,24 +88,23 @@ export async function listen(options: {
  * Scheduled work on Node (a cron trigger calls the same functions on Workers): the search outbox
  * every few seconds, housekeeping daily. A run never overlaps the previous one.
  */
-function scheduleWork(search: SearchSetup, log: Log): ReturnType<typeof setInterval>[] {
-  const every = (ms: number, name: string, job: () => Promise<void>) => {
+function scheduleWork(jobs: { name: string; everyMs: number; run: () => Promise<void> }[], log: Log): ReturnType<typeof setInterval>[] {
+  return jobs.map(({ name, everyMs, run }) => {
     let running = false;
     const timer = setInterval(async () => {
       if (running) return;
       running = true;
       try {
-        await job();
+        await run();
       } catch (error) {
         log.error(`scheduled ${name} failed`, { error: error instanceof Error ? error.message : String(error) });
       } finally {
         running = false;
       }
-    }, ms);
+    }, everyMs);
     timer.unref();
     return timer;
-  };
-  return [every(5_000, 'search sync', search.sync), every(86_400_000, 'search prune', search.prune)];
+  });
 }
 
 /** `npm start`: configuration, store (migrated and seeded), then the server. */

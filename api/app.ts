@@ -1,7 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { SearchEngine } from '../search/engine.ts';
 import type { Store } from '../store/db.ts';
+import { missingProcedureRoutes } from './catalog/missing.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { AppError, errorResponse, type Log } from './errors.ts';
 import { systemRoutes } from './system/routes.ts';
@@ -10,9 +12,11 @@ export interface ApiDeps {
   store: Store;
   search: SearchEngine;
   log: Log;
+  /** The peer address of a request; runtime specific (Node's socket, Workers' header). Used only hashed. */
+  remoteAddress?: (c: Context) => string | undefined;
 }
 
-export type ApiEnv = { Variables: ApiDeps };
+export type ApiEnv = { Variables: Required<ApiDeps> };
 
 /**
  * The HTTP API (JSON under /api). Everything it needs comes in `deps`.
@@ -25,6 +29,7 @@ export function createApi(deps: ApiDeps) {
     c.set('store', deps.store);
     c.set('search', deps.search);
     c.set('log', deps.log);
+    c.set('remoteAddress', deps.remoteAddress ?? (() => undefined));
     await next();
   });
   app.use(
@@ -38,6 +43,7 @@ export function createApi(deps: ApiDeps) {
   );
   app.route('/api', systemRoutes());
   app.route('/api', catalogRoutes());
+  app.route('/', missingProcedureRoutes());
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {

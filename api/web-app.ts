@@ -2,11 +2,14 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import { createApi, type ApiDeps } from './app.ts';
+import type { ViewCounter } from './catalog/views.ts';
 
 /** What Astro pages find in `Astro.locals`. */
 export interface PageLocals {
   store: ApiDeps['store'];
   search: ApiDeps['search'];
+  /** Counts procedure page views for popularity. */
+  views?: ViewCounter;
   /** Absolute origin for canonical links and the sitemap, when configured. */
   publicBaseUrl?: string;
 }
@@ -19,6 +22,7 @@ export interface WebAppDeps extends ApiDeps {
   /** Serves the build's static files (/_astro/…); runtime specific, so passed in. */
   staticAssets?: MiddlewareHandler;
   publicBaseUrl?: string;
+  views?: ViewCounter;
 }
 
 /**
@@ -49,7 +53,7 @@ export function createWebApp(deps: WebAppDeps) {
   const api = createApi(deps);
   app.route('/', api);
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);
-  const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl: deps.publicBaseUrl };
+  const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl: deps.publicBaseUrl, views: deps.views };
   app.all('*', (c) => deps.renderPage(c.req.raw, locals));
   return app;
 }

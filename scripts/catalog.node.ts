@@ -31,13 +31,14 @@ async function openPreparedStore() {
 async function runImport(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' } }, allowPositionals: true });
   const file = positionals[0] ?? fail(USAGE);
+  const format = formatFromFileName(file);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
     fail(`No se pudo leer el archivo «${file}». Revise la ruta.`);
   }
-  const rows = parseExchangeFile(text, formatFromFileName(file));
+  const rows = parseExchangeFile(text, format);
   const store = await openPreparedStore();
   const bar = rows.length >= 500 && process.stderr.isTTY ? new SingleBar({ format: 'Importando [{bar}] {value}/{total} trámites', hideCursor: true }, Presets.shades_classic) : null;
   let started = false;

@@ -5,6 +5,7 @@ declare namespace App {
     store: import('../api/web-app.ts').PageLocals['store'];
     search: import('../api/web-app.ts').PageLocals['search'];
     publicBaseUrl?: string;
+    views?: import('../api/web-app.ts').PageLocals['views'];
   }
 }
 

@@ -53,8 +53,14 @@ export function catalogRoutes() {
       return c.json(page.document, 200);
     })
     .openapi(search, async (c) => {
-      const result = await c.var.search.search(toSearchRequest(c.req.valid('query')));
-      const { terms: _terms, ...body } = result;
-      return c.json(body, 200);
+      const request = toSearchRequest(c.req.valid('query'));
+      const { terms: _terms, ...result } = await c.var.search.search(request);
+      // Filters are echoed, so a client sees which unknown facet value gave an empty list.
+      const applied = {
+        ...(request.category ? { categoria: request.category } : {}),
+        ...(request.institution ? { institucion: request.institution } : {}),
+        ...(request.onlineOnly ? { en_linea: '1' } : {}),
+      };
+      return c.json({ ...result, applied }, 200);
     });
 }

@@ -71,5 +71,8 @@ export const searchResultSchema = z
     total: z.number().int(),
     engine: z.string(),
     took_ms: z.number(),
+    corrected: z.string().optional().meta({ description: 'La búsqueda con la ortografía corregida, cuando los resultados vienen de ella.' }),
+    suggestion: z.string().optional().meta({ description: 'Sin resultados: una búsqueda que sí encuentra algo («¿Quisiste decir…?»).' }),
+    applied: z.object({ categoria: z.string().optional(), institucion: z.string().optional(), en_linea: z.string().optional() }),
   })
   .openapi('SearchResult');

@@ -1,0 +1,132 @@
+// Results as you type, for every search form marked data-live-search. The plain form keeps working
+// without this script; with it, the input becomes an ARIA 1.2 combobox with a listbox of results.
+// Texts come from data attributes (site/i18n/es.ts), never from here.
+
+interface Hit {
+  slug: string;
+  title: string;
+  highlight: { title: string };
+  institution: { acronym: string | null; name: string };
+}
+
+function enhance(form: HTMLFormElement): void {
+  const foundInput = form.querySelector<HTMLInputElement>('input[type="search"]');
+  const foundList = form.querySelector<HTMLUListElement>('[data-live-results]');
+  const foundStatus = form.querySelector<HTMLElement>('[data-live-status]');
+  if (!foundInput || !foundList || !foundStatus) return;
+  const input: HTMLInputElement = foundInput;
+  const list: HTMLUListElement = foundList;
+  const status: HTMLElement = foundStatus;
+  const text = form.dataset;
+  let active = -1;
+  let controller: AbortController | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  input.setAttribute('role', 'combobox');
+  input.setAttribute('aria-autocomplete', 'list');
+  input.setAttribute('aria-expanded', 'false');
+  input.setAttribute('aria-controls', list.id);
+
+  const options = () => [...list.querySelectorAll<HTMLLIElement>('[role="option"]')];
+
+  function close(): void {
+    list.hidden = true;
+    input.setAttribute('aria-expanded', 'false');
+    input.removeAttribute('aria-activedescendant');
+    active = -1;
+  }
+
+  function highlight(index: number): void {
+    const items = options();
+    if (items.length === 0) return;
+    active = (index + items.length) % items.length;
+    items.forEach((item, i) => item.setAttribute('aria-selected', String(i === active)));
+    input.setAttribute('aria-activedescendant', items[active].id);
+    items[active].scrollIntoView({ block: 'nearest' });
+  }
+
+  function render(hits: Hit[], total: number, query: string): void {
+    list.replaceChildren();
+    hits.forEach((hit, index) => {
+      const item = document.createElement('li');
+      item.id = `${list.id}-${index}`;
+      item.setAttribute('role', 'option');
+      item.setAttribute('aria-selected', 'false');
+      const link = document.createElement('a');
+      link.href = `/tramites/${hit.slug}`;
+      link.tabIndex = -1;
+      // highlight.title is escaped by the server; only <mark> is markup.
+      link.innerHTML = hit.highlight.title;
+      const meta = document.createElement('span');
+      meta.className = 'meta';
+      meta.textContent = ` · ${hit.institution.acronym ?? hit.institution.name}`;
+      link.append(meta);
+      item.append(link);
+      item.addEventListener('mousedown', (event) => event.preventDefault());
+      list.append(item);
+    });
+    if (total > hits.length) {
+      const more = document.createElement('li');
+      more.id = `${list.id}-todos`;
+      more.setAttribute('role', 'option');
+      more.setAttribute('aria-selected', 'false');
+      const link = document.createElement('a');
+      link.href = `/buscar?q=${encodeURIComponent(query)}`;
+      link.tabIndex = -1;
+      link.textContent = (text.liveAll ?? '').replace('{count}', String(total));
+      more.append(link);
+      list.append(more);
+    }
+    const open = hits.length > 0;
+    list.hidden = !open;
+    input.setAttribute('aria-expanded', String(open));
+    active = -1;
+    input.removeAttribute('aria-activedescendant');
+    status.textContent = open ? (text.liveCount ?? '').replace('{count}', String(total)) : (text.liveNone ?? '');
+  }
+
+  async function lookup(): Promise<void> {
+    const query = input.value;
+    if (query.trim().length < 2) {
+      close();
+      status.textContent = '';
+      return;
+    }
+    controller?.abort();
+    controller = new AbortController();
+    try {
+      const response = await fetch(`/api/search?limit=6&q=${encodeURIComponent(query)}`, { signal: controller.signal });
+      if (!response.ok) return close();
+      const body = (await response.json()) as { hits: Hit[]; total: number };
+      if (input.value === query) render(body.hits, body.total, query);
+    } catch {
+      // Aborted by newer typing, or offline: the plain form still works.
+    }
+  }
+
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(lookup, 150);
+  });
+  input.addEventListener('keydown', (event) => {
+    const open = !list.hidden;
+    if (event.key === 'ArrowDown') {
+      event.preventDefault();
+      if (open) highlight(active + 1);
+      else void lookup();
+    } else if (event.key === 'ArrowUp' && open) {
+      event.preventDefault();
+      highlight(active - 1);
+    } else if (event.key === 'Enter' && open && active >= 0) {
+      event.preventDefault();
+      const link = options()[active].querySelector('a');
+      if (link) window.location.assign(link.href);
+    } else if (event.key === 'Escape') {
+      if (open) close();
+      else input.value = '';
+    }
+  });
+  input.addEventListener('blur', () => setTimeout(close, 100));
+}
+
+document.querySelectorAll<HTMLFormElement>('form[data-live-search]').forEach(enhance);
