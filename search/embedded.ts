@@ -86,14 +86,15 @@ export function createEmbeddedSearch(db: Db, thesaurus: Thesaurus = buildThesaur
     const typoRank = plan.groups
       .filter((group) => group.fuzzy.length > 0)
       .map((group) => groupExpression(group, 'exact') ?? '"\u0001"');
+    const titleRank = plan.groups.map((group) => `{title} : ${groupExpression(group) as string}`);
     const strict = planExpression(plan, 'AND');
     const strictFacets = await searchFacets(db, strict, filters);
     if (plan.groups.length === 1 || strictFacets.total >= needed) {
-      return { query: { match: strict, rankBy: { matched: [], exact: typoRank } }, facets: strictFacets };
+      return { query: { match: strict, rankBy: { matched: [], exact: typoRank, title: titleRank } }, facets: strictFacets };
     }
     const loose = planExpression(plan, 'OR');
     return {
-      query: { match: loose, rankBy: { matched: plan.groups.map((group) => groupExpression(group) as string), exact: typoRank } },
+      query: { match: loose, rankBy: { matched: plan.groups.map((group) => groupExpression(group) as string), exact: typoRank, title: titleRank } },
       facets: await searchFacets(db, loose, filters),
     };
   }

@@ -40,6 +40,22 @@ export function editDistance(a: string, b: string, max: number): number {
   return previous[lb] > max ? max + 1 : previous[lb];
 }
 
+/**
+ * How a Spanish word sounds, for misspellings that are not typos but spelling by ear: «ll» and «y»,
+ * «b» and «v», «s», «z» and soft «c», silent «h», «qu» and hard «c» («apostiya» → «apostilla»).
+ */
+export function soundKey(word: string): string {
+  return word
+    .replace(/h/g, '')
+    .replace(/ll/g, 'y')
+    .replace(/v/g, 'b')
+    .replace(/c([ei])/g, 's$1')
+    .replace(/z/g, 's')
+    .replace(/qu([ei])/g, 'k$1')
+    .replace(/c/g, 'k')
+    .replace(/(.)\1+/g, '$1');
+}
+
 function trigrams(word: string): string[] {
   const padded = `  ${word} `;
   const grams: string[] = [];
@@ -57,6 +73,7 @@ export class Vocabulary {
   readonly #known = new Map<string, number>();
   readonly #byTrigram = new Map<string, number[]>();
   readonly #sorted: string[];
+  readonly #bySound = new Map<string, number[]>();
 
   /** @param entries folded words with the number of procedures that use each */
   constructor(entries: Iterable<[word: string, documents: number]>) {
@@ -65,6 +82,12 @@ export class Vocabulary {
       this.#words.push(word);
       this.#frequency.push(documents);
       this.#known.set(word, documents);
+      if (word.length >= 4) {
+        const key = soundKey(word);
+        const same = this.#bySound.get(key);
+        if (same) same.push(id);
+        else this.#bySound.set(key, [id]);
+      }
       if (allowedTypos(word) === 0 && word.length < 4) continue;
       for (const gram of new Set(trigrams(word))) {
         let list = this.#byTrigram.get(gram);
@@ -73,6 +96,14 @@ export class Vocabulary {
       }
     }
     this.#sorted = [...this.#words].sort();
+  }
+
+  /** Indexed words spelled differently but sounding the same, most used first. */
+  soundsLike(word: string): string[] {
+    return (this.#bySound.get(soundKey(word)) ?? [])
+      .filter((id) => this.#words[id] !== word)
+      .sort((a, b) => this.#frequency[b] - this.#frequency[a])
+      .map((id) => this.#words[id]);
   }
 
   /** Whether some indexed word starts with `prefix`. */

@@ -91,13 +91,14 @@ interface Correction {
 
 function correct(token: string, prefix: boolean, thesaurus: Thesaurus, vocabulary: Vocabulary | null): Correction {
   const unchanged = { typed: token, word: token, variants: [] };
-  if (!vocabulary || allowedTypos(token) === 0 || /^\d+$/.test(token)) return unchanged;
+  if (!vocabulary || token.length < 4 || /^\d+$/.test(token)) return unchanged;
   if (vocabulary.documents(token) > 0) return unchanged;
   if (prefix && vocabulary.hasPrefix(token)) return unchanged;
   if (thesaurus.words.has(token)) return unchanged;
-  const similar = vocabulary.similar(token, { asPrefix: prefix, limit: MAX_FUZZY + 1 });
-  if (similar.length === 0) return unchanged;
-  return { typed: token, word: similar[0].word, variants: similar.map((s) => s.word) };
+  const similar = vocabulary.similar(token, { asPrefix: prefix, limit: MAX_FUZZY + 1 }).map((s) => s.word);
+  const variants = similar.length > 0 ? similar : vocabulary.soundsLike(token).slice(0, MAX_FUZZY);
+  if (variants.length === 0) return unchanged;
+  return { typed: token, word: variants[0], variants };
 }
 
 function dedupe(alternatives: Alternative[]): Alternative[] {

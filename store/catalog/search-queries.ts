@@ -46,8 +46,11 @@ const FROM_MATCH = `FROM procedure_search s
 export interface RankedMatch {
   /** The set of procedures to return. */
   match: string;
-  /** Expressions whose matches count, in order: groups matched, then groups matched without typos. */
-  rankBy: { matched: string[]; exact: string[] };
+  /**
+   * Expressions whose matches count, in this order: groups matched, groups matched without typos,
+   * groups matched in the title (Meilisearch's words, typo and attribute rules).
+   */
+  rankBy: { matched: string[]; exact: string[]; title: string[] };
 }
 
 const MEMBER = '(s.rowid IN (SELECT rowid FROM procedure_search WHERE procedure_search MATCH ?))';
@@ -60,17 +63,18 @@ export async function searchIndex(db: Db, query: RankedMatch, filters: IndexFilt
   const filter = filterSql(filters);
   const matched = query.rankBy.matched.length > 0 ? query.rankBy.matched.map(() => MEMBER).join(' + ') : '0';
   const exact = query.rankBy.exact.length > 0 ? query.rankBy.exact.map(() => MEMBER).join(' + ') : '0';
+  const title = query.rankBy.title.length > 0 ? query.rankBy.title.map(() => MEMBER).join(' + ') : '0';
   const rows = await db.execute({
     sql: `SELECT p.slug, p.title, p.summary, p.online, p.cost_amount, p.updated_at,
                  i.slug AS institution_slug, i.name AS institution_name, i.acronym AS institution_acronym,
                  c.slug AS category_slug, c.name AS category_name,
                  highlight(procedure_search, 0, '${MARK_OPEN}', '${MARK_CLOSE}') AS title_marked,
                  snippet(procedure_search, 2, '${MARK_OPEN}', '${MARK_CLOSE}', '…', 40) AS summary_marked,
-                 ${matched} AS matched_groups, ${exact} AS exact_groups
+                 ${matched} AS matched_groups, ${exact} AS exact_groups, ${title} AS title_groups
           ${FROM_MATCH}${filter.sql}
-          ORDER BY matched_groups DESC, exact_groups DESC, bm25(procedure_search, ${COLUMN_WEIGHTS}), p.popularity DESC
+          ORDER BY matched_groups DESC, exact_groups DESC, title_groups DESC, bm25(procedure_search, ${COLUMN_WEIGHTS}), p.popularity DESC
           LIMIT ? OFFSET ?`,
-    args: [...query.rankBy.matched, ...query.rankBy.exact, query.match, ...filter.args, page.limit, page.offset],
+    args: [...query.rankBy.matched, ...query.rankBy.exact, ...query.rankBy.title, query.match, ...filter.args, page.limit, page.offset],
   });
   return rows.rows.map((row) => ({ ...toSummary(row), titleMarked: String(row.title_marked), summaryMarked: String(row.summary_marked) }));
 }
