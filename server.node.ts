@@ -7,6 +7,7 @@ import { parseConfig, type Config } from './api/config.ts';
 import { consoleLog, type Log } from './api/errors.ts';
 import { createWebApp, type RenderPage } from './api/web-app.ts';
 import { createViewCounter } from './api/catalog/views.ts';
+import { compressResponses } from './api/compression.node.ts';
 import { createSearch, type SearchSetup } from './search/select.ts';
 import { openStore, type Store } from './store/db.ts';
 import { defaultDatabaseUrl, prepareStore } from './store/seed.node.ts';
@@ -57,6 +58,7 @@ export async function listen(options: {
     log: options.log,
     renderPage: await loadRenderPage(),
     staticAssets: staticAssets(),
+    compression: compressResponses(),
     publicBaseUrl: options.publicBaseUrl,
   });
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import { createApi, type ApiDeps } from './app.ts';
+import { microCache } from './micro-cache.ts';
 import type { ViewCounter } from './catalog/views.ts';
 
 /** What Astro pages find in `Astro.locals`. */
@@ -21,13 +21,15 @@ export interface WebAppDeps extends ApiDeps {
   renderPage: RenderPage;
   /** Serves the build's static files (/_astro/…); runtime specific, so passed in. */
   staticAssets?: MiddlewareHandler;
+  /** Response compression where the runtime does not compress for us (Node); Workers leave it out. */
+  compression?: MiddlewareHandler;
   publicBaseUrl?: string;
   views?: ViewCounter;
 }
 
 /**
- * The whole site behind one Hono app: security headers and compression for every response, the
- * JSON API under /api, static assets, then Astro pages.
+ * The whole site behind one Hono app: security headers (and compression, where the runtime needs it)
+ * for every response, the JSON API under /api, static assets, then Astro pages.
  */
 export function createWebApp(deps: WebAppDeps) {
   const app = new Hono();
@@ -49,7 +51,9 @@ export function createWebApp(deps: WebAppDeps) {
       crossOriginEmbedderPolicy: false,
     }),
   );
-  app.use('*', compress());
+  // Outside compression, so cached search answers are kept compressed.
+  app.use('*', microCache({ paths: ['/api/search'], ttlMs: 30_000, maxEntries: 2000 }));
+  if (deps.compression) app.use('*', deps.compression);
   const api = createApi(deps);
   app.route('/', api);
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);

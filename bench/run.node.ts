@@ -1,19 +1,17 @@
 // npm run bench: speed and size figures, each against a baseline measured in the same run.
 // Prints a table and writes .bench/results.json. Load runs on loopback only, bounded in time.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
-import { serve } from '@hono/node-server';
-import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
-import { compress } from 'hono/compress';
-import { consoleLog } from '../api/errors.ts';
-import { openStore } from '../store/db.ts';
-import { prepareStore } from '../store/seed.node.ts';
-import { listen } from '../server.node.ts';
 import { ensureSiteBuilt } from '../bin/build-site.mjs';
+import { createEmbeddedSearch } from '../search/embedded.ts';
+import { importCatalog } from '../store/catalog/import.ts';
+import { generateSyntheticCatalog } from '../store/catalog/synthetic.ts';
+import { openStore, type Store } from '../store/db.ts';
+import { DATA_DIR, prepareStore } from '../store/seed.node.ts';
 
 interface Figure {
   name: string;
@@ -24,68 +22,171 @@ interface Figure {
 }
 
 const figures: Figure[] = [];
-const record = (figure: Figure) => {
+function record(figure: Figure): void {
   figures.push(figure);
-  console.log(`${figure.ok ? 'ok  ' : 'FAIL'} ${figure.name}: ${figure.value} ${figure.unit} (objetivo ${figure.target})`);
-};
+  console.log(`${figure.ok ? 'ok  ' : 'FALLA'} ${figure.name}: ${figure.value} ${figure.unit} (objetivo ${figure.target})`);
+}
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+const sizes = (process.env.BENCH_SIZES ?? '3500,100000').split(',').map(Number);
+const root = new URL('..', import.meta.url).pathname;
+const benchDir = join(root, '.bench');
+mkdirSync(benchDir, { recursive: true });
 
-async function load(url: string, headers: Record<string, string> = {}): Promise<number> {
-  const result = await autocannon({ url, connections: 16, duration: seconds, headers: { 'accept-encoding': 'gzip', ...headers } });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+async function load(url: string): Promise<number> {
+  const result = await autocannon({ url, connections: 16, duration: seconds, headers: { 'accept-encoding': 'gzip' } });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} respuestas no 2xx, ${result.errors} errores`);
   return Math.round(result.requests.average);
 }
 
-async function main() {
-  await ensureSiteBuilt();
-  const dir = mkdtempSync(join(tmpdir(), 'portal-bench-'));
-  const store = await openStore({ url: `file:${join(dir, 'bench.db')}` });
-  await prepareStore(store);
-  const server = await listen({ store, log: consoleLog, port: 0, host: '127.0.0.1' });
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
 
-  // The heaviest real procedure page: the one with the longest stored document.
-  const heaviest = await store.db.execute("SELECT slug FROM procedures WHERE synthetic = 0 ORDER BY length(document) DESC LIMIT 1");
-  const slug = String(heaviest.rows[0].slug);
-  const pageUrl = `${server.url}/tramites/${slug}`;
-  const response = await fetch(pageUrl);
-  const html = await response.text();
-  const etag = response.headers.get('ETag') ?? '';
-  const stylesheets = [...html.matchAll(/<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/g)].map((m) => m[1]);
-  let cssBytes = '';
-  for (const href of stylesheets) cssBytes += await (await fetch(new URL(href, server.url))).text();
-  const gzipKb = Math.round(((gzipSync(html).length + (cssBytes ? gzipSync(cssBytes).length : 0)) / 1024) * 10) / 10;
-  record({ name: `página de trámite (${slug}) HTML + CSS gzip`, value: gzipKb, unit: 'KB', target: '≤ 30 KB', ok: gzipKb <= 30 });
-  const scripts = [...html.matchAll(/<script(?![^>]*application\/ld\+json)[^>]*>/g)].length;
-  record({ name: 'JavaScript necesario en la página de trámite', value: scripts, unit: 'scripts', target: '0', ok: scripts === 0 });
-  const repeat = await fetch(pageUrl, { headers: { 'If-None-Match': etag } });
-  record({ name: 'vista repetida (If-None-Match)', value: repeat.status, unit: 'HTTP', target: '304', ok: repeat.status === 304 });
+async function timeEach(queries: string[], rounds: number, run: (query: string) => Promise<unknown>): Promise<number> {
+  for (const query of queries) await run(query); // warm up caches and the vocabulary
+  const times: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const query of queries) {
+      const started = performance.now();
+      await run(query);
+      times.push(performance.now() - started);
+    }
+  }
+  return Math.round(percentile(times, 95) * 100) / 100;
+}
 
-  // Baseline: the same bytes as a static file, through the same HTTP stack and compression.
-  const staticDir = mkdtempSync(join(tmpdir(), 'portal-static-'));
-  mkdirSync(join(staticDir, 'tramites'));
-  writeFileSync(join(staticDir, 'tramites', `${slug}.html`), html);
-  const staticApp = new Hono();
-  staticApp.use('*', compress());
-  staticApp.use('*', serveStatic({ root: staticDir }));
-  const staticServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: staticApp.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+/** Starts bench/serve.node.ts and returns its URLs; the child is killed on exit. */
+async function startServers(databaseUrl: string, staticDir: string): Promise<{ urls: { site: string; static: string; trivial: string }; stop(): void }> {
+  const child = spawn(process.execPath, ['bench/serve.node.ts', databaseUrl, staticDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let buffer = '';
+    child.stdout.on('data', (chunk) => {
+      buffer += chunk;
+      const end = buffer.indexOf('\n');
+      if (end >= 0) resolve(buffer.slice(0, end));
+    });
+    child.once('exit', (code) => reject(new Error(`el servidor de pruebas terminó (${code})`)));
   });
-  const staticPort = (staticServer.address() as { port: number }).port;
-  const staticRps = await load(`http://127.0.0.1:${staticPort}/tramites/${slug}.html`);
-  const renderedRps = await load(pageUrl);
-  const ratio = Math.round((renderedRps / staticRps) * 100) / 100;
-  console.log(`     (renderizada ${renderedRps} req/s; archivo estático ${staticRps} req/s)`);
-  record({ name: 'rendimiento página renderizada ÷ archivo estático', value: ratio, unit: '×', target: '≥ 0.25', ok: ratio >= 0.25 });
+  return { urls: JSON.parse(line), stop: () => child.kill('SIGTERM') };
+}
 
-  await new Promise((resolve) => staticServer.close(resolve));
-  await server.close();
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(staticDir, { recursive: true, force: true });
-  mkdirSync('.bench', { recursive: true });
-  writeFileSync('.bench/results.json', `${JSON.stringify({ date: new Date().toISOString(), seconds, figures }, null, 2)}\n`);
-  console.log(`\n${figures.filter((f) => f.ok).length} de ${figures.length} objetivos cumplidos. Resultados en .bench/results.json`);
+/** A store holding N synthetic procedures, built once and kept in .bench/ for later runs. */
+async function syntheticStore(count: number): Promise<{ store: Store; path: string }> {
+  const path = join(benchDir, `catalog-${count}.db`);
+  const stamp = `${path}.ok`;
+  if (!existsSync(stamp)) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    const store = await openStore({ url: `file:${path}` });
+    await prepareStore(store, { seedCatalog: false });
+    const institutions = JSON.parse(readFileSync(new URL('institutions.json', DATA_DIR), 'utf8'));
+    const categories = JSON.parse(readFileSync(new URL('categories.json', DATA_DIR), 'utf8')).map((c: { slug: string }) => c.slug);
+    const documents = generateSyntheticCatalog({ count, institutions, categories });
+    const started = performance.now();
+    const report = await importCatalog(
+      store,
+      documents.map((value, index) => ({ row: index + 1, line: index + 1, value })),
+      { source: 'bench', onProgress: (done, total) => process.stdout.write(`\r  generando catálogo sintético: ${done}/${total}`) },
+    );
+    if (!report.written) throw new Error(`el catálogo sintético no se importó: ${JSON.stringify(report.issues.slice(0, 3))}`);
+    console.log(` (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    await store.db.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+    store.close();
+    writeFileSync(stamp, new Date().toISOString());
+  }
+  return { store: await openStore({ url: `file:${path}` }), path };
+}
+
+// Realistic queries for generated catalogs: everyday words, a typo, a prefix, a filter-free browse.
+const SEARCH_QUERIES = [
+  'permiso de construccion', 'licencia de funcionamiento', 'renovacion', 'constancia de ingresos', 'registro sanitario',
+  'certificado de estudios', 'permiso ambiental', 'solvencia de pago', 'inscripcion de asociacion', 'carne de manipulador',
+  'licensia de funcionamiento', 'permiso de tala', 'cooperativa', 'reposicion de credencial', 'marca colectiva', 'uso de suelo', 'pesca artesanal', 'transporte escolar',
+];
+
+async function main(): Promise<void> {
+  await ensureSiteBuilt();
+  console.log('\n== Páginas (catálogo inicial) ==');
+  const work = mkdtempSync(join(tmpdir(), 'portal-bench-'));
+  const seedPath = join(work, 'seed.db');
+  const seedStore = await openStore({ url: `file:${seedPath}` });
+  await prepareStore(seedStore);
+  const heaviest = await seedStore.db.execute('SELECT slug FROM procedures WHERE synthetic = 0 ORDER BY length(document) DESC LIMIT 1');
+  const slug = String(heaviest.rows[0].slug);
+  seedStore.close();
+
+  const staticDir = join(work, 'static');
+  mkdirSync(join(staticDir, 'tramites'), { recursive: true });
+  const servers = await startServers(`file:${seedPath}`, staticDir);
+  try {
+    const pageUrl = `${servers.urls.site}/tramites/${slug}`;
+    const response = await fetch(pageUrl);
+    const html = await response.text();
+    writeFileSync(join(staticDir, 'tramites', `${slug}.html`), html);
+    const stylesheets = [...html.matchAll(/<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/g)].map((m) => m[1]);
+    let css = '';
+    for (const href of stylesheets) css += await (await fetch(new URL(href, servers.urls.site))).text();
+    const kb = Math.round(((gzipSync(html).length + (css ? gzipSync(css).length : 0)) / 1024) * 10) / 10;
+    record({ name: `página de trámite más pesada (${slug}), HTML + CSS gzip`, value: kb, unit: 'KB', target: '≤ 30 KB', ok: kb <= 30 });
+    const scripts = [...html.matchAll(/<script(?![^>]*application\/ld\+json)[^>]*>/g)].length;
+    record({ name: 'JavaScript necesario en la página de trámite', value: scripts, unit: 'scripts', target: '0', ok: scripts === 0 });
+    const repeat = await fetch(pageUrl, { headers: { 'If-None-Match': response.headers.get('ETag') ?? '' } });
+    record({ name: 'vista repetida con If-None-Match', value: repeat.status, unit: 'HTTP', target: '304', ok: repeat.status === 304 });
+
+    const staticRps = await load(`${servers.urls.static}/tramites/${slug}.html`);
+    const pageRps = await load(pageUrl);
+    console.log(`      página renderizada ${pageRps} req/s; mismo archivo estático ${staticRps} req/s`);
+    const pageRatio = Math.round((pageRps / staticRps) * 100) / 100;
+    record({ name: 'página renderizada ÷ archivo estático (req/s)', value: pageRatio, unit: '×', target: '≥ 0.25', ok: pageRatio >= 0.25 });
+
+    const trivialRps = await load(`${servers.urls.trivial}/ping`);
+    const searchRps = await load(`${servers.urls.site}/api/search?q=${encodeURIComponent('licencia de conducir')}`);
+    console.log(`      /api/search ${searchRps} req/s (una búsqueda repetida: la caché de resultados responde); ruta JSON trivial ${trivialRps} req/s`);
+    const searchRatio = Math.round((searchRps / trivialRps) * 100) / 100;
+    record({ name: '/api/search ÷ ruta JSON trivial (req/s)', value: searchRatio, unit: '×', target: '≥ 0.40', ok: searchRatio >= 0.4 });
+  } finally {
+    servers.stop();
+  }
+
+  for (const size of sizes) {
+    console.log(`\n== Búsqueda integrada, ${size.toLocaleString('es-SV')} trámites sintéticos ==`);
+    const { store, path } = await syntheticStore(size);
+    // Without the result cache: every search runs the engine (the cache would only time a Map lookup).
+    const engine = createEmbeddedSearch(store.db, { resultCacheSize: 0 });
+    const rounds = size >= 50_000 ? 5 : 20;
+    const p95 = await timeEach(SEARCH_QUERIES, rounds, (query) => engine.search({ query, page: 1, limit: 10 }));
+    const target = size <= 3500 ? 5 : 30;
+    record({ name: `búsqueda integrada p95 (${size})`, value: p95, unit: 'ms', target: `≤ ${target} ms`, ok: p95 <= target });
+    if (size >= 50_000) {
+      const likeP95 = await timeEach(SEARCH_QUERIES.slice(0, 6), 2, (query) =>
+        store.db.execute({
+          sql: "SELECT slug, title FROM procedures WHERE status = 'published' AND (title LIKE ? OR summary LIKE ? OR document LIKE ?) LIMIT 10 OFFSET 0",
+          args: [`%${query}%`, `%${query}%`, `%${query}%`],
+        }),
+      );
+      const ratio = Math.round((p95 / likeP95) * 1000) / 1000;
+      console.log(`      escaneo LIKE '%…%' p95 ${likeP95} ms`);
+      record({ name: `búsqueda integrada p95 ÷ escaneo LIKE p95 (${size})`, value: ratio, unit: '×', target: '≤ 0.05', ok: ratio <= 0.05 });
+    }
+    const sizesRow = await store.db.execute(
+      "SELECT (SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'procedure_search%') AS index_bytes, (SELECT sum(length(title) + length(summary) + length(document)) FROM procedures) AS raw_bytes",
+    ).catch(() => null);
+    if (sizesRow) {
+      const indexBytes = Number(sizesRow.rows[0].index_bytes);
+      const rawBytes = Number(sizesRow.rows[0].raw_bytes);
+      const ratio = Math.round((indexBytes / rawBytes) * 100) / 100;
+      record({ name: `tamaño del índice ÷ texto indexado (${size})`, value: ratio, unit: '×', target: '≤ 2', ok: ratio <= 2 });
+    } else {
+      console.log(`      (dbstat no disponible; archivo ${Math.round(statSync(path).size / 1024)} KB)`);
+    }
+    store.close();
+  }
+
+  rmSync(work, { recursive: true, force: true });
+  writeFileSync(join(benchDir, 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), seconds, figures }, null, 2)}\n`);
+  const passed = figures.filter((f) => f.ok).length;
+  console.log(`\n${passed} de ${figures.length} objetivos cumplidos. Resultados en .bench/results.json`);
 }
 
 await main();

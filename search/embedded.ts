@@ -2,39 +2,60 @@ import type { Db } from '../store/db.ts';
 import { indexGeneration, indexVocabulary } from '../store/catalog/search-index.ts';
 import {
   browseByPopularity,
+  countMatches,
+  loadFacetNames,
   MARK_CLOSE,
   MARK_OPEN,
-  searchFacets,
   searchIndex,
-  type FacetCounts,
+  type FacetName,
   type IndexFilters,
+  type MatchCounts,
   type RankedMatch,
 } from '../store/catalog/search-queries.ts';
 import type { ProcedureSummary } from '../store/catalog/procedures.ts';
-import type { SearchEngine, SearchHit, SearchRequest, SearchResult } from './engine.ts';
+import type { FacetValue, SearchEngine, SearchHit, SearchRequest, SearchResult } from './engine.ts';
 import { Vocabulary } from './fuzzy.ts';
 import { groupExpression, planExpression, planQuery, type QueryPlan } from './plan.ts';
 import { markHighlight } from './query.ts';
 import { buildThesaurus, type Thesaurus } from './synonyms.ts';
 
+/** What the engine derives from the index, rebuilt whenever the index changes. */
+interface IndexState {
+  generation: number;
+  vocabulary: Vocabulary;
+  categories: { bySlug: Map<string, FacetName>; byId: Map<number, FacetName> };
+  institutions: { bySlug: Map<string, FacetName>; byId: Map<number, FacetName> };
+  /** Recent results; valid only for this generation of the index. */
+  results: Map<string, SearchResult>;
+}
+
+const RESULT_CACHE_SIZE = 1000;
+
 /**
  * The embedded engine: SQLite FTS5 in the same libSQL store, with Meilisearch's default behaviour —
  * typo tolerance, the last word as a prefix, synonyms and everyday words, every word required
  * unless that leaves too few results (then the best partial matches follow), ranking by words
- * matched, typos, field (title > keywords > summary > requirements) and popularity.
+ * matched, typos, title, text score (title > keywords > summary > requirements) and popularity.
  *
  * @example const search = createEmbeddedSearch(store.db); await search.search({ query: 'sacar dui', page: 1, limit: 10 })
  */
-export function createEmbeddedSearch(db: Db, thesaurus: Thesaurus = buildThesaurus()): SearchEngine {
-  let cached: { generation: number; vocabulary: Vocabulary } | null = null;
+export function createEmbeddedSearch(
+  db: Db,
+  options: { thesaurus?: Thesaurus; resultCacheSize?: number } = {},
+): SearchEngine {
+  const thesaurus = options.thesaurus ?? buildThesaurus();
+  const cacheSize = options.resultCacheSize ?? RESULT_CACHE_SIZE;
+  let state: IndexState | null = null;
 
-  /** The index's words, rebuilt only when the index changed since the last search. */
-  async function vocabulary(): Promise<Vocabulary> {
+  /** The index's words and facet names, rebuilt only when the index changed since the last search. */
+  async function current(): Promise<IndexState> {
     const generation = await indexGeneration(db);
-    if (!cached || cached.generation !== generation) {
-      cached = { generation, vocabulary: new Vocabulary(await indexVocabulary(db)) };
+    if (!state || state.generation !== generation) {
+      const [words, names] = await Promise.all([indexVocabulary(db), loadFacetNames(db)]);
+      const index = (list: FacetName[]) => ({ bySlug: new Map(list.map((n) => [n.slug, n])), byId: new Map(list.map((n) => [n.id, n])) });
+      state = { generation, vocabulary: new Vocabulary(words), categories: index(names.categories), institutions: index(names.institutions), results: new Map() };
     }
-    return cached.vocabulary;
+    return state;
   }
 
   return {
@@ -44,60 +65,91 @@ export function createEmbeddedSearch(db: Db, thesaurus: Thesaurus = buildThesaur
     },
     async search(request: SearchRequest): Promise<SearchResult> {
       const started = performance.now();
-      const filters: IndexFilters = { category: request.category, institution: request.institution, onlineOnly: request.onlineOnly };
-      const page = { limit: request.limit, offset: (request.page - 1) * request.limit };
-      const words = await vocabulary();
-      const plan = planQuery(request.query, thesaurus, words);
-
-      let facets: FacetCounts;
-      let hits: SearchHit[];
-      let suggestion: string | undefined;
-      if (plan.groups.length === 0) {
-        facets = await searchFacets(db, null, filters);
-        hits = (await browseByPopularity(db, filters, page)).map(plainHit);
-      } else {
-        const ranked = await chooseMatch(plan, filters, page.offset + page.limit);
-        facets = ranked.facets;
-        hits = facets.total === 0 ? [] : (await searchIndex(db, ranked.query, filters, page)).map(markedHit);
-        if (facets.total === 0) suggestion = didYouMean(plan, words);
+      const index = await current();
+      const plan = planQuery(request.query, thesaurus, index.vocabulary);
+      // Popular searches repeat: the same plan on the same index gives the same answer.
+      const key = JSON.stringify([plan.groups, request.category, request.institution, request.onlineOnly, request.page, request.limit]);
+      const cached = index.results.get(key);
+      if (cached) {
+        index.results.delete(key);
+        index.results.set(key, cached);
+        return { ...cached, took_ms: Math.round((performance.now() - started) * 100) / 100 };
       }
-      return {
-        hits,
-        facets: {
-          category: facets.category,
-          institution: facets.institution,
-          online: [{ value: '1', label: 'Disponible en línea', count: facets.online }],
-        },
-        total: facets.total,
-        engine: 'fts5',
-        took_ms: Math.round((performance.now() - started) * 100) / 100,
-        terms: plan.groups.map((group) => group.typed),
-        ...(plan.corrected && facets.total > 0 ? { corrected: plan.corrected } : {}),
-        ...(suggestion ? { suggestion } : {}),
-      };
+      const result = await run(index, plan, request);
+      result.took_ms = Math.round((performance.now() - started) * 100) / 100;
+      if (cacheSize > 0) {
+        if (index.results.size >= cacheSize) index.results.delete(index.results.keys().next().value as string);
+        index.results.set(key, result);
+      }
+      return result;
     },
   };
+
+  async function run(index: IndexState, plan: QueryPlan, request: SearchRequest): Promise<SearchResult> {
+    const category = request.category ? index.categories.bySlug.get(request.category) : undefined;
+    const institution = request.institution ? index.institutions.bySlug.get(request.institution) : undefined;
+    const terms = plan.groups.map((group) => group.typed);
+    if ((request.category && !category) || (request.institution && !institution)) {
+      // An unknown facet value matches nothing; the API echoes the value back.
+      return { hits: [], facets: { category: [], institution: [], online: [onlineFacet(0)] }, total: 0, engine: 'fts5', took_ms: 0, terms };
+    }
+    const filters: IndexFilters = { categoryId: category?.id, institutionId: institution?.id, onlineOnly: request.onlineOnly };
+    const page = { limit: request.limit, offset: (request.page - 1) * request.limit };
+
+    let counts: MatchCounts;
+    let hits: SearchHit[];
+    let suggestion: string | undefined;
+    if (plan.groups.length === 0) {
+      counts = await countMatches(db, null, filters);
+      hits = (await browseByPopularity(db, filters, page)).map(plainHit);
+    } else {
+      const chosen = await chooseMatch(plan, filters, page.offset + page.limit);
+      counts = chosen.counts;
+      hits = counts.total === 0 || page.offset >= counts.total ? [] : (await searchIndex(db, chosen.query, filters, page)).map(markedHit);
+      if (counts.total === 0) suggestion = didYouMean(plan, index.vocabulary);
+    }
+    const facet = (byId: Map<number, number>, names: Map<number, FacetName>): FacetValue[] =>
+      [...byId]
+        .map(([id, count]) => ({ value: names.get(id)?.slug ?? String(id), label: names.get(id)?.name ?? String(id), count }))
+        .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label, 'es'));
+    return {
+      hits,
+      facets: {
+        category: facet(counts.byCategory, index.categories.byId),
+        institution: facet(counts.byInstitution, index.institutions.byId),
+        online: [onlineFacet(counts.online)],
+      },
+      total: counts.total,
+      engine: 'fts5',
+      took_ms: 0,
+      terms,
+      ...(plan.corrected && counts.total > 0 ? { corrected: plan.corrected } : {}),
+      ...(suggestion ? { suggestion } : {}),
+    };
+  }
 
   /**
    * Every group must match; when that leaves fewer results than the page needs, procedures matching
    * most of the groups fill in after them (Meilisearch's «last» matching strategy, by coverage).
    */
-  async function chooseMatch(plan: QueryPlan, filters: IndexFilters, needed: number): Promise<{ query: RankedMatch; facets: FacetCounts }> {
-    const typoRank = plan.groups
-      .filter((group) => group.fuzzy.length > 0)
-      .map((group) => groupExpression(group, 'exact') ?? '"\u0001"');
+  async function chooseMatch(plan: QueryPlan, filters: IndexFilters, needed: number): Promise<{ query: RankedMatch; counts: MatchCounts }> {
+    const typoRank = plan.groups.filter((group) => group.fuzzy.length > 0).map((group) => groupExpression(group, 'exact') ?? '"\u0001"');
     const titleRank = plan.groups.map((group) => `{title} : ${groupExpression(group) as string}`);
     const strict = planExpression(plan, 'AND');
-    const strictFacets = await searchFacets(db, strict, filters);
-    if (plan.groups.length === 1 || strictFacets.total >= needed) {
-      return { query: { match: strict, rankBy: { matched: [], exact: typoRank, title: titleRank } }, facets: strictFacets };
+    const strictCounts = await countMatches(db, strict, filters);
+    if (plan.groups.length === 1 || strictCounts.total >= needed) {
+      return { query: { match: strict, rankBy: { matched: [], exact: typoRank, title: titleRank } }, counts: strictCounts };
     }
     const loose = planExpression(plan, 'OR');
     return {
       query: { match: loose, rankBy: { matched: plan.groups.map((group) => groupExpression(group) as string), exact: typoRank, title: titleRank } },
-      facets: await searchFacets(db, loose, filters),
+      counts: await countMatches(db, loose, filters),
     };
   }
+}
+
+function onlineFacet(count: number): FacetValue {
+  return { value: '1', label: 'Disponible en línea', count };
 }
 
 /**

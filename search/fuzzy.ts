@@ -106,8 +106,7 @@ export class Vocabulary {
       .map((id) => this.#words[id]);
   }
 
-  /** Whether some indexed word starts with `prefix`. */
-  hasPrefix(prefix: string): boolean {
+  #firstAtOrAfter(prefix: string): number {
     let low = 0;
     let high = this.#sorted.length;
     while (low < high) {
@@ -115,7 +114,26 @@ export class Vocabulary {
       if (this.#sorted[middle] < prefix) low = middle + 1;
       else high = middle;
     }
-    return low < this.#sorted.length && this.#sorted[low].startsWith(prefix);
+    return low;
+  }
+
+  /** Whether some indexed word starts with `prefix`. */
+  hasPrefix(prefix: string): boolean {
+    const at = this.#firstAtOrAfter(prefix);
+    return at < this.#sorted.length && this.#sorted[at].startsWith(prefix);
+  }
+
+  /**
+   * The indexed words that start with `prefix`, or null when there are more than `limit` (then a
+   * prefix query is cheaper than listing them).
+   */
+  completions(prefix: string, limit: number): string[] | null {
+    const words: string[] = [];
+    for (let at = this.#firstAtOrAfter(prefix); at < this.#sorted.length && this.#sorted[at].startsWith(prefix); at++) {
+      if (words.length === limit) return null;
+      words.push(this.#sorted[at]);
+    }
+    return words;
   }
 
   get size(): number {

@@ -68,14 +68,18 @@ export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabul
     const prefix = isLast(i);
     const correction = corrections[i];
     const own: Alternative = { words: [words[i]], prefix };
+    // A prefix the index completes in a few ways is searched as those words: FTS5 answers exact
+    // words from its doclists directly, while a long prefix merges every matching term (4× slower).
+    const completions = prefix && vocabulary && words[i].length >= 5 ? vocabulary.completions(words[i], 12) : null;
+    const ownAlternatives: Alternative[] = completions && completions.length > 0 ? completions.map((word) => ({ words: [word], prefix: false })) : [own];
     const synonyms = (thesaurus.phrases.get(words[i]) ?? []).map((phrase) => ({ words: phrase, prefix: false }));
-    const exact = dedupe([own, ...synonyms]);
+    const exact = dedupe([...ownAlternatives, ...synonyms]);
     const fuzzy = correction.variants
       .filter((variant) => variant !== words[i])
       .slice(0, MAX_FUZZY)
       .map((variant) => ({ words: [variant], prefix: false }));
     // A corrected word is itself a typo match: it must not outrank words typed right.
-    if (correction.word !== tokens[i]) groups.push({ typed: tokens[i], exact: synonyms.length > 0 ? dedupe(synonyms) : [], fuzzy: dedupe([own, ...fuzzy]) });
+    if (correction.word !== tokens[i]) groups.push({ typed: tokens[i], exact: synonyms.length > 0 ? dedupe(synonyms) : [], fuzzy: dedupe([...ownAlternatives, ...fuzzy]) });
     else groups.push({ typed: tokens[i], exact, fuzzy });
     i += 1;
   }

@@ -61,6 +61,8 @@ export function catalogRoutes() {
         ...(request.institution ? { institucion: request.institution } : {}),
         ...(request.onlineOnly ? { en_linea: '1' } : {}),
       };
+      // Results may lag a catalog change by up to 30 s in shared caches (and the micro-cache).
+      c.header('Cache-Control', 'public, max-age=30');
       return c.json({ ...result, applied }, 200);
     });
 }

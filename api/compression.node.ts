@@ -1,0 +1,43 @@
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import type { MiddlewareHandler } from 'hono';
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+const COMPRESSIBLE = /^(text\/|application\/(json|xml|javascript|ld\+json)|image\/svg)/;
+const MIN_BYTES = 1024;
+
+/**
+ * Compresses whole responses on Node with zlib (Workers compress at Cloudflare's edge, so this
+ * lives at the Node edge). Hono's CompressionStream-based middleware costs a stream per response,
+ * even tiny ones: measured 6k req/s against 61k without it on a trivial route.
+ * Brotli (quality 5) when the client takes it, else gzip; small or already encoded bodies pass.
+ */
+export function compressResponses(): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    const response = c.res;
+    if (c.req.method === 'HEAD' || response.status < 200 || response.status === 204 || response.status === 304) return;
+    if (response.headers.has('Content-Encoding') || !response.body) return;
+    if (!COMPRESSIBLE.test(response.headers.get('Content-Type') ?? '')) return;
+    const accepted = c.req.header('Accept-Encoding') ?? '';
+    const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : null;
+    const headers = new Headers(response.headers);
+    headers.append('Vary', 'Accept-Encoding');
+    const body = new Uint8Array(await response.arrayBuffer());
+    if (!encoding || body.byteLength < MIN_BYTES) {
+      c.res = new Response(body, { status: response.status, statusText: response.statusText, headers });
+      return;
+    }
+    const packed =
+      encoding === 'br'
+        ? await brotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength } })
+        : await gzipAsync(body, { level: 6 });
+    headers.set('Content-Encoding', encoding);
+    headers.delete('Content-Length');
+    // Hono copies the previous response's headers onto a new c.res (its stale Content-Length
+    // included); clearing it first makes the new response stand alone.
+    c.res = undefined as unknown as Response;
+    c.res = new Response(new Uint8Array(packed), { status: response.status, statusText: response.statusText, headers });
+  };
+}

@@ -1,0 +1,30 @@
+// Child process of the benchmarks: serves, on loopback, the real site and API for a prepared store,
+// the same page bytes as a static file, and a trivial Hono JSON route — each on its own port, so
+// the load generator (the parent) never shares an event loop with a server.
+import { serve } from '@hono/node-server';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+import { compressResponses } from '../api/compression.node.ts';
+import { consoleLog } from '../api/errors.ts';
+import { openStore } from '../store/db.ts';
+import { listen } from '../server.node.ts';
+
+const [databaseUrl, staticDir] = process.argv.slice(2);
+const store = await openStore({ url: databaseUrl });
+const site = await listen({ store, log: consoleLog, port: 0, host: '127.0.0.1' });
+
+function start(app: Hono): Promise<number> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
+    void server;
+  });
+}
+
+const staticApp = new Hono();
+staticApp.use('*', compressResponses());
+staticApp.use('*', serveStatic({ root: staticDir }));
+const trivialApp = new Hono();
+trivialApp.get('/ping', (c) => c.json({ ok: true, engine: 'none', hits: [] }));
+
+const [staticPort, trivialPort] = await Promise.all([start(staticApp), start(trivialApp)]);
+process.stdout.write(`${JSON.stringify({ site: `http://127.0.0.1:${site.port}`, static: `http://127.0.0.1:${staticPort}`, trivial: `http://127.0.0.1:${trivialPort}` })}\n`);
