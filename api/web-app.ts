@@ -33,6 +33,9 @@ export interface WebAppDeps extends ApiDeps {
  */
 export function createWebApp(deps: WebAppDeps) {
   const app = new Hono();
+  // Outermost: a cached search answer is stored with its security headers and compressed body,
+  // and goes out again without passing through anything else.
+  app.use('*', microCache({ paths: ['/api/search'], ttlMs: 30_000, maxEntries: 2000 }));
   app.use(
     '*',
     secureHeaders({
@@ -51,8 +54,6 @@ export function createWebApp(deps: WebAppDeps) {
       crossOriginEmbedderPolicy: false,
     }),
   );
-  // Outside compression, so cached search answers are kept compressed.
-  app.use('*', microCache({ paths: ['/api/search'], ttlMs: 30_000, maxEntries: 2000 }));
   if (deps.compression) app.use('*', deps.compression);
   const api = createApi(deps);
   app.route('/', api);

@@ -1,7 +1,8 @@
 // npm run bench: speed and size figures, each against a baseline measured in the same run.
 // Prints a table and writes .bench/results.json. Load runs on loopback only, bounded in time.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -76,7 +77,13 @@ async function startServers(databaseUrl: string, staticDir: string): Promise<{ u
 async function syntheticStore(count: number): Promise<{ store: Store; path: string }> {
   const path = join(benchDir, `catalog-${count}.db`);
   const stamp = `${path}.ok`;
-  if (!existsSync(stamp)) {
+  // Rebuilt whenever the schema, the indexing or the generator changed.
+  const recipe = createHash('sha256');
+  for (const file of [...readdirSync(join(root, 'store/migrations')).map((f) => `store/migrations/${f}`), 'store/catalog/search-index.ts', 'store/catalog/synthetic.ts']) {
+    recipe.update(readFileSync(join(root, file)));
+  }
+  const version = recipe.digest('hex');
+  if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== version) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
     const store = await openStore({ url: `file:${path}` });
     await prepareStore(store, { seedCatalog: false });
@@ -87,13 +94,18 @@ async function syntheticStore(count: number): Promise<{ store: Store; path: stri
     const report = await importCatalog(
       store,
       documents.map((value, index) => ({ row: index + 1, line: index + 1, value })),
-      { source: 'bench', onProgress: (done, total) => process.stdout.write(`\r  generando catálogo sintético: ${done}/${total}`) },
+      {
+        source: 'bench',
+        onProgress: (done, total) => {
+          if (done % 10_000 === 0 || done === total) process.stdout.write(`  generando catálogo sintético: ${done}/${total}\n`);
+        },
+      },
     );
     if (!report.written) throw new Error(`el catálogo sintético no se importó: ${JSON.stringify(report.issues.slice(0, 3))}`);
     console.log(` (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     await store.db.execute('PRAGMA wal_checkpoint(TRUNCATE)');
     store.close();
-    writeFileSync(stamp, new Date().toISOString());
+    writeFileSync(stamp, version);
   }
   return { store: await openStore({ url: `file:${path}` }), path };
 }

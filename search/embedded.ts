@@ -2,14 +2,16 @@ import type { Db } from '../store/db.ts';
 import { indexGeneration, indexVocabulary } from '../store/catalog/search-index.ts';
 import {
   browseByPopularity,
-  countMatches,
+  filteredMatch,
+  loadFacetAttributes,
   loadFacetNames,
   MARK_CLOSE,
   MARK_OPEN,
+  matchIds,
   searchIndex,
+  type FacetAttributes,
   type FacetName,
   type IndexFilters,
-  type MatchCounts,
   type RankedMatch,
 } from '../store/catalog/search-queries.ts';
 import type { ProcedureSummary } from '../store/catalog/procedures.ts';
@@ -25,6 +27,7 @@ interface IndexState {
   vocabulary: Vocabulary;
   categories: { bySlug: Map<string, FacetName>; byId: Map<number, FacetName> };
   institutions: { bySlug: Map<string, FacetName>; byId: Map<number, FacetName> };
+  attributes: FacetAttributes;
   /** Recent results; valid only for this generation of the index. */
   results: Map<string, SearchResult>;
 }
@@ -51,9 +54,16 @@ export function createEmbeddedSearch(
   async function current(): Promise<IndexState> {
     const generation = await indexGeneration(db);
     if (!state || state.generation !== generation) {
-      const [words, names] = await Promise.all([indexVocabulary(db), loadFacetNames(db)]);
+      const [words, names, attributes] = await Promise.all([indexVocabulary(db), loadFacetNames(db), loadFacetAttributes(db)]);
       const index = (list: FacetName[]) => ({ bySlug: new Map(list.map((n) => [n.slug, n])), byId: new Map(list.map((n) => [n.id, n])) });
-      state = { generation, vocabulary: new Vocabulary(words), categories: index(names.categories), institutions: index(names.institutions), results: new Map() };
+      state = {
+        generation,
+        vocabulary: new Vocabulary(words),
+        categories: index(names.categories),
+        institutions: index(names.institutions),
+        attributes,
+        results: new Map(),
+      };
     }
     return state;
   }
@@ -100,12 +110,12 @@ export function createEmbeddedSearch(
     let hits: SearchHit[];
     let suggestion: string | undefined;
     if (plan.groups.length === 0) {
-      counts = await countMatches(db, null, filters);
+      counts = countIds(index.attributes, index.attributes.ids, filters);
       hits = (await browseByPopularity(db, filters, page)).map(plainHit);
     } else {
-      const chosen = await chooseMatch(plan, filters, page.offset + page.limit);
+      const chosen = await chooseMatch(index, plan, filters, page.offset + page.limit);
       counts = chosen.counts;
-      hits = counts.total === 0 || page.offset >= counts.total ? [] : (await searchIndex(db, chosen.query, filters, page)).map(markedHit);
+      hits = counts.total === 0 || page.offset >= counts.total ? [] : (await searchIndex(db, chosen.query, page)).map(markedHit);
       if (counts.total === 0) suggestion = didYouMean(plan, index.vocabulary);
     }
     const facet = (byId: Map<number, number>, names: Map<number, FacetName>): FacetValue[] =>
@@ -132,20 +142,54 @@ export function createEmbeddedSearch(
    * Every group must match; when that leaves fewer results than the page needs, procedures matching
    * most of the groups fill in after them (Meilisearch's «last» matching strategy, by coverage).
    */
-  async function chooseMatch(plan: QueryPlan, filters: IndexFilters, needed: number): Promise<{ query: RankedMatch; counts: MatchCounts }> {
-    const typoRank = plan.groups.filter((group) => group.fuzzy.length > 0).map((group) => groupExpression(group, 'exact') ?? '"\u0001"');
+  async function chooseMatch(index: IndexState, plan: QueryPlan, filters: IndexFilters, needed: number): Promise<{ query: RankedMatch; counts: MatchCounts }> {
+    const typoRank = plan.groups.filter((group) => group.fuzzy.length > 0).map((group) => `{title keywords summary body} : ${groupExpression(group, 'exact') ?? '"\u0001"'}`);
     const titleRank = plan.groups.map((group) => `{title} : ${groupExpression(group) as string}`);
-    const strict = planExpression(plan, 'AND');
-    const strictCounts = await countMatches(db, strict, filters);
+    const strict = filteredMatch(planExpression(plan, 'AND'), filters);
+    const strictCounts = countIds(index.attributes, await matchIds(db, strict), {});
     if (plan.groups.length === 1 || strictCounts.total >= needed) {
       return { query: { match: strict, rankBy: { matched: [], exact: typoRank, title: titleRank } }, counts: strictCounts };
     }
-    const loose = planExpression(plan, 'OR');
+    const loose = filteredMatch(planExpression(plan, 'OR'), filters);
     return {
-      query: { match: loose, rankBy: { matched: plan.groups.map((group) => groupExpression(group) as string), exact: typoRank, title: titleRank } },
-      counts: await countMatches(db, loose, filters),
+      query: {
+        match: loose,
+        rankBy: { matched: plan.groups.map((group) => `{title keywords summary body} : ${groupExpression(group) as string}`), exact: typoRank, title: titleRank },
+      },
+      counts: countIds(index.attributes, await matchIds(db, loose), {}),
     };
   }
+}
+
+interface MatchCounts {
+  total: number;
+  online: number;
+  byCategory: Map<number, number>;
+  byInstitution: Map<number, number>;
+}
+
+/** Facet counts of a set of procedure ids, from the in-memory attributes (filters optional). */
+function countIds(attributes: FacetAttributes, ids: ArrayLike<number>, filters: IndexFilters): MatchCounts {
+  const byCategory = new Map<number, number>();
+  const byInstitution = new Map<number, number>();
+  let total = 0;
+  let online = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id >= attributes.category.length) continue;
+    const category = attributes.category[id];
+    const institution = attributes.institution[id];
+    const isOnline = attributes.online[id] === 1;
+    if (category === 0) continue; // not published (or added after the attributes were read)
+    if (filters.categoryId !== undefined && category !== filters.categoryId) continue;
+    if (filters.institutionId !== undefined && institution !== filters.institutionId) continue;
+    if (filters.onlineOnly && !isOnline) continue;
+    total++;
+    if (isOnline) online++;
+    byCategory.set(category, (byCategory.get(category) ?? 0) + 1);
+    byInstitution.set(institution, (byInstitution.get(institution) ?? 0) + 1);
+  }
+  return { total, online, byCategory, byInstitution };
 }
 
 function onlineFacet(count: number): FacetValue {

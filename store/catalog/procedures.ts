@@ -337,7 +337,14 @@ export async function savePublishedDocument(
   const existing = (
     await tx.execute({ sql: 'SELECT id, version, content_hash, updated_at, status FROM procedures WHERE slug = ?', args: [doc.slug] })
   ).rows[0];
-  const indexContext = { institutionName: institution.name, institutionAcronym: institution.acronym, categoryName: category.name };
+  const indexContext = {
+    institutionId: institution.id,
+    institutionName: institution.name,
+    institutionAcronym: institution.acronym,
+    categoryId: category.id,
+    categoryName: category.name,
+    online: online === 1,
+  };
 
   if (!existing) {
     const inserted = await tx.execute({

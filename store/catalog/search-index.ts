@@ -3,10 +3,20 @@ import type { ProcedureDocument } from './exchange-format.ts';
 
 /** Names the index needs beside the document itself. */
 export interface IndexContext {
+  institutionId: number;
   institutionName: string;
   institutionAcronym?: string | null;
+  categoryId: number;
   categoryName: string;
+  online: boolean;
 }
+
+/** The filter tokens of the `facets` column. */
+export const facetToken = {
+  category: (id: number) => `zzc${id}`,
+  institution: (id: number) => `zzi${id}`,
+  online: 'zzenlinea',
+};
 
 /**
  * Writes (or rewrites) the embedded full-text row of one procedure. Call it inside the transaction
@@ -15,7 +25,7 @@ export interface IndexContext {
 export async function indexProcedure(db: Db, procedureId: number, doc: ProcedureDocument, context: IndexContext): Promise<void> {
   await db.execute({ sql: 'DELETE FROM procedure_search WHERE rowid = ?', args: [procedureId] });
   await db.execute({
-    sql: 'INSERT INTO procedure_search (rowid, title, keywords, summary, body) VALUES (?, ?, ?, ?, ?)',
+    sql: 'INSERT INTO procedure_search (rowid, title, keywords, summary, body, facets) VALUES (?, ?, ?, ?, ?, ?)',
     args: [
       procedureId,
       doc.title,
@@ -29,6 +39,7 @@ export async function indexProcedure(db: Db, procedureId: number, doc: Procedure
         ...doc.documents,
         ...doc.steps,
       ].join(' · '),
+      [facetToken.category(context.categoryId), facetToken.institution(context.institutionId), context.online ? facetToken.online : ''].join(' '),
     ],
   });
   await bumpGeneration(db);
@@ -55,6 +66,6 @@ export async function indexGeneration(db: Db): Promise<number> {
  * (typos are about words).
  */
 export async function indexVocabulary(db: Db): Promise<[string, number][]> {
-  const rows = await db.execute("SELECT term, doc FROM procedure_search_terms WHERE term NOT GLOB '[0-9]*'");
+  const rows = await db.execute("SELECT term, doc FROM procedure_search_terms WHERE term NOT GLOB '[0-9]*' AND term NOT GLOB 'zz[cie]*'");
   return rows.rows.map((row) => [String(row.term), Number(row.doc)]);
 }
