@@ -1,6 +1,5 @@
 import { Meilisearch, type Settings } from 'meilisearch';
 import type { Db } from '../store/db.ts';
-import { MARK_CLOSE, MARK_OPEN } from '../store/catalog/search-queries.ts';
 import {
   completeOutboxRows,
   countOutbox,
@@ -15,7 +14,7 @@ import {
 import { indexGeneration } from '../store/catalog/search-index.ts';
 import type { FacetValue, SearchEngine, SearchRequest, SearchResult } from './engine.ts';
 import synonymData from '../data/search/synonyms.json' with { type: 'json' };
-import { foldText, markHighlight, MAX_QUERY_CHARS } from './query.ts';
+import { foldText, MARK_CLOSE, MARK_OPEN, markHighlight, MAX_QUERY_CHARS } from './query.ts';
 import { buildThesaurus, type Thesaurus } from './synonyms.ts';
 
 export const INDEX_UID = 'procedures';

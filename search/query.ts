@@ -12,6 +12,10 @@ export function foldText(value: string): string {
     .toLowerCase();
 }
 
+/** Markers an engine puts around matches; private-use characters never typed by people. */
+export const MARK_OPEN = '\uE000';
+export const MARK_CLOSE = '\uE001';
+
 /** Escapes text for HTML and turns the engine's markers into <mark> elements. */
 export function markHighlight(text: string, open: string, close: string): string {
   const escaped = text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);

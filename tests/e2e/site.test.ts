@@ -75,6 +75,43 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     await context.close();
   });
 
+  it('shows results as you type as an ARIA combobox, usable from the keyboard', async () => {
+    const context = await browser.newContext({ bypassCSP: false });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+    await page.goto(server.url + '/');
+    const input = page.getByRole('combobox', { name: '¿Qué trámite necesita?' });
+    await input.pressSequentially('pasap', { delay: 30 });
+    const listbox = page.getByRole('listbox', { name: 'Trámites sugeridos' });
+    await expect.poll(() => listbox.isVisible(), { timeout: 5000 }).toBe(true);
+    expect(await input.getAttribute('aria-expanded')).toBe('true');
+    expect(await page.getByRole('status').textContent()).toMatch(/trámites encontrados/);
+    await input.press('ArrowDown');
+    const active = await input.getAttribute('aria-activedescendant');
+    expect(active).toBeTruthy();
+    expect(await page.locator(`[id="${active}"]`).getAttribute('aria-selected')).toBe('true');
+    expect(await page.locator(`[id="${active}"]`).textContent()).toMatch(/pasaporte/i);
+
+    // The open list passes axe too.
+    await page.addScriptTag({ content: axeSource }).catch(() => undefined);
+    const hasAxe = await page.evaluate(() => Boolean((window as any).axe));
+    if (hasAxe) {
+      const violations = await page.evaluate(async (tags) => (await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map((v: any) => v.id), WCAG_TAGS);
+      expect(violations).toEqual([]);
+    }
+
+    await input.press('Escape');
+    expect(await input.getAttribute('aria-expanded')).toBe('false');
+    await input.press('ArrowDown');
+    await expect.poll(() => input.getAttribute('aria-expanded')).toBe('true');
+    await input.press('ArrowDown');
+    await Promise.all([page.waitForURL(/\/tramites\//), input.press('Enter')]);
+    expect(await page.locator('h1').textContent()).toMatch(/pasaporte/i);
+    expect(errors.filter((e) => !/Content Security Policy/.test(e))).toEqual([]);
+    await context.close();
+  });
+
   it('is usable from the keyboard: the first Tab reaches the skip link, which moves focus to the content', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

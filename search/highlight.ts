@@ -1,0 +1,49 @@
+import { foldText } from './query.ts';
+import type { QueryPlan } from './plan.ts';
+
+export interface HighlightTerms {
+  words: Set<string>;
+  prefixes: string[];
+}
+
+/** The words (and prefixes) a plan searches for, folded: what to mark in results. */
+export function highlightTerms(plan: QueryPlan): HighlightTerms {
+  const words = new Set<string>();
+  const prefixes: string[] = [];
+  for (const group of plan.groups) {
+    for (const alternative of [...group.exact, ...group.fuzzy]) {
+      alternative.words.forEach((word, index) => {
+        if (alternative.prefix && index === alternative.words.length - 1) prefixes.push(word);
+        else words.add(word);
+      });
+    }
+  }
+  return { words, prefixes };
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]);
+}
+
+/**
+ * Escapes `text` for HTML and wraps the words the search matched in <mark>, comparing them the way
+ * the index does (case and accents folded), so «Emisión» is marked for «emision».
+ *
+ * @example markTerms('Emisión del DUI', { words: new Set(['dui']), prefixes: ['emis'] }) // '<mark>Emisión</mark> del <mark>DUI</mark>'
+ */
+export function markTerms(text: string, terms: HighlightTerms): string {
+  let out = '';
+  let last = 0;
+  for (const match of text.matchAll(/[\p{L}\p{N}]+/gu)) {
+    const word = match[0];
+    const folded = foldText(word);
+    const hit = terms.words.has(folded) || terms.prefixes.some((prefix) => folded.startsWith(prefix));
+    if (!hit) continue;
+    const start = match.index ?? 0;
+    out += `${escapeHtml(text.slice(last, start))}<mark>${escapeHtml(word)}</mark>`;
+    last = start + word.length;
+  }
+  return out + escapeHtml(text.slice(last));
+}
