@@ -27,8 +27,9 @@ export async function loadRenderPage(): Promise<RenderPage> {
 export function staticAssets(): MiddlewareHandler {
   const serve = serveStatic({ root: new URL('dist/client', root).pathname });
   return async (c, next) => {
-    await serve(c, next);
-    if (c.res.status === 200) c.res.headers.set('Cache-Control', 'public, max-age=31536000, immutable');
+    const response = await serve(c, next);
+    if (response?.status === 200) response.headers.set('Cache-Control', 'public, max-age=31536000, immutable');
+    return response;
   };
 }
 

@@ -39,6 +39,13 @@ describe('npm start', () => {
       const home = await fetch(`http://127.0.0.1:${port}/`);
       expect(home.status).toBe(200);
       expect(home.headers.get('content-encoding')).toMatch(/^(br|gzip)$/);
+      // The search script is a hashed file served whole, compressed and cached for a year.
+      const script = /<script type="module" src="([^"]+)"/.exec(await home.text())?.[1];
+      expect(script).toMatch(/^\/_astro\//);
+      const asset = await fetch(`http://127.0.0.1:${port}${script}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('cache-control')).toContain('immutable');
+      expect(await asset.text()).toContain('aria-activedescendant');
     } finally {
       child.kill('SIGTERM');
     }

@@ -122,8 +122,11 @@ function enhance(form: HTMLFormElement): void {
       const link = options()[active].querySelector('a');
       if (link) window.location.assign(link.href);
     } else if (event.key === 'Escape') {
-      if (open) close();
-      else input.value = '';
+      // Search inputs clear themselves on Escape; with the list open, Escape only closes it.
+      if (open) {
+        event.preventDefault();
+        close();
+      } else input.value = '';
     }
   });
   input.addEventListener('blur', () => setTimeout(close, 100));
