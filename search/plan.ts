@@ -57,7 +57,7 @@ export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabul
       if (!alternatives) continue;
       groups.push({
         typed: tokens.slice(i, i + size).join(' '),
-        exact: alternatives.map((phrase) => ({ words: phrase, prefix: false })),
+        exact: dedupe(alternatives.map((phrase) => ({ words: phrase, prefix: false }))),
         fuzzy: [],
       });
       i += size;
@@ -105,6 +105,11 @@ function correct(token: string, prefix: boolean, thesaurus: Thesaurus, vocabular
   return { typed: token, word: variants[0], variants };
 }
 
+/**
+ * Drops repeated alternatives, and phrases that contain a word the group already matches alone
+ * («registro de marca» beside «marca»): they find nothing more and every extra phrase makes the
+ * text score slower to compute for each match.
+ */
 function dedupe(alternatives: Alternative[]): Alternative[] {
   const seen = new Map<string, Alternative>();
   for (const alternative of alternatives) {
@@ -113,7 +118,8 @@ function dedupe(alternatives: Alternative[]): Alternative[] {
     if (!existing) seen.set(key, alternative);
     else if (alternative.prefix) existing.prefix = true;
   }
-  return [...seen.values()];
+  const single = new Set([...seen.values()].filter((a) => a.words.length === 1 && !a.prefix).map((a) => a.words[0]));
+  return [...seen.values()].filter((a) => a.words.length === 1 || !a.words.some((word) => single.has(word)));
 }
 
 /** FTS5 text of one alternative: quoted words; several words must stand close together. */
