@@ -10,6 +10,7 @@ import { createViewCounter } from './api/catalog/views.ts';
 import { compressResponses } from './api/compression.node.ts';
 import { createSearch, type SearchSetup } from './search/select.ts';
 import { openStore, type Store } from './store/db.ts';
+import { countAdmins, createPerson } from './store/people/people.ts';
 import { defaultDatabaseUrl, prepareStore } from './store/seed.node.ts';
 
 const root = new URL('./', import.meta.url);
@@ -123,6 +124,11 @@ export async function main(): Promise<void> {
   const prepared = await prepareStore(store);
   if (prepared.migrationsApplied.length > 0) console.log(`Base de datos actualizada (${prepared.migrationsApplied.length} migraciones).`);
   if (prepared.seeded > 0) console.log(`Catálogo inicial cargado: ${prepared.seeded} trámites.`);
+  if ((await countAdmins(store.db)) === 0) {
+    // First start: someone must be able to sign in. The password is shown once and must be changed.
+    const { person, oneTimePassword } = await createPerson(store, { email: 'admin@localhost.local', name: 'Administración', role: 'admin' }, null);
+    console.log(`Primera cuenta de administración: ${person.email}\nContraseña de un solo uso (cámbiela al entrar; no se volverá a mostrar):\n${oneTimePassword}`);
+  }
   let running: RunningServer;
   try {
     const search = createSearch(store.db, config.MEILI_URL ? { url: config.MEILI_URL, apiKey: config.MEILI_API_KEY } : undefined);

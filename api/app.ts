@@ -3,7 +3,10 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { SearchEngine } from '../search/engine.ts';
 import type { Store } from '../store/db.ts';
+import { adminRoutes } from './admin/routes.ts';
 import { missingProcedureRoutes } from './catalog/missing.ts';
+import { feedbackRoutes } from './feedback/routes.ts';
+import { PBKDF2_ITERATIONS } from '../store/people/passwords.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { AppError, errorResponse, type Log } from './errors.ts';
 import { systemRoutes } from './system/routes.ts';
@@ -14,6 +17,8 @@ export interface ApiDeps {
   log: Log;
   /** The peer address of a request; runtime specific (Node's socket, Workers' header). Used only hashed. */
   remoteAddress?: (c: Context) => string | undefined;
+  /** PBKDF2 iterations for new passwords (600,000 unless a test needs speed). */
+  passwordIterations?: number;
 }
 
 export type ApiEnv = { Variables: Required<ApiDeps> };
@@ -30,6 +35,7 @@ export function createApi(deps: ApiDeps) {
     c.set('search', deps.search);
     c.set('log', deps.log);
     c.set('remoteAddress', deps.remoteAddress ?? (() => undefined));
+    c.set('passwordIterations', deps.passwordIterations ?? PBKDF2_ITERATIONS);
     await next();
   });
   app.use(
@@ -44,6 +50,10 @@ export function createApi(deps: ApiDeps) {
   app.route('/api', systemRoutes());
   app.route('/api', catalogRoutes());
   app.route('/', missingProcedureRoutes());
+  const feedback = feedbackRoutes();
+  app.route('/api', feedback.api);
+  app.route('/', feedback.forms);
+  app.route('/api/admin', adminRoutes());
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {

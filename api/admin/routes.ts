@@ -1,0 +1,290 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { AppError } from '../../store/app-error.ts';
+import { auditTrail } from '../../store/audit/audit.ts';
+import { archiveProcedure, listEditableProcedures, listVersions, publishProcedure, verifyProcedure } from '../../store/catalog/editing.ts';
+import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
+import { FEEDBACK_KINDS, listFeedback, resolveFeedback, wantOnlineRanking } from '../../store/feedback/feedback.ts';
+import { authenticate, createApiToken, createPerson, createSession, disablePerson, endSession, QUEUES } from '../../store/people/people.ts';
+import { validationError } from '../errors.ts';
+import { errorResponses, errorSchema } from '../openapi.ts';
+import { clientAddress, createRateLimiter } from '../rate-limit.ts';
+import { assertSameOrigin, clearSessionCookie, currentSession, requireActor, sessionCookieName, setSessionCookie, type AdminEnv } from './auth.ts';
+import { getCookie } from 'hono/cookie';
+
+const slugParam = z.object({
+  slug: z.string().max(120).regex(/^[a-z0-9-]+$/, { error: 'El identificador solo lleva minúsculas, números y guiones.' }).openapi({ param: { name: 'slug', in: 'path' } }),
+});
+const ok = z.object({ ok: z.literal(true) });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+const denied = {
+  401: { description: 'Sin sesión o token', content: { 'application/json': { schema: errorSchema } } },
+  403: { description: 'Fuera de su institución o rol', content: { 'application/json': { schema: errorSchema } } },
+} as const;
+const failures = { ...denied, ...errorResponses } as const;
+const today = () => new Date().toISOString().slice(0, 10);
+// Typed once: an inline array of two different literals breaks the route's input type inference.
+const sessionOrToken: Record<string, string[]>[] = [{ session: [] }, { token: [] }];
+const sessionOnly: Record<string, string[]>[] = [{ session: [] }];
+
+const personSchema = z.object({
+  id: z.number().int(),
+  email: z.string(),
+  role: z.enum(['admin', 'officer', 'operator']),
+  institution: z.string().nullable(),
+  queue: z.string().nullable(),
+  mustChangePassword: z.boolean(),
+});
+
+/** The officers' and integrations' JSON API under /api/admin (CONTRACTS.md). */
+export function adminRoutes() {
+  const loginLimiter = createRateLimiter({ limit: 10, windowMs: 15 * 60 * 1000 });
+  const app = new OpenAPIHono<AdminEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target as 'json');
+    },
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'portal_sesion' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'token', { type: 'http', scheme: 'bearer' });
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/login',
+      summary: 'Iniciar sesión (cookie de sesión)',
+      request: { body: { content: { 'application/json': { schema: z.object({ email: z.string().max(200), password: z.string().max(200) }) } } } },
+      responses: { 200: json(z.object({ person: personSchema }), 'Sesión iniciada'), 401: json(errorSchema, 'Datos incorrectos'), 429: json(errorSchema, 'Demasiados intentos') },
+    }),
+    async (c) => {
+      assertSameOrigin(c);
+      const { email, password } = c.req.valid('json');
+      const client = clientAddress(c.req.raw.headers, c.var.remoteAddress(c));
+      if (!(await loginLimiter.allow(`ip:${client}`)) || !(await loginLimiter.allow(`email:${email.trim().toLowerCase()}`))) {
+        throw new AppError('too_many_attempts', 'Demasiados intentos de inicio de sesión. Espere 15 minutos e intente de nuevo.', { status: 429 });
+      }
+      const person = await authenticate(c.var.store.db, email, password);
+      if (!person) throw new AppError('invalid_credentials', 'El correo o la contraseña no son correctos.', { status: 401 });
+      const previous = getCookie(c, sessionCookieName(c));
+      if (previous) await endSession(c.var.store, previous);
+      const session = await createSession(c.var.store, person);
+      setSessionCookie(c, session.cookieValue);
+      return c.json(
+        { person: { id: person.id, email: person.email, role: person.role, institution: person.institutionSlug, queue: person.queue, mustChangePassword: person.mustChangePassword } },
+        200,
+      );
+    },
+  );
+
+  app.post('/logout', async (c) => {
+    assertSameOrigin(c);
+    const value = getCookie(c, sessionCookieName(c));
+    if (value) await endSession(c.var.store, value);
+    clearSessionCookie(c);
+    return c.json({ ok: true as const }, 200);
+  });
+
+  app.use('/*', async (c, next) => (c.req.path.endsWith('/login') || c.req.path.endsWith('/logout') ? next() : requireActor()(c, next)));
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/procedures',
+      summary: 'Trámites que la cuenta mantiene, con su frescura',
+      security: sessionOrToken,
+      responses: {
+        200: json(z.object({ procedures: z.array(z.object({ slug: z.string(), title: z.string(), status: z.string(), version: z.number(), updatedAt: z.string(), institutionSlug: z.string(), stale: z.boolean() })) }), 'Lista'),
+        ...denied,
+      },
+    }),
+    async (c) => c.json({ procedures: await listEditableProcedures(c.var.store.db, c.var.actor, today()) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/procedures/{slug}',
+      summary: 'Publicar un trámite (formato de intercambio) como nueva versión',
+      security: sessionOrToken,
+      request: {
+        params: slugParam,
+        body: {
+          content: {
+            'application/json': {
+              schema: z.object({
+                ...procedureDocumentSchema.shape,
+                change_note: z.string().max(500, { error: 'Acorte la nota del cambio a 500 caracteres.' }).optional(),
+                change_kind: z.enum(['major', 'minor'], { error: 'Use en «change_kind» major o minor.' }).optional(),
+              }),
+            },
+          },
+        },
+      },
+      responses: { 200: json(z.object({ slug: z.string(), version: z.number().int(), outcome: z.string() }), 'Publicado'), ...failures },
+    }),
+    async (c) => {
+      const { slug } = c.req.valid('param');
+      const { change_note, change_kind, ...document } = c.req.valid('json');
+      if (document.slug !== slug) throw new AppError('slug_mismatch', 'El «slug» del cuerpo debe ser el de la dirección.', { fields: { slug: 'No coincide con la dirección.' } });
+      const result = await publishProcedure(c.var.store, c.var.actor, document, { note: change_note, kind: change_kind, today: today() });
+      return c.json({ slug, version: result.version, outcome: result.outcome }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/procedures/{slug}/versions',
+      summary: 'Historial de versiones',
+      security: sessionOrToken,
+      request: { params: slugParam },
+      responses: { 200: json(z.object({ versions: z.array(z.object({ version: z.number(), changeKind: z.string(), changeNote: z.string().nullable(), source: z.string(), createdAt: z.string(), document: z.unknown() })) }), 'Versiones'), ...failures },
+    }),
+    async (c) => c.json({ versions: await listVersions(c.var.store.db, c.var.actor, c.req.valid('param').slug) }, 200),
+  );
+
+  app.openapi(
+    createRoute({ method: 'post', path: '/procedures/{slug}/verify', summary: '«Verificado hoy» sin cambios', security: sessionOrToken, request: { params: slugParam }, responses: { 200: json(ok, 'Verificado'), ...failures } }),
+    async (c) => {
+      await verifyProcedure(c.var.store, c.var.actor, c.req.valid('param').slug, today());
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'post', path: '/procedures/{slug}/archive', summary: 'Archivar (la dirección redirige al tema)', security: sessionOrToken, request: { params: slugParam }, responses: { 200: json(ok, 'Archivado'), ...failures } }),
+    async (c) => {
+      await archiveProcedure(c.var.store, c.var.actor, c.req.valid('param').slug);
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/procedures/{slug}/audit',
+      summary: 'Rastro de auditoría de un trámite (solo administración)',
+      security: sessionOnly,
+      request: { params: slugParam },
+      responses: { 200: json(z.object({ audit: z.array(z.object({ id: z.number(), at: z.string(), actor: z.string(), action: z.string(), beforeHash: z.string().nullable(), afterHash: z.string().nullable() })) }), 'Registros'), ...denied },
+    }),
+    async (c) => {
+      const actor = c.var.actor;
+      if (actor.kind !== 'person' || actor.role !== 'admin') throw new AppError('forbidden', 'Solo la administración ve el rastro de auditoría.', { status: 403 });
+      return c.json({ audit: await auditTrail(c.var.store.db, 'procedure', c.req.valid('param').slug) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/feedback',
+      summary: 'Retroalimentación de mi institución',
+      security: sessionOnly,
+      request: {
+        query: z.object({
+          status: z.enum(['open', 'resolved'], { error: 'Use «status» open o resolved.' }).optional(),
+          kind: z.enum(FEEDBACK_KINDS, { error: `Use «kind» ${FEEDBACK_KINDS.join(', ')}.` }).optional(),
+          tramite: z.string().max(120).regex(/^[a-z0-9-]*$/).optional(),
+        }),
+      },
+      responses: { 200: json(z.object({ feedback: z.array(z.unknown()) }), 'Lista'), ...failures },
+    }),
+    async (c) => {
+      if (c.var.actor.kind === 'token') throw new AppError('forbidden', 'Los tokens de institución no leen retroalimentación.', { status: 403 });
+      const query = c.req.valid('query');
+      return c.json({ feedback: await listFeedback(c.var.store.db, c.var.actor, { status: query.status, kind: query.kind, procedureSlug: query.tramite || undefined }) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/feedback/{id}/resolve',
+      summary: 'Resolver retroalimentación con una nota',
+      security: sessionOnly,
+      request: {
+        params: z.object({ id: z.string().regex(/^\d{1,12}$/, { error: 'El id es un número.' }).openapi({ param: { name: 'id', in: 'path' } }) }),
+        body: { content: { 'application/json': { schema: z.object({ note: z.string().trim().min(3, { error: 'Escriba una nota de al menos 3 caracteres.' }).max(2000), version: z.number().int().positive().optional() }) } } },
+      },
+      responses: { 200: json(ok, 'Resuelta'), ...failures },
+    }),
+    async (c) => {
+      if (c.var.actor.kind === 'token') throw new AppError('forbidden', 'Los tokens de institución no resuelven retroalimentación.', { status: 403 });
+      const { note, version } = c.req.valid('json');
+      await resolveFeedback(c.var.store, c.var.actor, Number(c.req.valid('param').id), note, version);
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: 'get', path: '/feedback/want-online', summary: 'Trámites más pedidos en línea', security: sessionOnly, responses: { 200: json(z.object({ ranking: z.array(z.object({ slug: z.string(), title: z.string(), count: z.number() })) }), 'Ranking'), ...denied } }),
+    async (c) => {
+      if (c.var.actor.kind === 'token') throw new AppError('forbidden', 'Los tokens de institución no leen retroalimentación.', { status: 403 });
+      return c.json({ ranking: await wantOnlineRanking(c.var.store.db, c.var.actor) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/people',
+      summary: 'Crear una cuenta (administración); devuelve la contraseña de un solo uso',
+      security: sessionOnly,
+      request: {
+        body: {
+          content: {
+            'application/json': {
+              schema: z.object({ email: z.string().max(200), name: z.string().max(200).optional(), role: z.enum(['admin', 'officer', 'operator']), institution: z.string().max(120).optional(), queue: z.enum(QUEUES).optional() }),
+            },
+          },
+        },
+      },
+      responses: { 201: json(z.object({ person: personSchema, oneTimePassword: z.string() }), 'Creada'), ...failures },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      if (c.var.actor.kind !== 'person' || c.var.actor.role !== 'admin') throw new AppError('forbidden', 'Solo la administración crea cuentas.', { status: 403 });
+      const { person, oneTimePassword } = await createPerson(c.var.store, { email: body.email, name: body.name, role: body.role, institutionSlug: body.institution, queue: body.queue }, c.var.actor, {
+        iterations: c.var.passwordIterations,
+      });
+      return c.json({ person: { id: person.id, email: person.email, role: person.role, institution: person.institutionSlug, queue: person.queue, mustChangePassword: person.mustChangePassword }, oneTimePassword }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/people/{id}/disable',
+      summary: 'Desactivar una cuenta (cierra sus sesiones)',
+      security: sessionOnly,
+      request: { params: z.object({ id: z.string().regex(/^\d{1,12}$/, { error: 'El id es un número.' }).openapi({ param: { name: 'id', in: 'path' } }) }) },
+      responses: { 200: json(ok, 'Desactivada'), ...failures },
+    }),
+    async (c) => {
+      await disablePerson(c.var.store, c.var.actor, Number(c.req.valid('param').id));
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/tokens',
+      summary: 'Crear un token de institución (administración); se muestra una sola vez',
+      security: sessionOnly,
+      request: { body: { content: { 'application/json': { schema: z.object({ institution: z.string().max(120), name: z.string().trim().min(3).max(120) }) } } } },
+      responses: { 201: json(z.object({ token: z.string() }), 'Creado'), ...failures },
+    }),
+    async (c) => {
+      const { institution, name } = c.req.valid('json');
+      return c.json({ token: await createApiToken(c.var.store, c.var.actor, institution, name) }, 201);
+    },
+  );
+
+  app.get('/me', async (c) => {
+    const session = await currentSession(c, c.var.store);
+    if (!session) throw new AppError('unauthorized', 'No hay sesión.', { status: 401 });
+    return c.json({ email: session.person.email, role: session.person.role, institution: session.person.institutionSlug, csrfToken: session.csrfToken });
+  });
+
+  return app;
+}
