@@ -34,6 +34,8 @@ describe('npm start', () => {
     try {
       await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toContain(`http://localhost:${port}`);
       expect(output).toMatch(/Catálogo inicial cargado: \d+ trámites/);
+      // First start: an admin account with a one-time password, shown once.
+      expect(output).toMatch(/Primera cuenta de administración: admin@localhost\.local\n.*\n[A-Za-z0-9_-]{20}\n/);
       const health = await fetch(`http://127.0.0.1:${port}/api/health`);
       expect(await health.json()).toMatchObject({ status: 'ok', db: 'ok' });
       const home = await fetch(`http://127.0.0.1:${port}/`);
