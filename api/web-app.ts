@@ -1,8 +1,11 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { isAppError } from '../store/app-error.ts';
 import { secureHeaders } from 'hono/secure-headers';
 import { createApi, type ApiDeps } from './app.ts';
 import { microCache } from './micro-cache.ts';
 import type { ViewCounter } from './catalog/views.ts';
+import { adminPages, type AdminLocals } from './admin/pages.ts';
 
 /** What Astro pages find in `Astro.locals`. */
 export interface PageLocals {
@@ -10,6 +13,8 @@ export interface PageLocals {
   search: ApiDeps['search'];
   /** Counts procedure page views for popularity. */
   views?: ViewCounter;
+  /** The officers' workspace: session, a form sent back with errors, an import report. */
+  admin?: AdminLocals;
   /** Absolute origin for canonical links and the sitemap, when configured. */
   publicBaseUrl?: string;
 }
@@ -59,6 +64,12 @@ export function createWebApp(deps: WebAppDeps) {
   app.route('/', api);
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);
   const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl: deps.publicBaseUrl, views: deps.views };
+  app.route('/admin', adminPages({ renderPage: deps.renderPage, locals }));
   app.all('*', (c) => deps.renderPage(c.req.raw, locals));
+  app.onError((error, c) => {
+    if (isAppError(error)) return c.text(error.message, error.status as ContentfulStatusCode);
+    deps.log.error('unhandled error', { method: c.req.method, path: c.req.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    return c.text('Tuvimos un problema al mostrar esta página. Intente de nuevo en unos minutos.', 500);
+  });
   return app;
 }

@@ -6,6 +6,7 @@ declare namespace App {
     search: import('../api/web-app.ts').PageLocals['search'];
     publicBaseUrl?: string;
     views?: import('../api/web-app.ts').PageLocals['views'];
+    admin?: import('../api/web-app.ts').PageLocals['admin'];
   }
 }
 

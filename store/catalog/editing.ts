@@ -158,3 +158,11 @@ export async function listEditableProcedures(db: Db, actor: Actor, today: string
     stale: Date.parse(`${String(row.updated_at)}T00:00:00Z`) <= limit,
   }));
 }
+
+/** The current content of an entry for its edit form, within the actor's scope. */
+export async function getEditableDocument(db: Db, actor: Actor, slug: string): Promise<{ document: ProcedureDocument; version: number; status: string } | null> {
+  const row = await currentRow(db, slug);
+  if (!row || row.status === 'archived') return null;
+  assertCanEditInstitution(actor, Number(row.institution_id));
+  return { document: JSON.parse(String(row.document)) as ProcedureDocument, version: Number(row.version), status: String(row.status) };
+}

@@ -1,3 +1,4 @@
+import { appendAudit, type Actor } from '../audit/audit.ts';
 import type { Store } from '../db.ts';
 import { loadTerritoryIndex, placeProblem, type TerritoryIndex } from '../territory/territory.ts';
 import { documentIssues, describePath, procedureDocumentSchema, type ProcedureDocument } from './exchange-format.ts';
@@ -38,6 +39,8 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
   /** Today's date (YYYY-MM-DD): the «last checked» date of records that carry none. */
   today?: string;
+  /** The person or token importing: each change is then recorded in the audit log. */
+  actor?: Actor;
 }
 
 /**
@@ -80,7 +83,11 @@ export async function importCatalog(store: Store, rows: RawRow[], options: Impor
     const refs = catalogRefs(tx);
     let done = 0;
     for (const { doc } of documents) {
-      report.counts[await savePublishedDocument(tx, refs, doc, { source: options.source, today })]++;
+      const outcome = await savePublishedDocument(tx, refs, doc, { source: options.source, today });
+      report.counts[outcome]++;
+      if (options.actor && outcome !== 'unchanged') {
+        await appendAudit(tx, options.actor, { action: `procedure.import.${outcome}`, entity: 'procedure', entityId: doc.slug, after: doc });
+      }
       done++;
       if (options.onProgress && (done % 250 === 0 || done === documents.length)) options.onProgress(done, documents.length);
     }

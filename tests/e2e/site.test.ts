@@ -112,6 +112,45 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     await context.close();
   });
 
+  it("runs the officers' workspace in the browser with no axe violations", async () => {
+    const { createPerson } = await import('../../store/people/people.ts');
+    const { oneTimePassword } = await createPerson(t.store, { email: 'oficial-e2e@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, null, { iterations: 1000 });
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    const failures: string[] = [];
+    const check = async (name: string) => {
+      await page.addScriptTag({ content: axeSource });
+      const violations = await page.evaluate(async (tags) => (await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`), WCAG_TAGS);
+      for (const violation of violations) failures.push(`${name} — ${violation}`);
+    };
+    await page.goto(`${server.url}/admin`);
+    expect(page.url()).toContain('/admin/entrar');
+    await page.getByLabel('Correo').fill('oficial-e2e@rnpn.gob.sv');
+    await page.getByLabel('Contraseña').fill('equivocada');
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    expect(await page.evaluate(() => document.activeElement?.className)).toContain('error-summary');
+    await check('entrar con error');
+    await page.getByLabel('Contraseña').fill(oneTimePassword);
+    await Promise.all([page.waitForURL(/\/admin\/clave/), page.getByRole('button', { name: 'Entrar' }).click()]);
+    await check('clave');
+    await page.getByLabel('Contraseña nueva', { exact: true }).fill('cometa-arroyo-violeta-doce');
+    await page.getByLabel('Repita la contraseña nueva').fill('cometa-arroyo-violeta-doce');
+    await Promise.all([page.waitForURL(/\/admin\?aviso=clave/), page.getByRole('button', { name: 'Guardar contraseña' }).click()]);
+    await check('mis trámites');
+    const slug = String((await t.store.db.execute("SELECT p.slug FROM procedures p JOIN institutions i ON i.id = p.institution_id WHERE i.slug = 'rnpn' LIMIT 1")).rows[0].slug);
+    for (const path of [`/admin/tramites/${slug}`, `/admin/tramites/${slug}/historial`, '/admin/opiniones', '/admin/importar', '/admin/tramites/nuevo']) {
+      await page.goto(server.url + path);
+      await check(path);
+    }
+    await page.goto(`${server.url}/admin/tramites/${slug}`);
+    await page.getByLabel('Título').fill('');
+    await page.getByRole('button', { name: 'Publicar' }).click();
+    expect(await page.evaluate(() => document.activeElement?.className)).toContain('error-summary');
+    await check('edición con errores');
+    await context.close();
+    expect(failures).toEqual([]);
+  });
+
   it('is usable from the keyboard: the first Tab reaches the skip link, which moves focus to the content', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
