@@ -1,6 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { isAppError } from '../store/app-error.ts';
+import { bodyLimit } from 'hono/body-limit';
+import { AppError, isAppError } from '../store/app-error.ts';
 import { secureHeaders } from 'hono/secure-headers';
 import { createApi, type ApiDeps } from './app.ts';
 import { microCache } from './micro-cache.ts';
@@ -60,6 +61,14 @@ export function createWebApp(deps: WebAppDeps) {
     }),
   );
   if (deps.compression) app.use('*', deps.compression);
+  // Forms are small; only the catalog upload may be larger. Over the limit: a Spanish 413.
+  const tooLarge = (limit: string) => () => {
+    throw new AppError('payload_too_large', `Lo enviado es demasiado grande (máximo ${limit}).`, { status: 413 });
+  };
+  app.use('/admin/importar', bodyLimit({ maxSize: 20 * 1024 * 1024, onError: tooLarge('20 MB') }));
+  app.on('POST', ['/admin/*', '/tramites/*', '/buscar/*'], async (c, next) =>
+    c.req.path === '/admin/importar' ? next() : bodyLimit({ maxSize: 64 * 1024, onError: tooLarge('64 KB') })(c, next),
+  );
   const api = createApi(deps);
   app.route('/', api);
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);

@@ -6,7 +6,8 @@ import { formatFromFileName, parseExchangeFile } from '../../store/catalog/excha
 import { importCatalog } from '../../store/catalog/import.ts';
 import { constantTimeEqual } from '../../store/crypto.ts';
 import { resolveFeedback } from '../../store/feedback/feedback.ts';
-import { authenticate, changePassword, createSession, endSession, personActor, type ActiveSession } from '../../store/people/people.ts';
+import { authenticate, changePassword, createApiToken, createPerson, createSession, disablePerson, endSession, personActor, type ActiveSession, type Role } from '../../store/people/people.ts';
+import { revokeToken, saveCategory, saveInstitution } from '../../store/catalog/admin-reference.ts';
 import type { ApiEnv } from '../app.ts';
 import { clientAddress, createRateLimiter } from '../rate-limit.ts';
 import type { PageLocals, RenderPage } from '../web-app.ts';
@@ -22,6 +23,8 @@ export interface AdminLocals {
   forbidden?: boolean;
   /** A refusal to explain instead of the page (expired form, wrong role…). */
   error?: string;
+  /** Shown once after creating an account or a token. */
+  secret?: { label: string; value: string };
 }
 
 type PagesEnv = { Variables: ApiEnv['Variables'] & { session: ActiveSession | null; form: Record<string, string> } };
@@ -173,6 +176,48 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
       throw error;
     }
     return render(c, { importReport: report }, report.issues.length > 0 ? 422 : 200);
+  });
+
+  // --- Administration: institutions, themes, people, tokens (the store refuses non-admins) ---
+  const adminActor = (c: Context<PagesEnv>) => personActor((c.var.session as ActiveSession).person);
+  const withFieldErrors = async (c: Context<PagesEnv>, work: () => Promise<void>, done: string) => {
+    try {
+      await work();
+    } catch (error) {
+      if (isAppError(error) && error.fields) return render(c, { form: { values: c.var.form, errors: error.fields } }, error.status);
+      throw error;
+    }
+    return c.redirect(done, 303);
+  };
+  app.post('/instituciones', (c) =>
+    withFieldErrors(c, () => saveInstitution(c.var.store, adminActor(c), { slug: c.var.form.slug ?? '', name: c.var.form.name ?? '', acronym: c.var.form.acronym, website: c.var.form.website }), '/admin/instituciones?aviso=guardada'),
+  );
+  app.post('/temas', (c) =>
+    withFieldErrors(c, () => saveCategory(c.var.store, adminActor(c), { slug: c.var.form.slug ?? '', name: c.var.form.name ?? '', description: c.var.form.description }), '/admin/temas?aviso=guardado'),
+  );
+  app.post('/personas', async (c) => {
+    const { email = '', role = '', institution, queue } = c.var.form;
+    try {
+      const { person, oneTimePassword } = await createPerson(c.var.store, { email, role: role as Role, institutionSlug: institution || undefined, queue: queue || undefined }, adminActor(c));
+      return render(c, { secret: { label: `Contraseña de un solo uso para ${person.email} (no se volverá a mostrar):`, value: oneTimePassword } });
+    } catch (error) {
+      if (isAppError(error) && error.fields) return render(c, { form: { values: c.var.form, errors: error.fields } }, error.status);
+      throw error;
+    }
+  });
+  app.post('/personas/:id{[0-9]+}/desactivar', async (c) => {
+    await disablePerson(c.var.store, adminActor(c), Number(c.req.param('id')));
+    return c.redirect('/admin/personas?aviso=desactivada', 303);
+  });
+  app.post('/tokens', async (c) => {
+    const { institution = '', name = '' } = c.var.form;
+    if (name.trim().length < 3) return render(c, { form: { values: c.var.form, errors: { name: 'Escriba para qué sistema es el token (al menos 3 caracteres).' } } }, 400);
+    const token = await createApiToken(c.var.store, adminActor(c), institution, name.trim());
+    return render(c, { secret: { label: `Token para «${name.trim()}» (${institution}); cópielo ahora, no se volverá a mostrar:`, value: token } });
+  });
+  app.post('/tokens/:id{[0-9]+}/revocar', async (c) => {
+    await revokeToken(c.var.store, adminActor(c), Number(c.req.param('id')));
+    return c.redirect('/admin/tokens?aviso=revocado', 303);
   });
 
   // Every other request (GET pages) renders with the session in locals.

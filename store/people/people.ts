@@ -63,7 +63,7 @@ export async function createPerson(store: Store, input: NewPerson, by: Actor | n
   if (by && (by.kind !== 'person' || by.role !== 'admin')) throw new AppError('forbidden', 'Solo una persona administradora puede crear cuentas.', { status: 403 });
   let institutionId: number | null = null;
   if (input.role === 'officer') {
-    if (!input.institutionSlug) throw new AppError('institution_required', 'Un oficial de información necesita su institución (--institution SLUG).', { fields: { institution: 'Indique la institución.' } });
+    if (!input.institutionSlug) throw new AppError('institution_required', 'Un oficial de información necesita su institución (--institution SLUG).', { fields: { institution: 'Un oficial de información necesita su institución: elíjala de la lista.' } });
     const row = await store.db.execute({ sql: 'SELECT id FROM institutions WHERE slug = ?', args: [input.institutionSlug] });
     if (!row.rows[0]) throw new AppError('unknown_institution', `No existe la institución «${input.institutionSlug}».`, { fields: { institution: 'Institución desconocida.' } });
     institutionId = Number(row.rows[0].id);
@@ -71,7 +71,7 @@ export async function createPerson(store: Store, input: NewPerson, by: Actor | n
   let queue: string | null = null;
   if (input.role === 'operator') {
     if (!input.queue || !(QUEUES as readonly string[]).includes(input.queue)) {
-      throw new AppError('queue_required', `Un operador necesita su cola: ${QUEUES.join(', ')} (--queue).`, { fields: { queue: 'Indique la cola.' } });
+      throw new AppError('queue_required', `Un operador necesita su cola: ${QUEUES.join(', ')} (--queue).`, { fields: { queue: 'Un operador necesita su cola: emergencias, 198 o quejas.' } });
     }
     queue = input.queue;
   }

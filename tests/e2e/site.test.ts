@@ -151,6 +151,27 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     expect(failures).toEqual([]);
   });
 
+  it('runs the administration pages with no axe violations', async () => {
+    const { createPerson } = await import('../../store/people/people.ts');
+    const { oneTimePassword } = await createPerson(t.store, { email: 'admin-e2e@portal.test', role: 'admin' }, null, { iterations: 1000 });
+    await t.store.db.execute("UPDATE people SET must_change_password = 0 WHERE email = 'admin-e2e@portal.test'");
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/admin/entrar`);
+    await page.getByLabel('Correo').fill('admin-e2e@portal.test');
+    await page.getByLabel('Contraseña').fill(oneTimePassword);
+    await Promise.all([page.waitForURL(/\/admin$/), page.getByRole('button', { name: 'Entrar' }).click()]);
+    const failures: string[] = [];
+    for (const path of ['/admin', '/admin/instituciones', '/admin/temas', '/admin/personas', '/admin/tokens']) {
+      await page.goto(server.url + path);
+      await page.addScriptTag({ content: axeSource });
+      const violations = await page.evaluate(async (tags) => (await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`), WCAG_TAGS);
+      for (const violation of violations) failures.push(`${path} — ${violation}`);
+    }
+    await context.close();
+    expect(failures).toEqual([]);
+  });
+
   it('is usable from the keyboard: the first Tab reaches the skip link, which moves focus to the content', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
