@@ -4,7 +4,6 @@ import {
   completeOutboxRows,
   countOutbox,
   discardOutbox,
-  facetLabels,
   iterateSearchDocuments,
   lastOutboxId,
   postponeOutboxRows,
@@ -12,6 +11,7 @@ import {
   type SearchDocument,
 } from '../store/catalog/search-outbox.ts';
 import { indexGeneration } from '../store/catalog/search-index.ts';
+import { loadFacetNames } from '../store/catalog/search-queries.ts';
 import type { FacetValue, SearchEngine, SearchRequest, SearchResult } from './engine.ts';
 import synonymData from '../data/search/synonyms.json' with { type: 'json' };
 import { foldText, MARK_CLOSE, MARK_OPEN, markHighlight, MAX_QUERY_CHARS } from './query.ts';
@@ -72,12 +72,17 @@ export function createMeiliSearch(deps: { client: Meilisearch; db: Db; fallback:
 } {
   const index = deps.client.index<SearchDocument>(deps.indexUid ?? INDEX_UID);
   let downUntil = 0;
-  let labels: { generation: number; value: Awaited<ReturnType<typeof facetLabels>> } | null = null;
+  let labels: { generation: number; categories: Map<string, string>; institutions: Map<string, string> } | null = null;
 
+  /** Theme and institution names by slug, for facet labels; reloaded when the index changes. */
   async function names() {
     const generation = await indexGeneration(deps.db);
-    if (!labels || labels.generation !== generation) labels = { generation, value: await facetLabels(deps.db) };
-    return labels.value;
+    if (!labels || labels.generation !== generation) {
+      const loaded = await loadFacetNames(deps.db);
+      const bySlug = (list: { slug: string; name: string }[]) => new Map(list.map((entry) => [entry.slug, entry.name]));
+      labels = { generation, categories: bySlug(loaded.categories), institutions: bySlug(loaded.institutions) };
+    }
+    return labels;
   }
 
   return {

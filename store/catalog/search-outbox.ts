@@ -119,12 +119,3 @@ export async function* iterateSearchDocuments(db: Db, pageSize = 1000): AsyncGen
     lastId = Number(rows.rows[rows.rows.length - 1].id);
   }
 }
-
-/** Category and institution names by slug, for facet labels. */
-export async function facetLabels(db: Db): Promise<{ categories: Map<string, string>; institutions: Map<string, string> }> {
-  const [categories, institutions] = await Promise.all([db.execute('SELECT slug, name FROM categories'), db.execute('SELECT slug, name FROM institutions')]);
-  return {
-    categories: new Map(categories.rows.map((row) => [String(row.slug), String(row.name)])),
-    institutions: new Map(institutions.rows.map((row) => [String(row.slug), String(row.name)])),
-  };
-}
