@@ -59,7 +59,8 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
       const form: Record<string, string> = {};
       for (const [key, value] of Object.entries(body)) if (typeof value === 'string') form[key] = value;
       c.set('form', form);
-      if (session && !(typeof body.csrf === 'string' && constantTimeEqual(body.csrf, session.csrfToken))) {
+      // Signing in needs no token (there is no session to protect yet; the origin check applies).
+      if (session && !PUBLIC_PATHS.has(path) && !(typeof body.csrf === 'string' && constantTimeEqual(body.csrf, session.csrfToken))) {
         throw new AppError('csrf', 'El formulario caducó. Vuelva a la página, recárguela e intente de nuevo.', { status: 403 });
       }
     }

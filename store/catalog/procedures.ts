@@ -210,7 +210,7 @@ export async function getInstitution(db: Db, slug: string): Promise<InstitutionR
     : null;
 }
 
-/** How many published procedures there are (non-synthetic only when `realOnly`). */
+/** How many published procedures there are. */
 export async function countPublished(db: Db): Promise<number> {
   const rows = await db.execute("SELECT count(*) AS n FROM procedures WHERE status = 'published'");
   return Number(rows.rows[0].n);

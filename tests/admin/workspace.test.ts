@@ -152,6 +152,15 @@ describe("the officers' workspace", () => {
     expect((await get('/api/procedures/prueba-carga')).status).toBe(404);
   });
 
+  it('lets a signed-in person sign in again (no token on the sign-in form)', async () => {
+    const response = await post('/admin/entrar', { email: 'oficial@rnpn.gob.sv', password: 'girasol-tranvia-nube-ocho' }, officer);
+    expect(response.status).toBe(303);
+    const renewed = (response.headers.get('Set-Cookie') ?? '').split(';')[0];
+    expect(renewed).not.toBe(officer);
+    expect((await get('/admin', officer)).status).toBe(303);
+    officer = renewed;
+  });
+
   it('signs out and the session stops working', async () => {
     const csrf = await csrfOf('/admin', officer);
     const response = await post('/admin/salir', { csrf }, officer);
