@@ -9,9 +9,10 @@ import { createWebApp, type RenderPage } from './api/web-app.ts';
 import { createViewCounter } from './api/catalog/views.ts';
 import { compressResponses } from './api/compression.node.ts';
 import { createSearch, type SearchSetup } from './search/select.ts';
-import { openStore, type Store } from './store/db.ts';
+import type { Store } from './store/db.ts';
 import { countAdmins, createPerson } from './store/people/people.ts';
-import { defaultDatabaseUrl, prepareStore } from './store/seed.node.ts';
+import { openConfiguredStore, prepareStore } from './store/seed.node.ts';
+import type { Store } from './store/db.ts';
 
 const root = new URL('./', import.meta.url);
 
@@ -120,7 +121,13 @@ export async function main(): Promise<void> {
     console.error((error as Error).message);
     process.exit(1);
   }
-  const store = await openStore({ url: config.DATABASE_URL ?? defaultDatabaseUrl(), authToken: config.DATABASE_AUTH_TOKEN });
+  let store: Store;
+  try {
+    store = await openConfiguredStore(config);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
   const prepared = await prepareStore(store);
   if (prepared.migrationsApplied.length > 0) console.log(`Base de datos actualizada (${prepared.migrationsApplied.length} migraciones).`);
   if (prepared.seeded > 0) console.log(`Catálogo inicial cargado: ${prepared.seeded} trámites.`);

@@ -11,8 +11,8 @@ import { ensureSiteBuilt } from '../bin/build-site.mjs';
 import { createEmbeddedSearch } from '../search/embedded.ts';
 import { importCatalog } from '../store/catalog/import.ts';
 import { generateSyntheticCatalog } from '../store/catalog/synthetic.ts';
-import { openStore, type Store } from '../store/db.ts';
-import { DATA_DIR, prepareStore } from '../store/seed.node.ts';
+import type { Store } from '../store/db.ts';
+import { DATA_DIR, openConfiguredStore, prepareStore } from '../store/seed.node.ts';
 
 interface Figure {
   name: string;
@@ -85,7 +85,7 @@ async function syntheticStore(count: number): Promise<{ store: Store; path: stri
   const version = recipe.digest('hex');
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== version) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
-    const store = await openStore({ url: `file:${path}` });
+    const store = await openConfiguredStore({ DATABASE_URL: `file:${path}` });
     await prepareStore(store, { seedCatalog: false });
     const institutions = JSON.parse(readFileSync(new URL('institutions.json', DATA_DIR), 'utf8'));
     const categories = JSON.parse(readFileSync(new URL('categories.json', DATA_DIR), 'utf8')).map((c: { slug: string }) => c.slug);
@@ -107,7 +107,7 @@ async function syntheticStore(count: number): Promise<{ store: Store; path: stri
     store.close();
     writeFileSync(stamp, version);
   }
-  return { store: await openStore({ url: `file:${path}` }), path };
+  return { store: await openConfiguredStore({ DATABASE_URL: `file:${path}` }), path };
 }
 
 // Realistic queries for generated catalogs: everyday words, a typo, a prefix, a filter-free browse.
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   console.log('\n== Páginas (catálogo inicial) ==');
   const work = mkdtempSync(join(tmpdir(), 'portal-bench-'));
   const seedPath = join(work, 'seed.db');
-  const seedStore = await openStore({ url: `file:${seedPath}` });
+  const seedStore = await openConfiguredStore({ DATABASE_URL: `file:${seedPath}` });
   await prepareStore(seedStore);
   const heaviest = await seedStore.db.execute('SELECT slug FROM procedures WHERE synthetic = 0 ORDER BY length(document) DESC LIMIT 1');
   const slug = String(heaviest.rows[0].slug);

@@ -6,11 +6,11 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { compressResponses } from '../api/compression.node.ts';
 import { consoleLog } from '../api/errors.ts';
-import { openStore } from '../store/db.ts';
+import { openConfiguredStore } from '../store/seed.node.ts';
 import { listen } from '../server.node.ts';
 
 const [databaseUrl, staticDir] = process.argv.slice(2);
-const store = await openStore({ url: databaseUrl });
+const store = await openConfiguredStore({ DATABASE_URL: databaseUrl });
 const site = await listen({ store, log: consoleLog, port: 0, host: '127.0.0.1' });
 
 function start(app: Hono): Promise<number> {

@@ -1,11 +1,10 @@
 // npm run audit:verify — checks the audit log's hash chain; exit 1 naming the first bad record.
 import { parseConfig } from '../api/config.ts';
 import { verifyAuditChain } from '../store/audit/audit.ts';
-import { openStore } from '../store/db.ts';
-import { defaultDatabaseUrl, prepareStore } from '../store/seed.node.ts';
+import { openConfiguredStore, prepareStore } from '../store/seed.node.ts';
 
 const config = parseConfig(process.env);
-const store = await openStore({ url: config.DATABASE_URL ?? defaultDatabaseUrl(), authToken: config.DATABASE_AUTH_TOKEN });
+const store = await openConfiguredStore(config);
 await prepareStore(store, { seedCatalog: false });
 const result = await verifyAuditChain(store.db);
 store.close();

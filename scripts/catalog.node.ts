@@ -8,8 +8,7 @@ import { formatFromFileName, parseExchangeFile, serializeExchangeFile } from '..
 import { formatImportReport, importCatalog } from '../store/catalog/import.ts';
 import { iteratePublishedDocuments } from '../store/catalog/procedures.ts';
 import { generateSyntheticCatalog } from '../store/catalog/synthetic.ts';
-import { openStore } from '../store/db.ts';
-import { DATA_DIR, defaultDatabaseUrl, prepareStore } from '../store/seed.node.ts';
+import { DATA_DIR, openConfiguredStore, prepareStore } from '../store/seed.node.ts';
 
 const USAGE = `Uso:
   npm run catalog:import -- ARCHIVO.json|ARCHIVO.csv [--dry-run]
@@ -23,7 +22,7 @@ function fail(message: string): never {
 
 async function openPreparedStore() {
   const config = parseConfig(process.env);
-  const store = await openStore({ url: config.DATABASE_URL ?? defaultDatabaseUrl(), authToken: config.DATABASE_AUTH_TOKEN });
+  const store = await openConfiguredStore(config);
   await prepareStore(store);
   return store;
 }

@@ -1,15 +1,14 @@
 // npm run search:reindex — rebuilds the Meilisearch index from the store (MEILI_URL required).
 import { parseConfig } from '../api/config.ts';
 import { createMeiliClient, reindex } from '../search/meilisearch.ts';
-import { openStore } from '../store/db.ts';
-import { defaultDatabaseUrl, prepareStore } from '../store/seed.node.ts';
+import { openConfiguredStore, prepareStore } from '../store/seed.node.ts';
 
 const config = parseConfig(process.env);
 if (!config.MEILI_URL) {
   console.error('Defina MEILI_URL (y MEILI_API_KEY si su servidor la pide) para reconstruir el índice de Meilisearch. La búsqueda integrada no necesita reconstrucción.');
   process.exit(1);
 }
-const store = await openStore({ url: config.DATABASE_URL ?? defaultDatabaseUrl(), authToken: config.DATABASE_AUTH_TOKEN });
+const store = await openConfiguredStore(config);
 await prepareStore(store);
 try {
   const count = await reindex({

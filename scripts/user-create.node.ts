@@ -3,9 +3,8 @@
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../api/config.ts';
 import { isAppError } from '../store/app-error.ts';
-import { openStore } from '../store/db.ts';
 import { createPerson, type Role } from '../store/people/people.ts';
-import { defaultDatabaseUrl, prepareStore } from '../store/seed.node.ts';
+import { openConfiguredStore, prepareStore } from '../store/seed.node.ts';
 
 const USAGE = 'Uso: npm run user:create -- --email CORREO --role admin|officer|operator [--institution SLUG] [--queue emergencias|198|quejas] [--name NOMBRE]';
 let values: Record<string, string | undefined>;
@@ -20,7 +19,7 @@ if (!values.email || !values.role) {
   process.exit(1);
 }
 const config = parseConfig(process.env);
-const store = await openStore({ url: config.DATABASE_URL ?? defaultDatabaseUrl(), authToken: config.DATABASE_AUTH_TOKEN });
+const store = await openConfiguredStore(config);
 await prepareStore(store);
 try {
   // The command line stands for the system administrator of the machine.

@@ -1,5 +1,6 @@
 import { createClient, LibsqlError, type Client, type InStatement, type Transaction } from '@libsql/client';
 import { AppError } from './app-error.ts';
+import { createFieldCipher, type FieldCipher } from './field-cipher.ts';
 
 /** A client or an open transaction: repository functions accept either. */
 export type Db = Pick<Client, 'execute'> | Pick<Transaction, 'execute'>;
@@ -7,6 +8,8 @@ export type Db = Pick<Client, 'execute'> | Pick<Transaction, 'execute'>;
 export interface Store {
   /** For reads (and single-statement writes that need no transaction). */
   db: Client;
+  /** Encrypts sensitive fields (feedback texts, report descriptions and contacts) at rest. */
+  cipher: FieldCipher;
   /**
    * Runs `work` inside one write transaction and commits it; rolls back if `work` throws.
    * Write transactions are queued inside the process: libSQL's local driver blocks the event loop
@@ -23,6 +26,8 @@ export interface Store {
 export interface StoreConfig {
   url: string;
   authToken?: string;
+  /** 64 hex characters: the key of sensitive fields (DATA_KEY). */
+  dataKey: string;
   /** Milliseconds a local connection waits for another process's lock. */
   busyTimeoutMs?: number;
 }
@@ -30,7 +35,7 @@ export interface StoreConfig {
 /**
  * Opens the store. Local files get WAL (readers never wait for the writer) and a busy timeout.
  *
- * @example const store = await openStore({ url: 'file:data/portal.db' })
+ * @example const store = await openStore({ url: 'file:data/portal.db', dataKey })
  */
 export async function openStore(config: StoreConfig): Promise<Store> {
   const db = createClient({
@@ -41,6 +46,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.url.startsWith('file:') && !config.url.includes(':memory:')) {
     await db.execute('PRAGMA journal_mode = WAL');
   }
+  const cipher = await createFieldCipher(config.dataKey);
   let queue: Promise<unknown> = Promise.resolve();
 
   function enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -51,6 +57,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
 
   return {
     db,
+    cipher,
     write(work) {
       return enqueue(async () => {
         let tx: Transaction;

@@ -1,5 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import type { Store } from './db.ts';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { openStore, type Store } from './db.ts';
+import { generateDataKey } from './field-cipher.ts';
 import { parseExchangeFile, type RawRow } from './catalog/exchange-files.ts';
 import { formatImportReport, importCatalog } from './catalog/import.ts';
 import { upsertReferenceData, type CategoryData, type InstitutionData } from './catalog/reference.ts';
@@ -14,6 +16,28 @@ export const DATA_DIR = new URL('../data/', import.meta.url);
 export function defaultDatabaseUrl(): string {
   mkdirSync(DATA_DIR, { recursive: true });
   return `file:${new URL('portal.db', DATA_DIR).pathname}`;
+}
+
+/**
+ * The key of sensitive fields: DATA_KEY when set; otherwise, for a local file database outside
+ * production, a key generated on first run and kept beside the database (`portal.db.key`, mode
+ * 600, git-ignored). A remote database or production without DATA_KEY is refused: a key that
+ * lived on one machine would leave the data unreadable on the next.
+ */
+export function resolveDataKey(databaseUrl: string, env: { DATA_KEY?: string; NODE_ENV?: string }): string {
+  if (env.DATA_KEY) return env.DATA_KEY;
+  if (!databaseUrl.startsWith('file:') || env.NODE_ENV === 'production') {
+    throw new Error('Defina DATA_KEY (64 caracteres hexadecimales; por ejemplo: openssl rand -hex 32). Es obligatoria en producción y con bases de datos remotas.');
+  }
+  const path = `${databaseUrl.startsWith('file://') ? fileURLToPath(databaseUrl) : databaseUrl.slice('file:'.length)}.key`;
+  if (!existsSync(path)) writeFileSync(path, `${generateDataKey()}\n`, { mode: 0o600, flag: 'wx' });
+  return readFileSync(path, 'utf8').trim();
+}
+
+/** Opens the store the configuration names, with its data key (see `resolveDataKey`). */
+export async function openConfiguredStore(config: { DATABASE_URL?: string; DATABASE_AUTH_TOKEN?: string; DATA_KEY?: string }, env: { NODE_ENV?: string } = process.env): Promise<Store> {
+  const url = config.DATABASE_URL ?? defaultDatabaseUrl();
+  return openStore({ url, authToken: config.DATABASE_AUTH_TOKEN, dataKey: resolveDataKey(url, { DATA_KEY: config.DATA_KEY, NODE_ENV: env.NODE_ENV }) });
 }
 
 function readJson<T>(relative: string): T {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../store/db.ts';
+import { openConfiguredStore } from '../store/seed.node.ts';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
@@ -80,7 +80,7 @@ describe('catalog commands', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Registro 3 \(línea \d+, «nuevo-2»\) — costo › amount: Escriba el costo como un número/);
     expect(result.stderr).toMatch(/No se guardó nada/);
-    const store = await openStore({ url: env.DATABASE_URL! });
+    const store = await openConfiguredStore({ DATABASE_URL: env.DATABASE_URL });
     const rows = await store.db.execute("SELECT count(*) AS n FROM procedures WHERE slug LIKE 'nuevo-%'");
     store.close();
     expect(Number(rows.rows[0].n)).toBe(0);

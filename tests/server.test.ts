@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,19 @@ describe('npm start', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`El puerto ${port} ya está en uso`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses to start in production without DATA_KEY, and keeps a generated key beside a local database', () => {
+    const production = spawnSync(process.execPath, ['bin/start.mjs'], {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: 'production', DATA_KEY: '', DATABASE_URL: `file:${join(dir, 'prod.db')}` },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(production.status).toBe(1);
+    expect(production.stderr).toContain('Defina DATA_KEY');
+    expect(existsSync(join(dir, 'start.db.key'))).toBe(true);
+    expect(readFileSync(join(dir, 'start.db.key'), 'utf8').trim()).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('refuses a bad PORT naming the variable', () => {

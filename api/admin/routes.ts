@@ -191,7 +191,7 @@ export function adminRoutes() {
     async (c) => {
       if (c.var.actor.kind === 'token') throw new AppError('forbidden', 'Los tokens de institución no leen retroalimentación.', { status: 403 });
       const query = c.req.valid('query');
-      return c.json({ feedback: await listFeedback(c.var.store.db, c.var.actor, { status: query.status, kind: query.kind, procedureSlug: query.tramite || undefined }) }, 200);
+      return c.json({ feedback: await listFeedback(c.var.store, c.var.actor, { status: query.status, kind: query.kind, procedureSlug: query.tramite || undefined }) }, 200);
     },
   );
 

@@ -33,9 +33,10 @@ export async function recordFeedback(store: Store, input: NewFeedback): Promise<
       });
       if (once.rows.length === 0) return { counted: false };
     }
+    // Citizens may write personal data despite the notice: the text is kept encrypted.
     await tx.execute({
       sql: 'INSERT INTO feedback (procedure_id, kind, part, message) VALUES (?, ?, ?, ?)',
-      args: [procedureId, input.kind, input.part ?? null, input.message ?? null],
+      args: [procedureId, input.kind, input.part ?? null, input.message ? await store.cipher.encrypt(input.message) : null],
     });
     return { counted: true };
   });
@@ -80,7 +81,7 @@ export interface FeedbackItem {
  * admin everything, anyone else nothing (403), whichever route asks.
  */
 export async function listFeedback(
-  db: Db,
+  store: Store,
   actor: Actor,
   filters: { status?: 'open' | 'resolved'; kind?: FeedbackKind; procedureSlug?: string; limit?: number; offset?: number } = {},
 ): Promise<FeedbackItem[]> {
@@ -103,26 +104,36 @@ export async function listFeedback(
     where.push('p.slug = ?');
     args.push(filters.procedureSlug);
   }
-  const rows = await db.execute({
+  const rows = await store.db.execute({
     sql: `SELECT f.id, p.slug, p.title, i.slug AS institution_slug, f.kind, f.part, f.message, f.status, f.resolution_note, f.resolved_version, f.created_at
             FROM feedback f JOIN procedures p ON p.id = f.procedure_id JOIN institutions i ON i.id = p.institution_id
            ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
            ORDER BY f.id DESC LIMIT ? OFFSET ?`,
     args: [...args, filters.limit ?? 50, filters.offset ?? 0],
   });
-  return rows.rows.map((row) => ({
+  return Promise.all(rows.rows.map(async (row) => ({
     id: Number(row.id),
     procedureSlug: String(row.slug),
     procedureTitle: String(row.title),
     institutionSlug: String(row.institution_slug),
     kind: String(row.kind) as FeedbackKind,
     part: row.part === null ? null : (String(row.part) as FeedbackPart),
-    message: row.message === null ? null : String(row.message),
+    message: row.message === null ? null : await readMessage(store, String(row.message)),
     status: String(row.status) as 'open' | 'resolved',
     resolutionNote: row.resolution_note === null ? null : String(row.resolution_note),
     resolvedVersion: row.resolved_version === null ? null : Number(row.resolved_version),
     createdAt: String(row.created_at),
-  }));
+  })));
+}
+
+/** Decrypts a stored message; a row the key cannot open is reported, not hidden. */
+async function readMessage(store: Store, stored: string): Promise<string> {
+  if (!stored.startsWith('v1:')) return stored;
+  try {
+    return await store.cipher.decrypt(stored);
+  } catch {
+    return '[mensaje cifrado con otra clave: no se puede leer con la DATA_KEY actual]';
+  }
 }
 
 /** Marks feedback resolved with a note (and the version that fixed it), within the actor's scope. */

@@ -7,6 +7,7 @@ import { createWebApp } from '../../api/web-app.ts';
 import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { appendAudit, verifyAuditChain, type Actor } from '../../store/audit/audit.ts';
 import { archiveProcedure } from '../../store/catalog/editing.ts';
+import { listFeedback } from '../../store/feedback/feedback.ts';
 import { hashPassword, passwordProblem, PBKDF2_ITERATIONS, verifyPassword } from '../../store/people/passwords.ts';
 import { loadRenderPage } from '../../server.node.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
@@ -52,11 +53,15 @@ describe('the feedback buttons on a procedure page', () => {
     expect(thanks).toContain('Gracias. Contamos su pedido');
   });
 
-  it('keeps «no funciona así» with the part and text, stored as text and never echoed in public', async () => {
+  it('keeps «no funciona así» with the part and text, encrypted at rest and never echoed in public', async () => {
     const response = await opinion('prueba-emision-dui', { kind: 'not_like_this', part: 'costo', message: '<script>alert(1)</script> ahora cuesta $5' });
     expect(response.headers.get('Location')).toContain('opinion=gracias');
     const stored = await t.store.db.execute("SELECT part, message FROM feedback WHERE kind = 'not_like_this' ORDER BY id DESC LIMIT 1");
-    expect(stored.rows[0]).toMatchObject({ part: 'costo', message: '<script>alert(1)</script> ahora cuesta $5' });
+    expect(stored.rows[0].part).toBe('costo');
+    expect(String(stored.rows[0].message)).toMatch(/^v1:/);
+    expect(String(stored.rows[0].message)).not.toContain('cuesta');
+    const [item] = await listFeedback(t.store, admin, { kind: 'not_like_this', limit: 1 });
+    expect(item.message).toBe('<script>alert(1)</script> ahora cuesta $5');
     expect(await (await app.request('/tramites/prueba-emision-dui')).text()).not.toContain('ahora cuesta $5');
   });
 

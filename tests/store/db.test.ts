@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../store/db.ts';
+import { createFieldCipher, generateDataKey } from '../../store/field-cipher.ts';
 
 let dir: string;
 let store: Store;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'portal-db-'));
-  store = await openStore({ url: `file:${join(dir, 'db.db')}`, busyTimeoutMs: 2000 });
+  store = await openStore({ url: `file:${join(dir, 'db.db')}`, busyTimeoutMs: 2000, dataKey: generateDataKey() });
   await store.db.execute('CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
   await store.db.execute('INSERT INTO counter (id, n) VALUES (1, 0)');
 });
@@ -44,5 +45,24 @@ describe('store writes', () => {
 
   it('turns a unique-constraint violation into a 409 AppError', async () => {
     await expect(store.batch([{ sql: 'INSERT INTO counter (id, n) VALUES (1, 5)', args: [] }])).rejects.toMatchObject({ status: 409, code: 'conflict' });
+  });
+});
+
+describe('sensitive fields', () => {
+  it('are encrypted with AES-GCM: unreadable without the key, different each time, tamper-evident', async () => {
+    const cipher = await createFieldCipher(generateDataKey());
+    const sealed = await cipher.encrypt('Mi vecino no me deja salir de la casa');
+    expect(sealed).toMatch(/^v1:[0-9a-f]{24}:[0-9a-f]+$/);
+    expect(sealed).not.toContain('vecino');
+    expect(await cipher.encrypt('Mi vecino no me deja salir de la casa')).not.toBe(sealed);
+    expect(await cipher.decrypt(sealed)).toBe('Mi vecino no me deja salir de la casa');
+    const other = await createFieldCipher(generateDataKey());
+    await expect(other.decrypt(sealed)).rejects.toThrow();
+    const tampered = sealed.slice(0, -2) + (sealed.endsWith('00') ? '11' : '00');
+    await expect(cipher.decrypt(tampered)).rejects.toThrow();
+  });
+
+  it('refuses a malformed DATA_KEY, naming the variable', async () => {
+    await expect(createFieldCipher('corta')).rejects.toThrow(/DATA_KEY/);
   });
 });
