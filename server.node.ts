@@ -12,7 +12,6 @@ import { createSearch, type SearchSetup } from './search/select.ts';
 import type { Store } from './store/db.ts';
 import { countAdmins, createPerson } from './store/people/people.ts';
 import { openConfiguredStore, prepareStore } from './store/seed.node.ts';
-import type { Store } from './store/db.ts';
 
 const root = new URL('./', import.meta.url);
 
