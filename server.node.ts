@@ -49,12 +49,20 @@ export async function listen(options: {
   host?: string;
   publicBaseUrl?: string;
   search?: SearchSetup;
+  /** Behind one trusted reverse proxy: the client is the last address it appended to X-Forwarded-For. */
+  trustProxy?: boolean;
 }): Promise<RunningServer> {
   const search = options.search ?? createSearch(options.store.db);
   const views = createViewCounter(options.store);
   const app = createWebApp({
     views,
-    remoteAddress: (c) => getConnInfo(c).remote.address,
+    remoteAddress: (c) => {
+      if (options.trustProxy) {
+        const forwarded = c.req.header('X-Forwarded-For')?.split(',').map((part) => part.trim()).filter(Boolean);
+        if (forwarded && forwarded.length > 0) return forwarded[forwarded.length - 1];
+      }
+      return getConnInfo(c).remote.address;
+    },
     store: options.store,
     search: search.engine,
     log: options.log,
@@ -138,7 +146,7 @@ export async function main(): Promise<void> {
   let running: RunningServer;
   try {
     const search = createSearch(store.db, config.MEILI_URL ? { url: config.MEILI_URL, apiKey: config.MEILI_API_KEY } : undefined);
-    running = await listen({ store, log: consoleLog, port: config.PORT, host: config.HOST, publicBaseUrl: config.PUBLIC_BASE_URL, search });
+    running = await listen({ store, log: consoleLog, port: config.PORT, host: config.HOST, publicBaseUrl: config.PUBLIC_BASE_URL, search, trustProxy: config.TRUST_PROXY });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`El puerto ${config.PORT} ya está en uso. Cierre el otro programa o elija otro puerto: PORT=4322 npm start`);

@@ -19,6 +19,11 @@ export interface ApiDeps {
   remoteAddress?: (c: Context) => string | undefined;
   /** PBKDF2 iterations for new passwords (600,000 unless a test needs speed). */
   passwordIterations?: number;
+  /**
+   * The public origin (PUBLIC_BASE_URL) behind a TLS proxy: what browsers send as Origin and
+   * whether cookies must be Secure. Without it, the request's own URL is used.
+   */
+  publicOrigin?: string;
 }
 
 export type ApiEnv = { Variables: Required<ApiDeps> };
@@ -36,6 +41,7 @@ export function createApi(deps: ApiDeps) {
     c.set('log', deps.log);
     c.set('remoteAddress', deps.remoteAddress ?? (() => undefined));
     c.set('passwordIterations', deps.passwordIterations ?? PBKDF2_ITERATIONS);
+    c.set('publicOrigin', deps.publicOrigin ?? '');
     await next();
   });
   app.use(

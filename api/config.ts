@@ -27,6 +27,10 @@ const configSchema = z.object({
   MEILI_API_KEY: optionalText,
   DATA_KEY: optionalText,
   PUBLIC_BASE_URL: optionalUrl('PUBLIC_BASE_URL'),
+  TRUST_PROXY: z
+    .enum(['0', '1', 'false', 'true', ''], { error: 'TRUST_PROXY debe ser 1 (detrás de un proxy de confianza) o 0.' })
+    .optional()
+    .transform((value) => value === '1' || value === 'true'),
   TELEGRAM_BOT_TOKEN: optionalText,
   TELEGRAM_WEBHOOK_SECRET: optionalText,
   TELEGRAM_API_ROOT: optionalUrl('TELEGRAM_API_ROOT'),

@@ -69,7 +69,7 @@ export function createWebApp(deps: WebAppDeps) {
   app.on('POST', ['/admin/*', '/tramites/*', '/buscar/*'], async (c, next) =>
     c.req.path === '/admin/importar' ? next() : bodyLimit({ maxSize: 64 * 1024, onError: tooLarge('64 KB') })(c, next),
   );
-  const api = createApi(deps);
+  const api = createApi({ ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl });
   app.route('/', api);
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);
   const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl: deps.publicBaseUrl, views: deps.views };

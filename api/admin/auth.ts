@@ -13,8 +13,14 @@ export function sessionCookieName(c: Context): string {
   return isSecure(c) ? '__Host-portal_sesion' : 'portal_sesion';
 }
 
+/** The origin people see: PUBLIC_BASE_URL's when configured (behind a proxy), else the request's. */
+export function siteOrigin(c: Context): string {
+  const configured = (c.var as { publicOrigin?: string }).publicOrigin;
+  return configured ? new URL(configured).origin : new URL(c.req.url).origin;
+}
+
 function isSecure(c: Context): boolean {
-  return new URL(c.req.url).protocol === 'https:' || c.req.header('X-Forwarded-Proto') === 'https';
+  return siteOrigin(c).startsWith('https:');
 }
 
 export function setSessionCookie(c: Context, value: string): void {
@@ -59,7 +65,7 @@ export function requireActor(): MiddlewareHandler<AdminEnv> {
 export function assertSameOrigin(c: Context): void {
   const origin = c.req.header('Origin');
   const site = c.req.header('Sec-Fetch-Site');
-  const own = new URL(c.req.url).origin;
+  const own = siteOrigin(c);
   if (origin ? origin !== own : site !== undefined && site !== 'same-origin' && site !== 'none') {
     throw new AppError('cross_site', 'Esta acción solo puede hacerse desde el propio portal.', { status: 403 });
   }

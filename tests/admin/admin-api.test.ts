@@ -209,3 +209,20 @@ describe('sessions', () => {
     expect(response.headers.get('Set-Cookie')).toMatch(/^__Host-portal_sesion=.*Secure/);
   });
 });
+
+describe('behind a TLS proxy (PUBLIC_BASE_URL)', () => {
+  it('checks forms against the public origin and marks cookies Secure', async () => {
+    const proxied = createApi({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, remoteAddress: () => '192.0.2.77', publicOrigin: 'https://tramites.gob.sv' });
+    const admin = await createPerson(t.store, { email: 'proxy@portal.test', role: 'admin' }, null, { iterations: FAST });
+    const login = (origin: string) =>
+      proxied.request('http://127.0.0.1:4321/api/admin/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: origin },
+        body: JSON.stringify({ email: 'proxy@portal.test', password: admin.oneTimePassword }),
+      });
+    expect((await login('http://127.0.0.1:4321')).status).toBe(403);
+    const response = await login('https://tramites.gob.sv');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('Set-Cookie')).toMatch(/^__Host-portal_sesion=.*Secure/);
+  });
+});
