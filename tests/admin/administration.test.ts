@@ -75,6 +75,14 @@ describe('administration pages', () => {
     expect(await verifyAuditChain(t.store.db)).toMatchObject({ ok: true });
   });
 
+  it('shows admins what people searched for and did not find', async () => {
+    await app.request(`${ORIGIN}/buscar/falta`, { method: 'POST', body: new URLSearchParams({ q: 'Permiso de mascotas', detalle: 'Registro de perros' }), headers: { 'Sec-Fetch-Site': 'same-origin' } });
+    await app.request(`${ORIGIN}/buscar/falta`, { method: 'POST', body: new URLSearchParams({ q: 'permiso de mascotas' }), headers: { 'Sec-Fetch-Site': 'same-origin' } });
+    const html = await (await get('/admin/opiniones')).text();
+    expect(html).toContain('«permiso de mascotas»</strong>: 2 avisos');
+    expect(html).toContain('Registro de perros');
+  });
+
   it('answers an oversized form with a Spanish 413', async () => {
     const response = await post('/tramites/prueba-emision-dui/opinion', { kind: 'not_like_this', message: 'x'.repeat(100_000) });
     expect(response.status).toBe(413);
