@@ -94,6 +94,7 @@ export const es = {
   'feedback.useful.no': 'No',
   'feedback.online.title': 'Quiero este servicio en línea',
   'feedback.online.count': '{count} personas quieren hacer este trámite en línea.',
+  'feedback.online.count.none': 'Aún nadie ha pedido hacer este trámite en línea.',
   'feedback.online.count.one': '1 persona quiere hacer este trámite en línea.',
   'feedback.online.button': 'Quiero este servicio en línea',
   'feedback.wrong.title': 'Este servicio no funciona así',

@@ -37,7 +37,7 @@ describe('the feedback buttons on a procedure page', () => {
     expect(html).toContain('Este servicio no funciona así');
     expect(html).toContain('No escriba datos personales');
     expect(html).toContain('action="/tramites/prueba-emision-dui/opinion"');
-    expect(html).toContain('0 personas quieren hacer este trámite en línea');
+    expect(html).toContain('Aún nadie ha pedido hacer este trámite en línea.');
   });
 
   it('counts «quiero en línea» once per client per day, in public, with post/redirect/get', async () => {

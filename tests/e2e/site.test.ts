@@ -128,7 +128,8 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     await page.getByLabel('Correo').fill('oficial-e2e@rnpn.gob.sv');
     await page.getByLabel('Contraseña').fill('equivocada');
     await page.getByRole('button', { name: 'Entrar' }).click();
-    expect(await page.evaluate(() => document.activeElement?.className)).toContain('error-summary');
+    await page.waitForSelector('.error-summary');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.className)).toContain('error-summary');
     await check('entrar con error');
     await page.getByLabel('Contraseña').fill(oneTimePassword);
     await Promise.all([page.waitForURL(/\/admin\/clave/), page.getByRole('button', { name: 'Entrar' }).click()]);
@@ -145,7 +146,8 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     await page.goto(`${server.url}/admin/tramites/${slug}`);
     await page.getByLabel('Título').fill('');
     await page.getByRole('button', { name: 'Publicar' }).click();
-    expect(await page.evaluate(() => document.activeElement?.className)).toContain('error-summary');
+    await page.waitForSelector('.error-summary');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.className)).toContain('error-summary');
     await check('edición con errores');
     await context.close();
     expect(failures).toEqual([]);
