@@ -108,8 +108,3 @@ export function mapDatabaseError(error: unknown): unknown {
   }
   return error;
 }
-
-/** Rows come back as objects keyed by column; this reads one typed column set. */
-export function rowsAs<T>(result: { rows: unknown[] }): T[] {
-  return result.rows as T[];
-}

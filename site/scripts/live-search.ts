@@ -29,6 +29,18 @@ function enhance(form: HTMLFormElement): void {
 
   const options = () => [...list.querySelectorAll<HTMLLIElement>('[role="option"]')];
 
+  function option(id: string, href: string): HTMLLIElement {
+    const item = document.createElement('li');
+    item.id = id;
+    item.dataset.href = href;
+    item.setAttribute('role', 'option');
+    item.setAttribute('aria-selected', 'false');
+    // Keep focus in the input while the pointer picks an option.
+    item.addEventListener('mousedown', (event) => event.preventDefault());
+    item.addEventListener('click', () => window.location.assign(href));
+    return item;
+  }
+
   function close(): void {
     list.hidden = true;
     input.setAttribute('aria-expanded', 'false');
@@ -48,33 +60,20 @@ function enhance(form: HTMLFormElement): void {
   function render(hits: Hit[], total: number, query: string): void {
     list.replaceChildren();
     hits.forEach((hit, index) => {
-      const item = document.createElement('li');
-      item.id = `${list.id}-${index}`;
-      item.setAttribute('role', 'option');
-      item.setAttribute('aria-selected', 'false');
-      const link = document.createElement('a');
-      link.href = `/tramites/${hit.slug}`;
-      link.tabIndex = -1;
+      // Options hold text, not links (an option must not contain interactive content);
+      // Enter or a click follows the option's address.
+      const item = option(`${list.id}-${index}`, `/tramites/${hit.slug}`);
       // highlight.title is escaped by the server; only <mark> is markup.
-      link.innerHTML = hit.highlight.title;
+      item.innerHTML = hit.highlight.title;
       const meta = document.createElement('span');
       meta.className = 'meta';
       meta.textContent = ` · ${hit.institution.acronym ?? hit.institution.name}`;
-      link.append(meta);
-      item.append(link);
-      item.addEventListener('mousedown', (event) => event.preventDefault());
+      item.append(meta);
       list.append(item);
     });
     if (total > hits.length) {
-      const more = document.createElement('li');
-      more.id = `${list.id}-todos`;
-      more.setAttribute('role', 'option');
-      more.setAttribute('aria-selected', 'false');
-      const link = document.createElement('a');
-      link.href = `/buscar?q=${encodeURIComponent(query)}`;
-      link.tabIndex = -1;
-      link.textContent = (text.liveAll ?? '').replace('{count}', String(total));
-      more.append(link);
+      const more = option(`${list.id}-todos`, `/buscar?q=${encodeURIComponent(query)}`);
+      more.textContent = (text.liveAll ?? '').replace('{count}', String(total));
       list.append(more);
     }
     const open = hits.length > 0;
@@ -119,8 +118,8 @@ function enhance(form: HTMLFormElement): void {
       highlight(active - 1);
     } else if (event.key === 'Enter' && open && active >= 0) {
       event.preventDefault();
-      const link = options()[active].querySelector('a');
-      if (link) window.location.assign(link.href);
+      const href = options()[active].dataset.href;
+      if (href) window.location.assign(href);
     } else if (event.key === 'Escape') {
       // Search inputs clear themselves on Escape; with the list open, Escape only closes it.
       if (open) {

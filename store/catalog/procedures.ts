@@ -105,7 +105,7 @@ export interface Page<T> {
 /** Published procedures of one category or institution, alphabetical, one page at a time. */
 export async function listPublishedProcedures(
   db: Db,
-  filter: { categorySlug?: string; institutionSlug?: string; onlineOnly?: boolean },
+  filter: { categorySlug?: string; institutionSlug?: string },
   page: { limit: number; offset: number },
 ): Promise<Page<ProcedureSummary>> {
   const where = ["p.status = 'published'"];
@@ -118,7 +118,6 @@ export async function listPublishedProcedures(
     where.push('i.slug = ?');
     args.push(filter.institutionSlug);
   }
-  if (filter.onlineOnly) where.push('p.online = 1');
   const from = `FROM procedures p JOIN institutions i ON i.id = p.institution_id JOIN categories c ON c.id = p.category_id
                 WHERE ${where.join(' AND ')}`;
   const [rows, count] = await Promise.all([
