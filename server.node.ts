@@ -8,6 +8,8 @@ import { consoleLog, type Log } from './api/errors.ts';
 import { createWebApp, type RenderPage } from './api/web-app.ts';
 import { createViewCounter } from './api/catalog/views.ts';
 import { compressResponses } from './api/compression.node.ts';
+import { CACHE_CONTROL } from './api/edge/http-cache.ts';
+import { scheduledJobs, startJobTimers } from './api/scheduled-jobs.ts';
 import { createSearch, type SearchSetup } from './search/select.ts';
 import type { Store } from './store/db.ts';
 import { countAdmins, createPerson } from './store/people/people.ts';
@@ -29,7 +31,7 @@ export function staticAssets(): MiddlewareHandler {
   const serve = serveStatic({ root: new URL('dist/client', root).pathname });
   return async (c, next) => {
     const response = await serve(c, next);
-    if (response?.status === 200) response.headers.set('Cache-Control', 'public, max-age=31536000, immutable');
+    if (response?.status === 200) response.headers.set('Cache-Control', CACHE_CONTROL.immutable);
     return response;
   };
 }
@@ -51,18 +53,24 @@ export async function listen(options: {
   search?: SearchSetup;
   /** Behind one trusted reverse proxy: the client is the last address it appended to X-Forwarded-For. */
   trustProxy?: boolean;
+  /** Runs scheduled jobs this many times faster (tests); 0 runs none. */
+  jobSpeed?: number;
+  passwordIterations?: number;
 }): Promise<RunningServer> {
-  const search = options.search ?? createSearch(options.store.db);
+  const search = options.search ?? createSearch(options.store);
   const views = createViewCounter(options.store);
   const app = createWebApp({
     views,
     remoteAddress: (c) => {
+      // The proxy appends the address it saw as the LAST hop; earlier hops were written by the
+      // client and prove nothing, so the last one is the only one to trust.
       if (options.trustProxy) {
         const forwarded = c.req.header('X-Forwarded-For')?.split(',').map((part) => part.trim()).filter(Boolean);
         if (forwarded && forwarded.length > 0) return forwarded[forwarded.length - 1];
       }
       return getConnInfo(c).remote.address;
     },
+    passwordIterations: options.passwordIterations,
     store: options.store,
     search: search.engine,
     log: options.log,
@@ -70,24 +78,19 @@ export async function listen(options: {
     staticAssets: staticAssets(),
     compression: compressResponses(),
     publicBaseUrl: options.publicBaseUrl,
+    // Without PUBLIC_BASE_URL, links name the server's own local address, never a request's Host.
+    localBaseUrl: `http://localhost:${options.port || 4321}`,
   });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
-      const timers = scheduleWork(
-        [
-          { name: 'search sync', everyMs: 5_000, run: search.sync },
-          { name: 'page views', everyMs: 60_000, run: views.flush },
-          { name: 'search prune', everyMs: 86_400_000, run: search.prune },
-        ],
-        options.log,
-      );
+      const stopJobs = options.jobSpeed === 0 ? () => undefined : startJobTimers(scheduledJobs({ store: options.store, search, views }), options.log, { speed: options.jobSpeed });
       resolve({
         url: `http://localhost:${info.port}`,
         port: info.port,
         server,
         close: () =>
           new Promise((done) => {
-            timers.forEach((timer) => clearInterval(timer));
+            stopJobs();
             server.close(() => void views.flush().catch(() => undefined).finally(() => done()));
           }),
       });
@@ -97,26 +100,18 @@ export async function listen(options: {
 }
 
 /**
- * Scheduled work on Node (a cron trigger calls the same functions on Workers): the search outbox
- * every few seconds, housekeeping daily. A run never overlaps the previous one.
+ * First start: someone must be able to sign in. The one-time password goes to the terminal only:
+ * when the output is not a terminal (a service, a log file), no account is made and the log says
+ * how to make one, so the password never sits in a log.
  */
-function scheduleWork(jobs: { name: string; everyMs: number; run: () => Promise<void> }[], log: Log): ReturnType<typeof setInterval>[] {
-  return jobs.map(({ name, everyMs, run }) => {
-    let running = false;
-    const timer = setInterval(async () => {
-      if (running) return;
-      running = true;
-      try {
-        await run();
-      } catch (error) {
-        log.error(`scheduled ${name} failed`, { error: error instanceof Error ? error.message : String(error) });
-      } finally {
-        running = false;
-      }
-    }, everyMs);
-    timer.unref();
-    return timer;
-  });
+export async function ensureFirstAdmin(store: Store, terminal: { isTTY: boolean; write(text: string): void }): Promise<void> {
+  if ((await countAdmins(store.db)) > 0) return;
+  if (!terminal.isTTY) {
+    console.log('Aún no hay cuenta de administración. Créela desde una terminal: npm run user:create -- --email su-correo@institucion.gob.sv --role admin');
+    return;
+  }
+  const { person, oneTimePassword } = await createPerson(store, { email: 'admin@localhost.local', name: 'Administración', role: 'admin' }, null);
+  terminal.write(`Primera cuenta de administración: ${person.email}\nContraseña de un solo uso (cámbiela al entrar; no se volverá a mostrar):\n${oneTimePassword}\n`);
 }
 
 /** `npm start`: configuration, store (migrated and seeded), then the server. */
@@ -138,14 +133,10 @@ export async function main(): Promise<void> {
   const prepared = await prepareStore(store);
   if (prepared.migrationsApplied.length > 0) console.log(`Base de datos actualizada (${prepared.migrationsApplied.length} migraciones).`);
   if (prepared.seeded > 0) console.log(`Catálogo inicial cargado: ${prepared.seeded} trámites.`);
-  if ((await countAdmins(store.db)) === 0) {
-    // First start: someone must be able to sign in. The password is shown once and must be changed.
-    const { person, oneTimePassword } = await createPerson(store, { email: 'admin@localhost.local', name: 'Administración', role: 'admin' }, null);
-    console.log(`Primera cuenta de administración: ${person.email}\nContraseña de un solo uso (cámbiela al entrar; no se volverá a mostrar):\n${oneTimePassword}`);
-  }
+  await ensureFirstAdmin(store, { isTTY: Boolean(process.stdout.isTTY), write: (text) => process.stdout.write(text) });
   let running: RunningServer;
   try {
-    const search = createSearch(store.db, config.MEILI_URL ? { url: config.MEILI_URL, apiKey: config.MEILI_API_KEY } : undefined);
+    const search = createSearch(store, config.MEILI_URL ? { url: config.MEILI_URL, apiKey: config.MEILI_API_KEY } : undefined);
     running = await listen({ store, log: consoleLog, port: config.PORT, host: config.HOST, publicBaseUrl: config.PUBLIC_BASE_URL, search, trustProxy: config.TRUST_PROXY });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -1,49 +1,31 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { SearchEngine } from '../search/engine.ts';
-import type { Store } from '../store/db.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { missingProcedureRoutes } from './catalog/missing.ts';
-import { feedbackRoutes } from './feedback/routes.ts';
-import { PBKDF2_ITERATIONS } from '../store/people/passwords.ts';
 import { catalogRoutes } from './catalog/routes.ts';
-import { AppError, errorResponse, type Log } from './errors.ts';
+import { applyEdge } from './edge/edge.ts';
+import type { ApiDeps, ApiEnv } from './env.ts';
+import { AppError, errorResponse } from './errors.ts';
+import { feedbackRoutes } from './feedback/routes.ts';
 import { systemRoutes } from './system/routes.ts';
 
-export interface ApiDeps {
-  store: Store;
-  search: SearchEngine;
-  log: Log;
-  /** The peer address of a request; runtime specific (Node's socket, Workers' header). Used only hashed. */
-  remoteAddress?: (c: Context) => string | undefined;
-  /** PBKDF2 iterations for new passwords (600,000 unless a test needs speed). */
-  passwordIterations?: number;
-  /**
-   * The public origin (PUBLIC_BASE_URL) behind a TLS proxy: what browsers send as Origin and
-   * whether cookies must be Secure. Without it, the request's own URL is used.
-   */
-  publicOrigin?: string;
+export type { ApiDeps, ApiEnv } from './env.ts';
+
+/** The JSON answer for any /api path that does not exist (never the HTML 404 page). */
+export function apiNotFound(): AppError {
+  return new AppError('not_found', 'Esa dirección de la API no existe. Consulte /api/openapi.json.', { status: 404 });
 }
 
-export type ApiEnv = { Variables: Required<ApiDeps> };
-
 /**
- * The HTTP API (JSON under /api). Everything it needs comes in `deps`.
+ * The HTTP API (JSON under /api, and the public forms it answers). Everything it needs comes in
+ * `deps`. Standalone (tests, tools) it applies the edge itself; inside the web app the edge is
+ * applied once, outside it.
  *
  * @example const api = createApi({ store, search, log: consoleLog }); await api.request('/api/health')
  */
-export function createApi(deps: ApiDeps) {
+export function createApi(deps: ApiDeps, options: { standalone?: boolean } = {}) {
   const app = new OpenAPIHono<ApiEnv>();
-  app.use('*', async (c, next) => {
-    c.set('store', deps.store);
-    c.set('search', deps.search);
-    c.set('log', deps.log);
-    c.set('remoteAddress', deps.remoteAddress ?? (() => undefined));
-    c.set('passwordIterations', deps.passwordIterations ?? PBKDF2_ITERATIONS);
-    c.set('publicOrigin', deps.publicOrigin ?? '');
-    await next();
-  });
+  if (options.standalone !== false) applyEdge(app, deps);
   app.use(
     '/api/*',
     bodyLimit({
@@ -68,9 +50,10 @@ export function createApi(deps: ApiDeps) {
       description: 'Catálogo de trámites, búsqueda y estado del servicio. Los errores tienen la forma {"error": {"code", "message", "fields"?}}.',
     },
   });
-  app.notFound((c) =>
-    c.json({ error: { code: 'not_found', message: 'Esa dirección de la API no existe. Consulte /api/openapi.json.' } }, 404),
-  );
+  app.all('/api/*', () => {
+    throw apiNotFound();
+  });
+  app.notFound((c) => errorResponse(apiNotFound(), c, deps.log));
   app.onError((error, c) => errorResponse(error, c, deps.log));
   return app;
 }

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { AppError, isAppError } from '../store/app-error.ts';
@@ -20,8 +21,42 @@ export const consoleLog: Log = {
   error: (message, details) => console.error(message, details ?? ''),
 };
 
+/**
+ * Hono's own refusals (validators, body limits, the origin check) as AppErrors with a Spanish
+ * message: a wrong Content-Type is a 415, malformed JSON or form data a 400 — never a 500.
+ */
+export function fromHttpException(error: HTTPException): AppError {
+  const status = error.status;
+  if (status === 415) {
+    return new AppError('unsupported_media_type', 'Envíe el cuerpo como JSON, con la cabecera «Content-Type: application/json».', { status: 415 });
+  }
+  if (status === 400 && /JSON/i.test(error.message)) {
+    return new AppError('invalid_json', 'El cuerpo no es JSON válido: revise comillas, comas y llaves, o envíe un objeto { … }.', { status: 400 });
+  }
+  if (status === 400 && /FormData/i.test(error.message)) {
+    return new AppError('invalid_form', 'No se pudo leer el formulario enviado: vuelva a la página e intente de nuevo.', { status: 400 });
+  }
+  if (status === 403) return new AppError('cross_site', 'Esta acción solo puede hacerse desde el propio portal.', { status: 403 });
+  if (status === 413) return new AppError('payload_too_large', 'Lo enviado es demasiado grande.', { status: 413 });
+  if (status === 404) return new AppError('not_found', 'Esa dirección no existe.', { status: 404 });
+  if (status >= 400 && status < 500) return new AppError('invalid_request', 'La solicitud no es válida: revise lo enviado.', { status });
+  return new AppError('internal', 'Tuvimos un problema al atender su solicitud. Intente de nuevo en unos minutos.', { status: 500, cause: error });
+}
+
+/** Any thrown value as the AppError it means (unknown errors stay unknown: callers log them). */
+export function asAppError(error: unknown): AppError | null {
+  if (isAppError(error)) return error;
+  if (error instanceof HTTPException) {
+    const mapped = fromHttpException(error);
+    return mapped.status < 500 ? mapped : null;
+  }
+  return null;
+}
+
 /** The one place errors become responses: AppErrors as they are, anything else as a generic 500. */
 export function errorResponse(error: unknown, c: Context, log: Log): Response {
+  const known = asAppError(error);
+  if (known) error = known;
   if (isAppError(error)) {
     const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } };
     return c.json(body, error.status as ContentfulStatusCode);

@@ -1,37 +1,29 @@
+import type { Context } from 'hono';
+import { clientSubnet } from '../store/client-address.ts';
+import { createRateLimiter, type RateLimiter, type RateLimitRule } from '../store/rate-limits.ts';
+import type { Store } from '../store/db.ts';
+
+/** Every rate limit of the portal, in one place. Counters live in the store (store/rate-limits.ts). */
+export const RATE_LIMITS = {
+  /** Failed sign-ins per client address (an office may share one: only failures count). */
+  signInAddress: { bucket: 'sign-in:address', limit: 10, windowMs: 15 * 60_000 },
+  /** Failed sign-ins per account, whatever the address. */
+  signInEmail: { bucket: 'sign-in:email', limit: 10, windowMs: 15 * 60_000 },
+  feedback: { bucket: 'feedback', limit: 20, windowMs: 60 * 60_000 },
+  missingProcedure: { bucket: 'missing-procedure', limit: 5, windowMs: 60 * 60_000 },
+} satisfies Record<string, RateLimitRule>;
+
+export function limiter(store: Store, rule: RateLimitRule): RateLimiter {
+  return createRateLimiter(store, rule);
+}
+
 /**
- * Fixed-window rate limits per client. A client is a keyed hash of its address: the raw address is
- * never stored, and the key is random per process so hashes cannot be reversed by guessing.
+ * Who the client is, for rate limits and «one per day»: the runtime's peer address (behind a
+ * trusted proxy, the last address the proxy appended to X-Forwarded-For; on Workers, the entry
+ * passes CF-Connecting-IP), keyed on the /64 for IPv6. Never a header a client could choose.
+ * Only ever used hashed.
  */
-export interface RateLimiter {
-  /** True when this client may go on; false when it has used up `limit` in the current window. */
-  allow(clientAddress: string): Promise<boolean>;
-}
-
-export function createRateLimiter(options: { limit: number; windowMs: number; now?: () => number }): RateLimiter {
-  const windows = new Map<string, { start: number; count: number }>();
-  const keyPromise = crypto.subtle.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const now = options.now ?? Date.now;
-  return {
-    async allow(clientAddress) {
-      const key = await keyPromise;
-      const digest = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(clientAddress));
-      const client = btoa(String.fromCharCode(...new Uint8Array(digest).slice(0, 16)));
-      const time = now();
-      if (windows.size > 50_000) {
-        for (const [id, window] of windows) if (time - window.start >= options.windowMs) windows.delete(id);
-      }
-      const window = windows.get(client);
-      if (!window || time - window.start >= options.windowMs) {
-        windows.set(client, { start: time, count: 1 });
-        return true;
-      }
-      window.count++;
-      return window.count <= options.limit;
-    },
-  };
-}
-
-/** The client's address as the runtime reports it (or the first proxy hop when configured to trust it). */
-export function clientAddress(headers: Headers, remote: string | undefined): string {
-  return remote ?? headers.get('cf-connecting-ip') ?? 'desconocido';
+export function clientIdentity(c: Context): string {
+  const remote = (c.var as { remoteAddress?: (c: Context) => string | undefined }).remoteAddress?.(c);
+  return clientSubnet(remote ?? 'desconocido');
 }

@@ -1,12 +1,19 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
-import { AppError, isAppError } from '../store/app-error.ts';
 import { secureHeaders } from 'hono/secure-headers';
-import { createApi, type ApiDeps } from './app.ts';
-import { microCache } from './micro-cache.ts';
-import type { ViewCounter } from './catalog/views.ts';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AppError } from '../store/app-error.ts';
 import { adminPages, type AdminLocals } from './admin/pages.ts';
+import { apiNotFound, createApi } from './app.ts';
+import type { ViewCounter } from './catalog/views.ts';
+import { applyEdge } from './edge/edge.ts';
+import { pageRefusal } from './edge/page-refusal.ts';
+import type { ApiDeps, ApiEnv } from './env.ts';
+import { asAppError, errorResponse } from './errors.ts';
+import { microCache } from './micro-cache.ts';
+
+/** Used for canonical links and the sitemap when PUBLIC_BASE_URL is not set (local use). */
+export const DEFAULT_PUBLIC_BASE_URL = 'http://localhost:4321';
 
 /** What Astro pages find in `Astro.locals`. */
 export interface PageLocals {
@@ -16,8 +23,8 @@ export interface PageLocals {
   views?: ViewCounter;
   /** The officers' workspace: session, a form sent back with errors, an import report. */
   admin?: AdminLocals;
-  /** Absolute origin for canonical links and the sitemap, when configured. */
-  publicBaseUrl?: string;
+  /** The public origin for canonical links, JSON-LD and the sitemap: configured, never the request's Host. */
+  publicBaseUrl: string;
 }
 
 /** Renders a page request with Astro's App (the build's `app.render`). */
@@ -29,16 +36,21 @@ export interface WebAppDeps extends ApiDeps {
   staticAssets?: MiddlewareHandler;
   /** Response compression where the runtime does not compress for us (Node); Workers leave it out. */
   compression?: MiddlewareHandler;
+  /** PUBLIC_BASE_URL: the origin people use (links, and the origin check behind a TLS proxy). */
   publicBaseUrl?: string;
+  /** Without PUBLIC_BASE_URL, what links name instead: the server's own local address (never a request's Host). */
+  localBaseUrl?: string;
   views?: ViewCounter;
 }
 
 /**
  * The whole site behind one Hono app: security headers (and compression, where the runtime needs it)
- * for every response, the JSON API under /api, static assets, then Astro pages.
+ * for every response, the edge (dependencies, the one origin check), the JSON API under /api,
+ * static assets, the officers' workspace, then Astro pages.
  */
 export function createWebApp(deps: WebAppDeps) {
-  const app = new Hono();
+  const app = new Hono<ApiEnv>();
+  const publicBaseUrl = deps.publicBaseUrl ?? deps.localBaseUrl ?? DEFAULT_PUBLIC_BASE_URL;
   // Outermost: a cached search answer is stored with its security headers and compressed body,
   // and goes out again without passing through anything else.
   app.use('*', microCache({ paths: ['/api/search'], ttlMs: 30_000, maxEntries: 2000 }));
@@ -69,14 +81,22 @@ export function createWebApp(deps: WebAppDeps) {
   app.on('POST', ['/admin/*', '/tramites/*', '/buscar/*'], async (c, next) =>
     c.req.path === '/admin/importar' ? next() : bodyLimit({ maxSize: 64 * 1024, onError: tooLarge('64 KB') })(c, next),
   );
-  const api = createApi({ ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl });
-  app.route('/', api);
+  applyEdge(app, { ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl });
+  app.route('/', createApi(deps, { standalone: false }));
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);
-  const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl: deps.publicBaseUrl, views: deps.views };
+  const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl, views: deps.views };
   app.route('/admin', adminPages({ renderPage: deps.renderPage, locals }));
-  app.all('*', (c) => deps.renderPage(c.req.raw, locals));
+  app.all('/api/*', (c) => errorResponse(apiNotFound(), c, deps.log));
+  // Astro gets only what the edge let through; its own origin check is off (astro.config.mjs).
+  app.all('*', async (c) => {
+    const response = await deps.renderPage(c.req.raw, locals);
+    const refusal = pageRefusal(response);
+    return refusal ? c.text(refusal.message, refusal.status as ContentfulStatusCode) : response;
+  });
   app.onError((error, c) => {
-    if (isAppError(error)) return c.text(error.message, error.status as ContentfulStatusCode);
+    if (c.req.path === '/api' || c.req.path.startsWith('/api/')) return errorResponse(error, c, deps.log);
+    const known = asAppError(error);
+    if (known) return c.text(known.message, known.status as ContentfulStatusCode);
     deps.log.error('unhandled error', { method: c.req.method, path: c.req.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
     return c.text('Tuvimos un problema al mostrar esta página. Intente de nuevo en unos minutos.', 500);
   });

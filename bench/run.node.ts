@@ -10,6 +10,8 @@ import autocannon from 'autocannon';
 import { ensureSiteBuilt } from '../bin/build-site.mjs';
 import { createEmbeddedSearch } from '../search/embedded.ts';
 import { importCatalog } from '../store/catalog/import.ts';
+import { systemActor } from '../store/policy.ts';
+import { systemClock, today } from '../store/clock.ts';
 import { generateSyntheticCatalog } from '../store/catalog/synthetic.ts';
 import type { Store } from '../store/db.ts';
 import { DATA_DIR, openConfiguredStore, prepareStore } from '../store/seed.node.ts';
@@ -89,12 +91,13 @@ async function syntheticStore(count: number): Promise<{ store: Store; path: stri
     await prepareStore(store, { seedCatalog: false });
     const institutions = JSON.parse(readFileSync(new URL('institutions.json', DATA_DIR), 'utf8'));
     const categories = JSON.parse(readFileSync(new URL('categories.json', DATA_DIR), 'utf8')).map((c: { slug: string }) => c.slug);
-    const documents = generateSyntheticCatalog({ count, institutions, categories });
+    const documents = generateSyntheticCatalog({ count, institutions, categories, today: today(systemClock) });
     const started = performance.now();
     const report = await importCatalog(
       store,
       documents.map((value, index) => ({ row: index + 1, line: index + 1, value })),
       {
+        actor: systemActor('cli'),
         source: 'bench',
         onProgress: (done, total) => {
           if (done % 10_000 === 0 || done === total) process.stdout.write(`  generando catálogo sintético: ${done}/${total}\n`);

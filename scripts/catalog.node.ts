@@ -9,6 +9,8 @@ import { formatImportReport, importCatalog } from '../store/catalog/import.ts';
 import { iteratePublishedDocuments } from '../store/catalog/procedures.ts';
 import { generateSyntheticCatalog } from '../store/catalog/synthetic.ts';
 import { DATA_DIR, openConfiguredStore, prepareStore } from '../store/seed.node.ts';
+import { systemActor } from '../store/policy.ts';
+import { systemClock, today } from '../store/clock.ts';
 
 const USAGE = `Uso:
   npm run catalog:import -- ARCHIVO.json|ARCHIVO.csv [--dry-run]
@@ -42,6 +44,8 @@ async function runImport(args: string[]): Promise<void> {
   const bar = rows.length >= 500 && process.stderr.isTTY ? new SingleBar({ format: 'Importando [{bar}] {value}/{total} trámites', hideCursor: true }, Presets.shades_classic) : null;
   let started = false;
   const report = await importCatalog(store, rows, {
+    // Whoever runs a command on the server acts as the system (recorded once in the audit log).
+    actor: systemActor('cli'),
     source: 'import',
     dryRun: values['dry-run'],
     onProgress: (done, total) => {
@@ -78,7 +82,7 @@ function runGenerate(args: string[]): void {
   const out = values.out ?? fail('Indique el archivo de salida con --out ARCHIVO.json');
   const institutions = JSON.parse(readFileSync(new URL('institutions.json', DATA_DIR), 'utf8')) as { slug: string; name: string }[];
   const categories = (JSON.parse(readFileSync(new URL('categories.json', DATA_DIR), 'utf8')) as { slug: string }[]).map((c) => c.slug);
-  const documents = generateSyntheticCatalog({ count, seed: values.seed ? Number(values.seed) : undefined, institutions, categories });
+  const documents = generateSyntheticCatalog({ count, seed: values.seed ? Number(values.seed) : undefined, institutions, categories, today: today(systemClock) });
   writeFileSync(out, serializeExchangeFile(documents, formatFromFileName(out)));
   console.log(`Generados ${count} trámites sintéticos (marcados "synthetic": true) en ${out}.`);
 }

@@ -13,7 +13,7 @@ await prepareStore(store);
 try {
   const count = await reindex({
     client: createMeiliClient({ url: config.MEILI_URL, apiKey: config.MEILI_API_KEY }),
-    db: store.db,
+    store,
     onProgress: (done) => process.stdout.write(`\rIndexados ${done} trámites…`),
   });
   console.log(`\nÍndice de Meilisearch reconstruido: ${count} trámites.`);

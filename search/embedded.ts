@@ -17,7 +17,8 @@ import type { ProcedureSummary } from '../store/catalog/procedures.ts';
 import type { FacetValue, SearchEngine, SearchHit, SearchRequest, SearchResult } from './engine.ts';
 import { Vocabulary } from './fuzzy.ts';
 import { groupExpression, planExpression, planQuery, type QueryPlan } from './plan.ts';
-import { escapeHtml, highlightTerms, markTerms, type HighlightTerms } from './highlight.ts';
+import { escapeHtml } from '../api/edge/html.ts';
+import { highlightTerms, markTerms, type HighlightTerms } from './highlight.ts';
 import { buildThesaurus, type Thesaurus } from './synonyms.ts';
 
 /** What the engine derives from the index, rebuilt whenever the index changes. */

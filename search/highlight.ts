@@ -1,3 +1,4 @@
+import { escapeHtml } from '../api/edge/html.ts';
 import { foldText } from './query.ts';
 import type { QueryPlan } from './plan.ts';
 
@@ -21,11 +22,6 @@ export function highlightTerms(plan: QueryPlan): HighlightTerms {
   return { words, prefixes };
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]);
-}
 
 /**
  * Escapes `text` for HTML and wraps the words the search matched in <mark>, comparing them the way

@@ -1,15 +1,8 @@
 import { Meilisearch, type Settings } from 'meilisearch';
-import type { Db } from '../store/db.ts';
-import {
-  completeOutboxRows,
-  countOutbox,
-  discardOutbox,
-  iterateSearchDocuments,
-  lastOutboxId,
-  postponeOutboxRows,
-  takeOutboxBatch,
-  type SearchDocument,
-} from '../store/catalog/search-outbox.ts';
+import type { Clock } from '../store/clock.ts';
+import type { Db, Store } from '../store/db.ts';
+import { iterateSearchDocuments, loadSearchBatch, SEARCH_SYNC, type SearchDocument } from '../store/catalog/search-outbox.ts';
+import { claimDue, countUndelivered, discardUndelivered, lastOutboxId, markFailedAttempt, markSent, recoverStaleClaims } from '../store/outbox/outbox.ts';
 import { indexGeneration } from '../store/catalog/search-index.ts';
 import { loadFacetNames } from '../store/catalog/search-queries.ts';
 import type { FacetValue, SearchEngine, SearchRequest, SearchResult } from './engine.ts';
@@ -67,12 +60,13 @@ function quote(value: string): string {
  * Meilisearch as the search engine, with the embedded engine behind it: when Meilisearch fails or
  * is unreachable, searches are answered by `fallback` and Meilisearch is left alone for a while.
  */
-export function createMeiliSearch(deps: { client: Meilisearch; db: Db; fallback: SearchEngine; indexUid?: string; retryAfterMs?: number }): SearchEngine & {
+export function createMeiliSearch(deps: { client: Meilisearch; db: Db; clock: Clock; fallback: SearchEngine; indexUid?: string; retryAfterMs?: number }): SearchEngine & {
   readonly healthy: boolean;
 } {
   const index = deps.client.index<SearchDocument>(deps.indexUid ?? INDEX_UID);
   let downUntil = 0;
   let labels: { generation: number; categories: Map<string, string>; institutions: Map<string, string> } | null = null;
+  const now = () => deps.clock.now().getTime();
 
   /** Theme and institution names by slug, for facet labels; reloaded when the index changes. */
   async function names() {
@@ -87,14 +81,14 @@ export function createMeiliSearch(deps: { client: Meilisearch; db: Db; fallback:
 
   return {
     get name() {
-      return Date.now() < downUntil ? deps.fallback.name : 'meilisearch';
+      return now() < downUntil ? deps.fallback.name : 'meilisearch';
     },
     get healthy() {
-      return Date.now() >= downUntil;
+      return now() >= downUntil;
     },
-    pending: () => countOutbox(deps.db),
+    pending: () => countUndelivered(deps.db, SEARCH_SYNC.kind),
     async search(request: SearchRequest): Promise<SearchResult> {
-      if (Date.now() < downUntil) return deps.fallback.search(request);
+      if (now() < downUntil) return deps.fallback.search(request);
       const started = performance.now();
       const filter: string[] = [];
       if (request.category) filter.push(`category_slug = ${quote(request.category)}`);
@@ -149,7 +143,7 @@ export function createMeiliSearch(deps: { client: Meilisearch; db: Db; fallback:
         }
         return result;
       } catch {
-        downUntil = Date.now() + (deps.retryAfterMs ?? 30_000);
+        downUntil = now() + (deps.retryAfterMs ?? 30_000);
         return deps.fallback.search(request);
       }
     },
@@ -164,38 +158,37 @@ export interface DrainOutcome {
 }
 
 /** Waits before the n-th retry: 5 s, 10 s, 20 s … up to 10 minutes. */
-export function retryDelayMs(attempts: number): number {
-  return Math.min(5_000 * 2 ** attempts, 600_000);
-}
+export const retryDelayMs = SEARCH_SYNC.retryDelayMs;
 
 /**
- * Sends due outbox rows to Meilisearch and deletes them only once Meilisearch reports the tasks
+ * Sends due outbox rows to Meilisearch and marks them sent only once Meilisearch reports the tasks
  * succeeded; on any failure the rows stay, to be retried with growing delays.
  */
-export async function drainOutbox(deps: { client: Meilisearch; db: Db; indexUid?: string; now?: () => Date }): Promise<DrainOutcome> {
-  const now = deps.now?.() ?? new Date();
-  const batch = await takeOutboxBatch(deps.db, now.toISOString());
-  if (!batch) return { sent: 0, deleted: 0, failed: false };
+export async function drainOutbox(deps: { client: Meilisearch; store: Store; indexUid?: string }): Promise<DrainOutcome> {
+  await recoverStaleClaims(deps.store, SEARCH_SYNC);
+  const rows = await claimDue(deps.store, SEARCH_SYNC);
+  if (rows.length === 0) return { sent: 0, deleted: 0, failed: false };
   const index = deps.client.index<SearchDocument>(deps.indexUid ?? INDEX_UID);
   try {
+    const batch = await loadSearchBatch(deps.store.db, rows);
     const tasks = [];
     if (batch.upserts.length > 0) tasks.push(await index.addDocuments(batch.upserts, { primaryKey: 'id' }));
     if (batch.deletes.length > 0) tasks.push(await index.deleteDocuments(batch.deletes));
     for (const task of await deps.client.tasks.waitForTasks(tasks, { timeout: 30_000 })) {
       if (task.status !== 'succeeded') throw new Error(`tarea ${task.uid} de Meilisearch: ${task.status} ${task.error?.code ?? ''}`.trim());
     }
-    await completeOutboxRows(deps.db, batch.rowIds);
+    await markSent(deps.store, rows.map((row) => row.id));
     return { sent: batch.upserts.length, deleted: batch.deletes.length, failed: false };
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await postponeOutboxRows(deps.db, batch.rowIds, new Date(now.getTime() + retryDelayMs(batch.maxAttempts)).toISOString(), message);
+    await markFailedAttempt(deps.store, SEARCH_SYNC, rows, message);
     return { sent: 0, deleted: 0, failed: true, error: message };
   }
 }
 
 /** Deletes Meilisearch's finished tasks older than `days`, so its task list does not grow forever. */
-export async function pruneTasks(client: Meilisearch, days = 7): Promise<void> {
-  const before = new Date(Date.now() - days * 86_400_000);
+export async function pruneTasks(client: Meilisearch, clock: Clock, days = 7): Promise<void> {
+  const before = new Date(clock.now().getTime() - days * 86_400_000);
   await client.tasks.deleteTasks({ statuses: ['succeeded', 'failed', 'canceled'], beforeEnqueuedAt: before.toISOString() }).waitTask({ timeout: 30_000 });
 }
 
@@ -203,16 +196,16 @@ export async function pruneTasks(client: Meilisearch, days = 7): Promise<void> {
  * Rebuilds the index from the store: a fresh index with the current settings and every published
  * procedure, swapped in atomically; outbox rows older than the rebuild become moot.
  */
-export async function reindex(deps: { client: Meilisearch; db: Db; indexUid?: string; onProgress?: (done: number) => void }): Promise<number> {
+export async function reindex(deps: { client: Meilisearch; store: Store; indexUid?: string; onProgress?: (done: number) => void }): Promise<number> {
   const uid = deps.indexUid ?? INDEX_UID;
   const staging = `${uid}_reindex`;
-  const upToOutboxId = await lastOutboxId(deps.db);
+  const upToOutboxId = await lastOutboxId(deps.store.db, SEARCH_SYNC.kind);
   await deps.client.deleteIndex(staging).waitTask({ timeout: 60_000 }).catch(() => undefined);
   await deps.client.createIndex(staging, { primaryKey: 'id' }).waitTask({ timeout: 60_000 });
   const index = deps.client.index<SearchDocument>(staging);
   await index.updateSettings(indexSettings()).waitTask({ timeout: 120_000 });
   let done = 0;
-  for await (const documents of iterateSearchDocuments(deps.db)) {
+  for await (const documents of iterateSearchDocuments(deps.store.db)) {
     const task = await index.addDocuments(documents).waitTask({ timeout: 300_000 });
     if (task.status !== 'succeeded') throw new Error(`Meilisearch rechazó documentos: ${task.error?.message ?? task.status}`);
     done += documents.length;
@@ -223,6 +216,6 @@ export async function reindex(deps: { client: Meilisearch; db: Db; indexUid?: st
   const swap = await deps.client.swapIndexes([{ indexes: [uid, staging], rename: false }]).waitTask({ timeout: 120_000 });
   if (swap.status !== 'succeeded') throw new Error(`No se pudo activar el índice nuevo: ${swap.error?.message ?? swap.status}`);
   await deps.client.deleteIndex(staging).waitTask({ timeout: 60_000 });
-  await discardOutbox(deps.db, upToOutboxId);
+  await discardUndelivered(deps.store, SEARCH_SYNC.kind, upToOutboxId);
   return done;
 }

@@ -1,3 +1,4 @@
+import { escapeHtml } from '../api/edge/html.ts';
 /** Turning what a person typed into safe search terms. Raw text never reaches FTS5 MATCH. */
 
 /** Longest query looked at; the rest is ignored (a pasted page is not a search). */
@@ -18,6 +19,6 @@ export const MARK_CLOSE = '\uE001';
 
 /** Escapes text for HTML and turns the engine's markers into <mark> elements. */
 export function markHighlight(text: string, open: string, close: string): string {
-  const escaped = text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
+  const escaped = escapeHtml(text);
   return escaped.split(open).join('<mark>').split(close).join('</mark>');
 }

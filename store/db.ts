@@ -1,21 +1,32 @@
-import { createClient, LibsqlError, type Client, type InStatement, type Transaction } from '@libsql/client';
+import { createClient, LibsqlError, type Client, type InStatement, type ResultSet, type Transaction } from '@libsql/client';
 import { AppError } from './app-error.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { createFieldCipher, type FieldCipher } from './field-cipher.ts';
+import { deriveStoreKeys, type StoreKeys } from './keys.ts';
 
 /** A client or an open transaction: repository functions accept either. */
 export type Db = Pick<Client, 'execute'> | Pick<Transaction, 'execute'>;
 
+/** Reads only: `store.db` refuses writes, which must go through `store.write` / `store.batch`. */
+export type Reader = Pick<Client, 'execute'>;
+
 export interface Store {
-  /** For reads (and single-statement writes that need no transaction). */
-  db: Client;
+  /** For reads. A write through it throws: every write goes through the one queue below. */
+  db: Reader;
   /** Encrypts sensitive fields (feedback texts, report descriptions and contacts) at rest. */
   cipher: FieldCipher;
+  /** Keys derived from DATA_KEY: the audit chain's, the daily client hash's. Never stored. */
+  keys: StoreKeys;
+  /** "Now" for everything the store records; tests inject a fixed clock. */
+  clock: Clock;
   /**
    * Runs `work` inside one write transaction and commits it; rolls back if `work` throws.
-   * Write transactions are queued inside the process: libSQL's local driver blocks the event loop
-   * while it waits for a lock, so two interleaved transactions of one process would wait on each
-   * other until the busy timeout. The busy timeout still covers other processes (a CLI import
-   * while the server runs).
+   * Every write of the process goes through this one queue. libSQL's local driver runs on the
+   * event loop: a statement that waits for SQLite's lock blocks the whole server for the busy
+   * timeout (5–10 s freezes were seen when a scheduled job wrote beside an officer's transaction).
+   * Queued, writes of this process never wait on each other; a lock held by another process (a
+   * CLI import) is waited for with a short busy timeout and asynchronous retries, so the event
+   * loop stays free.
    */
   write<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Several statements committed together, queued like `write`. */
@@ -26,27 +37,56 @@ export interface Store {
 export interface StoreConfig {
   url: string;
   authToken?: string;
-  /** 64 hex characters: the key of sensitive fields (DATA_KEY). */
+  /** 64 hex characters: DATA_KEY, the key of sensitive fields and the root of derived keys. */
   dataKey: string;
-  /** Milliseconds a local connection waits for another process's lock. */
+  clock?: Clock;
+  /** Milliseconds one attempt waits, blocking, for another process's lock (default 50). */
   busyTimeoutMs?: number;
+  /** Milliseconds a write keeps retrying, without blocking, before answering «ocupado» (default 10 s). */
+  busyRetryForMs?: number;
+}
+
+const WRITE_STATEMENT = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|VACUUM|REINDEX|ATTACH|DETACH|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA\s+\w+\s*=)/i;
+
+function statementText(statement: InStatement): string {
+  return typeof statement === 'string' ? statement : statement.sql;
+}
+
+/** A reader over `client` that refuses statements that write (a programming error, not input). */
+function readerOf(client: Client): Reader {
+  return {
+    execute(statement: InStatement): Promise<ResultSet> {
+      if (WRITE_STATEMENT.test(statementText(statement))) {
+        return Promise.reject(new Error(`store.db is for reads; use store.write or store.batch for: ${statementText(statement).slice(0, 60)}`));
+      }
+      return client.execute(statement);
+    },
+  } as Reader;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function isBusy(error: unknown): boolean {
+  return error instanceof LibsqlError && (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED');
 }
 
 /**
- * Opens the store. Local files get WAL (readers never wait for the writer) and a busy timeout.
+ * Opens the store. Local files get WAL (readers never wait for the writer) and a short busy timeout.
  *
  * @example const store = await openStore({ url: 'file:data/portal.db', dataKey })
  */
 export async function openStore(config: StoreConfig): Promise<Store> {
-  const db = createClient({
+  const client = createClient({
     url: config.url,
     authToken: config.authToken,
-    timeout: config.busyTimeoutMs ?? 5000,
+    timeout: config.busyTimeoutMs ?? 50,
   });
   if (config.url.startsWith('file:') && !config.url.includes(':memory:')) {
-    await db.execute('PRAGMA journal_mode = WAL');
+    await client.execute('PRAGMA journal_mode = WAL');
   }
   const cipher = await createFieldCipher(config.dataKey);
+  const keys = await deriveStoreKeys(config.dataKey);
+  const retryFor = config.busyRetryForMs ?? 10_000;
   let queue: Promise<unknown> = Promise.resolve();
 
   function enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -55,17 +95,27 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     return result;
   }
 
+  /** Starts a write (BEGIN IMMEDIATE takes the lock), retrying without blocking while another process holds it. */
+  async function withLock<T>(start: () => Promise<T>): Promise<T> {
+    const deadline = performance.now() + retryFor;
+    for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
+      try {
+        return await start();
+      } catch (error) {
+        if (!isBusy(error) || performance.now() + delay > deadline) throw mapDatabaseError(error);
+        await sleep(delay);
+      }
+    }
+  }
+
   return {
-    db,
+    db: readerOf(client),
     cipher,
+    keys,
+    clock: config.clock ?? systemClock,
     write(work) {
       return enqueue(async () => {
-        let tx: Transaction;
-        try {
-          tx = await db.transaction('write');
-        } catch (error) {
-          throw mapDatabaseError(error);
-        }
+        const tx = await withLock(() => client.transaction('write'));
         try {
           const result = await work(tx);
           await tx.commit();
@@ -80,15 +130,11 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     },
     batch(statements) {
       return enqueue(async () => {
-        try {
-          await db.batch(statements, 'write');
-        } catch (error) {
-          throw mapDatabaseError(error);
-        }
+        await withLock(() => client.batch(statements, 'write'));
       });
     },
     close() {
-      db.close();
+      client.close();
     },
   };
 }

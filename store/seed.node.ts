@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Clock } from './clock.ts';
 import { openStore, type Store } from './db.ts';
+import { systemActor } from './policy.ts';
 import { generateDataKey } from './field-cipher.ts';
 import { parseExchangeFile, type RawRow } from './catalog/exchange-files.ts';
 import { formatImportReport, importCatalog } from './catalog/import.ts';
@@ -35,9 +37,13 @@ export function resolveDataKey(databaseUrl: string, env: { DATA_KEY?: string; NO
 }
 
 /** Opens the store the configuration names, with its data key (see `resolveDataKey`). */
-export async function openConfiguredStore(config: { DATABASE_URL?: string; DATABASE_AUTH_TOKEN?: string; DATA_KEY?: string }, env: { NODE_ENV?: string } = process.env): Promise<Store> {
+export async function openConfiguredStore(
+  config: { DATABASE_URL?: string; DATABASE_AUTH_TOKEN?: string; DATA_KEY?: string },
+  env: { NODE_ENV?: string } = process.env,
+  options: { clock?: Clock } = {},
+): Promise<Store> {
   const url = config.DATABASE_URL ?? defaultDatabaseUrl();
-  return openStore({ url, authToken: config.DATABASE_AUTH_TOKEN, dataKey: resolveDataKey(url, { DATA_KEY: config.DATA_KEY, NODE_ENV: env.NODE_ENV }) });
+  return openStore({ url, authToken: config.DATABASE_AUTH_TOKEN, dataKey: resolveDataKey(url, { DATA_KEY: config.DATA_KEY, NODE_ENV: env.NODE_ENV }), clock: options.clock });
 }
 
 function readJson<T>(relative: string): T {
@@ -73,7 +79,7 @@ export async function prepareStore(store: Store, options: { seedCatalog?: boolea
     let row = 0;
     // One import of all files so the seed is all-or-nothing, with rows renumbered across files.
     const rows = files.flatMap(({ rows }) => rows.map((r) => ({ ...r, row: ++row })));
-    const report = await importCatalog(store, rows, { source: 'seed' });
+    const report = await importCatalog(store, rows, { actor: systemActor('seed'), source: 'seed' });
     if (!report.written) {
       throw new Error(`The seed catalog in data/catalog does not validate:\n${formatImportReport(report).join('\n')}`);
     }

@@ -3,230 +3,268 @@ import { getCookie } from 'hono/cookie';
 import { AppError, isAppError } from '../../store/app-error.ts';
 import { archiveProcedure, publishProcedure, verifyProcedure } from '../../store/catalog/editing.ts';
 import { formatFromFileName, parseExchangeFile } from '../../store/catalog/exchange-files.ts';
-import { importCatalog } from '../../store/catalog/import.ts';
+import { importCatalog, type ImportReport } from '../../store/catalog/import.ts';
+import { saveCategory, saveInstitution } from '../../store/catalog/reference.ts';
 import { constantTimeEqual } from '../../store/crypto.ts';
 import { resolveFeedback } from '../../store/feedback/feedback.ts';
-import { authenticate, changePassword, createApiToken, createPerson, createSession, disablePerson, endSession, personActor, type ActiveSession, type Role } from '../../store/people/people.ts';
-import { revokeToken, saveCategory, saveInstitution } from '../../store/catalog/admin-reference.ts';
-import type { ApiEnv } from '../app.ts';
-import { clientAddress, createRateLimiter } from '../rate-limit.ts';
+import { changePassword, createPerson, disablePerson } from '../../store/people/people.ts';
+import { clearFlash, endSession, keepFlash, peekFlash, sessionActor, type ActiveSession } from '../../store/people/sessions.ts';
+import { createApiToken, revokeToken } from '../../store/people/tokens.ts';
+import { isAdmin } from '../../store/policy.ts';
+import { CACHE_CONTROL } from '../edge/http-cache.ts';
+import type { PagesEnv } from '../env.ts';
+import { asAppError } from '../errors.ts';
+import { pageRefusal } from '../edge/page-refusal.ts';
 import type { PageLocals, RenderPage } from '../web-app.ts';
-import { assertSameOrigin, clearSessionCookie, currentSession, sessionCookieName, setSessionCookie } from './auth.ts';
+import { clearSessionCookie, currentSession, sessionCookieName } from './auth.ts';
+import { NEW_PROCEDURE_PATH } from './paths.ts';
 import { documentFromForm } from './procedure-form.ts';
+import { newPersonSchema, newTokenSchema, parseFields, passwordChangeSchema, resolveFeedbackSchema, signInSchema } from './schemas.ts';
+import { signIn } from './sign-in.ts';
 
 /** What /admin pages find in `Astro.locals.admin`. */
 export interface AdminLocals {
   session: ActiveSession | null;
   /** A form sent back with its values and Spanish errors by field (re-rendered, not redirected). */
   form?: { values: Record<string, string>; errors: Record<string, string>; preview?: unknown };
-  importReport?: unknown;
+  importReport?: ImportReport;
   forbidden?: boolean;
   /** A refusal to explain instead of the page (expired form, wrong role…). */
   error?: string;
-  /** Shown once after creating an account or a token. */
+  /** Shown once after creating an account or a token (kept in the session until shown). */
   secret?: { label: string; value: string };
 }
 
-type PagesEnv = { Variables: ApiEnv['Variables'] & { session: ActiveSession | null; form: Record<string, string> } };
-
-const today = () => new Date().toISOString().slice(0, 10);
 const PUBLIC_PATHS = new Set(['/admin/entrar']);
+/** The pages that show a kept one-time secret. */
+const SECRET_PAGES = new Set(['/admin/personas', '/admin/tokens']);
+const PASSWORD_PATHS = new Set(['/admin/clave', '/admin/salir']);
 
 /**
- * The officers' workspace as HTML forms: every POST checks session, origin and CSRF token, runs the
- * same store functions as the JSON API (scope enforced there), then redirects (post/redirect/get),
- * or renders the page again with the values and Spanish errors.
+ * Where to go after signing in: only a path inside the workspace, made of safe URL characters
+ * (never another site, never a header-breaking CR/LF); anything else goes to /admin.
+ */
+export function safeReturnPath(value: string | undefined): string {
+  if (!value || value.length > 500) return '/admin';
+  return /^\/admin(?:[/?][A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*)?$/.test(value) && !value.includes('//') ? value : '/admin';
+}
+
+/**
+ * The officers' workspace as HTML forms. The edge has already checked the origin; here every POST
+ * checks the session and its CSRF token, runs the same store functions as the JSON API (scope
+ * enforced there) with the same schemas, then redirects (post/redirect/get) or draws the page
+ * again with the values and Spanish errors.
  */
 export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals }) {
-  const loginLimiter = createRateLimiter({ limit: 10, windowMs: 15 * 60 * 1000 });
   const app = new Hono<PagesEnv>();
 
+  /**
+   * Draws a workspace page. A redraw after a POST is rendered as a GET of the page's address: the
+   * page never sees the POST (nor re-checks it), and nothing in it can depend on the method.
+   */
   async function render(c: Context<PagesEnv>, admin: Partial<AdminLocals>, status = 200, path?: string): Promise<Response> {
-    const request = path ? new Request(new URL(path, c.req.url), { headers: c.req.raw.headers }) : c.req.raw;
+    const url = new URL(path ?? c.req.path, c.req.url);
+    if (!path) url.search = new URL(c.req.url).search;
+    const headers = new Headers(c.req.raw.headers);
+    for (const name of ['content-type', 'content-length', 'transfer-encoding']) headers.delete(name);
+    const request = c.req.method === 'GET' && !path ? c.req.raw : new Request(url, { method: 'GET', headers });
     const response = await deps.renderPage(request, { ...deps.locals, admin: { session: c.var.session, ...admin } });
-    const headers = new Headers(response.headers);
-    headers.set('Cache-Control', 'no-store');
-    return new Response(response.body, { status: response.status === 200 ? status : response.status, headers });
+    const refusal = pageRefusal(response);
+    if (refusal && path !== '/admin/aviso') return render(c, { error: refusal.message, forbidden: refusal.status === 403 }, refusal.status, '/admin/aviso');
+    const out = new Headers(response.headers);
+    out.set('Cache-Control', CACHE_CONTROL.private);
+    return new Response(response.body, { status: response.status === 200 ? status : response.status, headers: out });
   }
 
+  const session = (c: Context<PagesEnv>) => c.var.session as ActiveSession;
+  const actor = (c: Context<PagesEnv>) => sessionActor(session(c));
+
   app.use('*', async (c, next) => {
-    const session = await currentSession(c, c.var.store);
-    c.set('session', session);
+    const current = await currentSession(c, c.var.store);
+    c.set('session', current);
+    c.set('form', {});
     const path = c.req.path.replace(/\/$/, '') || '/admin';
     if (c.req.method === 'POST') {
-      assertSameOrigin(c);
       const body: Record<string, string | File> = await c.req.parseBody().catch(() => ({}));
       const form: Record<string, string> = {};
       for (const [key, value] of Object.entries(body)) if (typeof value === 'string') form[key] = value;
       c.set('form', form);
-      // Signing in needs no token (there is no session to protect yet; the origin check applies).
-      if (session && !PUBLIC_PATHS.has(path) && !(typeof body.csrf === 'string' && constantTimeEqual(body.csrf, session.csrfToken))) {
+      // Signing in needs no token (there is no session to protect yet; the edge's origin check applies).
+      if (current && !PUBLIC_PATHS.has(path) && !(typeof body.csrf === 'string' && constantTimeEqual(body.csrf, current.csrfToken))) {
         throw new AppError('csrf', 'El formulario caducó. Vuelva a la página, recárguela e intente de nuevo.', { status: 403 });
       }
     }
     if (PUBLIC_PATHS.has(path)) return next();
-    if (!session) {
+    if (!current) {
       const back = new URL(c.req.url);
       return c.redirect(`/admin/entrar?volver=${encodeURIComponent(back.pathname + back.search)}`, 303);
     }
-    if (session.person.mustChangePassword && path !== '/admin/clave' && path !== '/admin/salir') return c.redirect('/admin/clave', 303);
-    if (session.person.role === 'operator' && path !== '/admin/clave' && path !== '/admin/salir') return render(c, { forbidden: true }, 403, '/admin/aviso');
+    if (current.person.mustChangePassword && !PASSWORD_PATHS.has(path)) return c.redirect('/admin/clave', 303);
     return next();
   });
 
   app.post('/entrar', async (c) => {
-    const { email = '', password = '', volver = '' } = c.var.form;
-    const client = clientAddress(c.req.raw.headers, c.var.remoteAddress(c));
-    if (!(await loginLimiter.allow(`ip:${client}`)) || !(await loginLimiter.allow(`email:${email.trim().toLowerCase()}`))) {
-      return render(c, { form: { values: { email, volver }, errors: { password: 'Demasiados intentos. Espere 15 minutos e intente de nuevo.' } } }, 429);
+    const values = { email: c.var.form.email ?? '', volver: c.var.form.volver ?? '' };
+    const parsed = parseFields(signInSchema, c.var.form);
+    if (!parsed.data) return render(c, { form: { values, errors: parsed.errors } }, 400);
+    try {
+      await signIn(c, parsed.data);
+    } catch (error) {
+      if (isAppError(error) && error.fields) return render(c, { form: { values, errors: error.fields } }, error.status);
+      throw error;
     }
-    const errors: Record<string, string> = {};
-    if (!email.trim()) errors.email = 'Escriba su correo.';
-    if (!password) errors.password = 'Escriba su contraseña.';
-    const person = Object.keys(errors).length === 0 ? await authenticate(c.var.store.db, email, password) : null;
-    if (!person) {
-      if (Object.keys(errors).length === 0) errors.password = 'El correo o la contraseña no son correctos.';
-      return render(c, { form: { values: { email, volver }, errors } }, 401);
-    }
-    const previous = getCookie(c, sessionCookieName(c));
-    if (previous) await endSession(c.var.store, previous);
-    const { cookieValue } = await createSession(c.var.store, person);
-    setSessionCookie(c, cookieValue);
-    // Only back into the workspace: never an open redirect to another site.
-    return c.redirect(/^\/admin(\/|$|\?)/.test(volver) ? volver : '/admin', 303);
+    return c.redirect(safeReturnPath(values.volver), 303);
   });
 
   app.post('/salir', async (c) => {
     const value = getCookie(c, sessionCookieName(c));
-    if (value) await endSession(c.var.store, value);
+    if (value && value.length <= 100) await endSession(c.var.store, value);
     clearSessionCookie(c);
     return c.redirect('/admin/entrar?salida=1', 303);
   });
 
   app.post('/clave', async (c) => {
-    const session = c.var.session as ActiveSession;
-    const { nueva = '', repetir = '' } = c.var.form;
-    if (nueva !== repetir) return render(c, { form: { values: {}, errors: { repetir: 'Las dos contraseñas no coinciden; escríbala igual en ambos campos.' } } }, 400);
+    const parsed = parseFields(passwordChangeSchema, c.var.form);
+    if (!parsed.data) return render(c, { form: { values: {}, errors: parsed.errors } }, 400);
     try {
-      await changePassword(c.var.store, session.person, nueva, { keepSessionHash: session.idHash });
+      await changePassword(c.var.store, session(c).person, { current: parsed.data.current_password, next: parsed.data.new_password }, { iterations: c.var.passwordIterations, keepSessionHash: session(c).idHash });
     } catch (error) {
-      if (isAppError(error) && error.fields) return render(c, { form: { values: {}, errors: { nueva: error.message } } }, 400);
+      if (isAppError(error) && error.fields) {
+        const errors = Object.fromEntries(Object.entries(error.fields).map(([field, message]) => [field === 'actual' ? 'current_password' : field === 'nueva' ? 'new_password' : field, message]));
+        return render(c, { form: { values: {}, errors } }, 400);
+      }
       throw error;
     }
     return c.redirect('/admin?aviso=clave', 303);
   });
 
   async function save(c: Context<PagesEnv>, slugFromPath: string | null): Promise<Response> {
-    const session = c.var.session as ActiveSession;
     const values = c.var.form;
     if (slugFromPath) values.slug = slugFromPath;
-    const institution = session.person.role === 'admin' ? (values.institution ?? '').trim() : (session.person.institutionSlug ?? '');
+    const who = session(c).person;
+    const institution = isAdmin(actor(c)) ? (values.institution ?? '').trim() : (who.institutionSlug ?? '');
     const result = documentFromForm(values, institution);
     if (!result.document) return render(c, { form: { values, errors: result.errors } }, 400);
     if (values.accion === 'vista-previa') return render(c, { form: { values, errors: {}, preview: result.document } });
     try {
-      await publishProcedure(c.var.store, personActor(session.person), result.document, {
-        note: values.nota?.trim() || undefined,
-        kind: values.tipo_cambio === 'minor' ? 'minor' : 'major',
-        today: today(),
-      });
+      await publishProcedure(c.var.store, actor(c), result.document, { note: values.nota?.trim().slice(0, 500) || undefined, kind: values.tipo_cambio === 'minor' ? 'minor' : 'major' });
     } catch (error) {
       if (isAppError(error) && error.status === 403) return render(c, { forbidden: true, error: error.message }, 403, '/admin/aviso');
+      if (isAppError(error) && error.fields) return render(c, { form: { values, errors: error.fields } }, error.status);
       throw error;
     }
     return c.redirect(`/admin/tramites/${result.document.slug}?aviso=publicado`, 303);
   }
 
-  app.post('/tramites/nuevo', (c) => save(c, null));
+  app.post(NEW_PROCEDURE_PATH.slice('/admin'.length), (c) => save(c, null));
   app.post('/tramites/:slug{[a-z0-9-]+}', (c) => save(c, c.req.param('slug')));
 
   app.post('/tramites/:slug{[a-z0-9-]+}/verificar', async (c) => {
-    await verifyProcedure(c.var.store, personActor((c.var.session as ActiveSession).person), c.req.param('slug'), today());
+    await verifyProcedure(c.var.store, actor(c), c.req.param('slug'));
     return c.redirect('/admin?aviso=verificado', 303);
   });
 
   app.post('/tramites/:slug{[a-z0-9-]+}/archivar', async (c) => {
-    await archiveProcedure(c.var.store, personActor((c.var.session as ActiveSession).person), c.req.param('slug'), c.var.form.nota);
+    await archiveProcedure(c.var.store, actor(c), c.req.param('slug'), c.var.form.nota?.trim() || undefined);
     return c.redirect('/admin?aviso=archivado', 303);
   });
 
-  app.post('/opiniones/:id{[0-9]+}/resolver', async (c) => {
-    const { nota = '', version = '' } = c.var.form;
-    if (nota.trim().length < 3) return c.redirect(`/admin/opiniones?error=nota&id=${c.req.param('id')}`, 303);
-    await resolveFeedback(c.var.store, personActor((c.var.session as ActiveSession).person), Number(c.req.param('id')), nota.trim(), version ? Number(version) : undefined);
+  app.post('/opiniones/:id{[0-9]{1,12}}/resolver', async (c) => {
+    const id = c.req.param('id');
+    const parsed = parseFields(resolveFeedbackSchema, c.var.form);
+    if (!parsed.data) return c.redirect(`/admin/opiniones?error=${parsed.errors.version ? 'version' : 'nota'}&id=${id}`, 303);
+    await resolveFeedback(c.var.store, actor(c), Number(id), parsed.data.note, parsed.data.version);
     return c.redirect('/admin/opiniones?aviso=resuelta', 303);
   });
 
   app.post('/importar', async (c) => {
-    const session = c.var.session as ActiveSession;
     // Hono keeps the body parsed by the middleware; this reads it again with the file.
     const body: Record<string, string | File> = await c.req.parseBody().catch(() => ({}));
     const file = body.archivo;
     if (!(file instanceof File) || file.size === 0) return render(c, { form: { values: {}, errors: { archivo: 'Elija un archivo .json o .csv del formato de intercambio.' } } }, 400);
-    let report;
+    let report: ImportReport;
     try {
       const rows = parseExchangeFile(await file.text(), formatFromFileName(file.name));
-      report = await importCatalog(c.var.store, rows, {
-        source: `person:${session.person.id}`,
-        actor: personActor(session.person),
-        dryRun: body.prueba === 'on',
-        allowedInstitutions: session.person.role === 'admin' ? undefined : [session.person.institutionSlug ?? ''],
-      });
+      report = await importCatalog(c.var.store, rows, { actor: actor(c), dryRun: body.prueba === 'on' });
     } catch (error) {
-      if (isAppError(error)) return render(c, { form: { values: {}, errors: { archivo: error.message } } }, error.status >= 500 ? 500 : 400);
+      const known = asAppError(error);
+      if (known && known.status < 500 && known.status !== 403) return render(c, { form: { values: {}, errors: { archivo: known.message } } }, 400);
       throw error;
     }
     return render(c, { importReport: report }, report.issues.length > 0 ? 422 : 200);
   });
 
   // --- Administration: institutions, themes, people, tokens (the store refuses non-admins) ---
-  const adminActor = (c: Context<PagesEnv>) => personActor((c.var.session as ActiveSession).person);
   const withFieldErrors = async (c: Context<PagesEnv>, work: () => Promise<void>, done: string) => {
     try {
       await work();
     } catch (error) {
-      if (isAppError(error) && error.fields) return render(c, { form: { values: c.var.form, errors: error.fields } }, error.status);
+      if (isAppError(error) && error.fields && error.status !== 403) return render(c, { form: { values: c.var.form, errors: error.fields } }, error.status);
       throw error;
     }
     return c.redirect(done, 303);
   };
   app.post('/instituciones', (c) =>
-    withFieldErrors(c, () => saveInstitution(c.var.store, adminActor(c), { slug: c.var.form.slug ?? '', name: c.var.form.name ?? '', acronym: c.var.form.acronym, website: c.var.form.website }), '/admin/instituciones?aviso=guardada'),
+    withFieldErrors(c, () => saveInstitution(c.var.store, actor(c), { slug: c.var.form.slug ?? '', name: c.var.form.name ?? '', acronym: c.var.form.acronym, website: c.var.form.website }), '/admin/instituciones?aviso=guardada'),
   );
   app.post('/temas', (c) =>
-    withFieldErrors(c, () => saveCategory(c.var.store, adminActor(c), { slug: c.var.form.slug ?? '', name: c.var.form.name ?? '', description: c.var.form.description }), '/admin/temas?aviso=guardado'),
+    withFieldErrors(c, () => saveCategory(c.var.store, actor(c), { slug: c.var.form.slug ?? '', name: c.var.form.name ?? '', description: c.var.form.description }), '/admin/temas?aviso=guardado'),
   );
+  // A new account's password and a new token are shown once. They are kept (encrypted) in the
+  // session and shown by the page the form redirects to; a page that fails to draw leaves them
+  // for a reload, so a committed secret is never lost behind an error.
   app.post('/personas', async (c) => {
-    const { email = '', role = '', institution, queue } = c.var.form;
-    try {
-      const { person, oneTimePassword } = await createPerson(c.var.store, { email, role: role as Role, institutionSlug: institution || undefined, queue: queue || undefined }, adminActor(c));
-      return render(c, { secret: { label: `Contraseña de un solo uso para ${person.email} (no se volverá a mostrar):`, value: oneTimePassword } });
-    } catch (error) {
-      if (isAppError(error) && error.fields) return render(c, { form: { values: c.var.form, errors: error.fields } }, error.status);
-      throw error;
-    }
+    const parsed = parseFields(newPersonSchema, c.var.form);
+    if (!parsed.data) return render(c, { form: { values: c.var.form, errors: parsed.errors } }, 400);
+    const input = parsed.data;
+    return withFieldErrors(
+      c,
+      async () => {
+        const { person, oneTimePassword } = await createPerson(c.var.store, { email: input.email, name: input.name, role: input.role, institutionSlug: input.institution, queue: input.queue }, actor(c), { iterations: c.var.passwordIterations });
+        await keepFlash(c.var.store, session(c), { label: `Contraseña de un solo uso para ${person.email} (no se volverá a mostrar):`, value: oneTimePassword });
+      },
+      '/admin/personas?aviso=creada',
+    );
   });
-  app.post('/personas/:id{[0-9]+}/desactivar', async (c) => {
-    await disablePerson(c.var.store, adminActor(c), Number(c.req.param('id')));
+  app.post('/personas/:id{[0-9]{1,12}}/desactivar', async (c) => {
+    await disablePerson(c.var.store, actor(c), Number(c.req.param('id')));
     return c.redirect('/admin/personas?aviso=desactivada', 303);
   });
   app.post('/tokens', async (c) => {
-    const { institution = '', name = '' } = c.var.form;
-    if (name.trim().length < 3) return render(c, { form: { values: c.var.form, errors: { name: 'Escriba para qué sistema es el token (al menos 3 caracteres).' } } }, 400);
-    const token = await createApiToken(c.var.store, adminActor(c), institution, name.trim());
-    return render(c, { secret: { label: `Token para «${name.trim()}» (${institution}); cópielo ahora, no se volverá a mostrar:`, value: token } });
+    const parsed = parseFields(newTokenSchema, c.var.form);
+    if (!parsed.data) return render(c, { form: { values: c.var.form, errors: parsed.errors } }, 400);
+    const { institution, name } = parsed.data;
+    return withFieldErrors(
+      c,
+      async () => {
+        const { token } = await createApiToken(c.var.store, actor(c), institution, name);
+        await keepFlash(c.var.store, session(c), { label: `Token para «${name}» (${institution}); cópielo ahora, no se volverá a mostrar:`, value: token });
+      },
+      '/admin/tokens?aviso=creado',
+    );
   });
-  app.post('/tokens/:id{[0-9]+}/revocar', async (c) => {
-    await revokeToken(c.var.store, adminActor(c), Number(c.req.param('id')));
+  app.post('/tokens/:id{[0-9]{1,12}}/revocar', async (c) => {
+    await revokeToken(c.var.store, actor(c), Number(c.req.param('id')));
     return c.redirect('/admin/tokens?aviso=revocado', 303);
   });
 
-  // Every other request (GET pages) renders with the session in locals.
-  app.all('*', (c) => render(c, {}));
+  // Every other request (GET pages) renders with the session in locals; a kept secret is shown
+  // once and cleared only after the page that shows it was drawn.
+  app.get('*', async (c) => {
+    const current = c.var.session;
+    const secret = current && !current.person.mustChangePassword && SECRET_PAGES.has(c.req.path) ? await peekFlash(c.var.store, current) : null;
+    const response = await render(c, secret ? { secret } : {});
+    if (secret && current && response.status === 200) await clearFlash(c.var.store, current);
+    return response;
+  });
+  app.all('*', () => {
+    throw new AppError('not_found', 'Esa acción del espacio de oficiales no existe.', { status: 404 });
+  });
   // Refusals become a page in the workspace's layout, with the right status, never a bare 500.
   app.onError((error, c) => {
-    if (!isAppError(error)) throw error;
-    return render(c as Context<PagesEnv>, { error: error.message, forbidden: error.status === 403 }, error.status, '/admin/aviso');
+    const known = asAppError(error);
+    if (!known) throw error;
+    return render(c as Context<PagesEnv>, { error: known.message, forbidden: known.status === 403 }, known.status, '/admin/aviso');
   });
   return app;
 }

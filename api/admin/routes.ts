@@ -1,15 +1,20 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { getCookie } from 'hono/cookie';
 import { AppError } from '../../store/app-error.ts';
 import { auditTrail } from '../../store/audit/audit.ts';
+import { today } from '../../store/clock.ts';
 import { archiveProcedure, listEditableProcedures, listVersions, publishProcedure, verifyProcedure } from '../../store/catalog/editing.ts';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
 import { FEEDBACK_KINDS, listFeedback, resolveFeedback, wantOnlineRanking } from '../../store/feedback/feedback.ts';
-import { authenticate, createApiToken, createPerson, createSession, disablePerson, endSession, QUEUES } from '../../store/people/people.ts';
+import { changePassword, createPerson, disablePerson, type Person } from '../../store/people/people.ts';
+import { endSession } from '../../store/people/sessions.ts';
+import { createApiToken } from '../../store/people/tokens.ts';
+import type { ActorEnv } from '../env.ts';
 import { validationError } from '../errors.ts';
 import { errorResponses, errorSchema } from '../openapi.ts';
-import { clientAddress, createRateLimiter } from '../rate-limit.ts';
-import { assertSameOrigin, clearSessionCookie, currentSession, requireActor, sessionCookieName, setSessionCookie, type AdminEnv } from './auth.ts';
-import { getCookie } from 'hono/cookie';
+import { clearSessionCookie, currentSession, requireActor, sessionCookieName } from './auth.ts';
+import { newPersonSchema, newTokenSchema, passwordChangeSchema, resolveFeedbackSchema, signInSchema } from './schemas.ts';
+import { signIn } from './sign-in.ts';
 
 const slugParam = z.object({
   slug: z.string().max(120).regex(/^[a-z0-9-]+$/, { error: 'El identificador solo lleva minúsculas, números y guiones.' }).openapi({ param: { name: 'slug', in: 'path' } }),
@@ -21,7 +26,7 @@ const denied = {
   403: { description: 'Fuera de su institución o rol', content: { 'application/json': { schema: errorSchema } } },
 } as const;
 const failures = { ...denied, ...errorResponses } as const;
-const today = () => new Date().toISOString().slice(0, 10);
+const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 // Typed once: an inline array of two different literals breaks the route's input type inference.
 const sessionOrToken: Record<string, string[]>[] = [{ session: [] }, { token: [] }];
 const sessionOnly: Record<string, string[]>[] = [{ session: [] }];
@@ -35,10 +40,11 @@ const personSchema = z.object({
   mustChangePassword: z.boolean(),
 });
 
+const personJson = (person: Person) => ({ id: person.id, email: person.email, role: person.role, institution: person.institutionSlug, queue: person.queue, mustChangePassword: person.mustChangePassword });
+
 /** The officers' and integrations' JSON API under /api/admin (CONTRACTS.md). */
 export function adminRoutes() {
-  const loginLimiter = createRateLimiter({ limit: 10, windowMs: 15 * 60 * 1000 });
-  const app = new OpenAPIHono<AdminEnv>({
+  const app = new OpenAPIHono<ActorEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationError(result.error, result.target as 'json');
     },
@@ -51,38 +57,43 @@ export function adminRoutes() {
       method: 'post',
       path: '/login',
       summary: 'Iniciar sesión (cookie de sesión)',
-      request: { body: { content: { 'application/json': { schema: z.object({ email: z.string().max(200), password: z.string().max(200) }) } } } },
-      responses: { 200: json(z.object({ person: personSchema }), 'Sesión iniciada'), 401: json(errorSchema, 'Datos incorrectos'), 429: json(errorSchema, 'Demasiados intentos') },
+      request: { body: jsonBody(signInSchema) },
+      responses: { 200: json(z.object({ person: personSchema }), 'Sesión iniciada'), 401: json(errorSchema, 'Datos incorrectos'), 429: json(errorSchema, 'Demasiados intentos'), ...errorResponses },
     }),
     async (c) => {
-      assertSameOrigin(c);
-      const { email, password } = c.req.valid('json');
-      const client = clientAddress(c.req.raw.headers, c.var.remoteAddress(c));
-      if (!(await loginLimiter.allow(`ip:${client}`)) || !(await loginLimiter.allow(`email:${email.trim().toLowerCase()}`))) {
-        throw new AppError('too_many_attempts', 'Demasiados intentos de inicio de sesión. Espere 15 minutos e intente de nuevo.', { status: 429 });
-      }
-      const person = await authenticate(c.var.store.db, email, password);
-      if (!person) throw new AppError('invalid_credentials', 'El correo o la contraseña no son correctos.', { status: 401 });
-      const previous = getCookie(c, sessionCookieName(c));
-      if (previous) await endSession(c.var.store, previous);
-      const session = await createSession(c.var.store, person);
-      setSessionCookie(c, session.cookieValue);
-      return c.json(
-        { person: { id: person.id, email: person.email, role: person.role, institution: person.institutionSlug, queue: person.queue, mustChangePassword: person.mustChangePassword } },
-        200,
-      );
+      const person = await signIn(c, c.req.valid('json'));
+      return c.json({ person: personJson(person) }, 200);
     },
   );
 
   app.post('/logout', async (c) => {
-    assertSameOrigin(c);
     const value = getCookie(c, sessionCookieName(c));
-    if (value) await endSession(c.var.store, value);
+    if (value && value.length <= 100) await endSession(c.var.store, value);
     clearSessionCookie(c);
     return c.json({ ok: true as const }, 200);
   });
 
-  app.use('/*', async (c, next) => (c.req.path.endsWith('/login') || c.req.path.endsWith('/logout') ? next() : requireActor()(c, next)));
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/password',
+      summary: 'Cambiar la contraseña (también la de un solo uso); pide la actual',
+      security: sessionOnly,
+      request: { body: jsonBody(passwordChangeSchema) },
+      responses: { 200: json(ok, 'Cambiada'), 401: json(errorSchema, 'Sin sesión'), ...errorResponses },
+    }),
+    async (c) => {
+      // The one route open to a session still on its one-time password: it reads the session itself.
+      const session = await currentSession(c, c.var.store);
+      if (!session) throw new AppError('unauthorized', 'Inicie sesión para continuar (POST /api/admin/login).', { status: 401 });
+      const body = c.req.valid('json');
+      await changePassword(c.var.store, session.person, { current: body.current_password, next: body.new_password }, { iterations: c.var.passwordIterations, keepSessionHash: session.idHash });
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+
+  const open = new Set(['/login', '/logout', '/password']);
+  app.use('/*', async (c, next) => (open.has(c.req.path.replace(/^.*\/api\/admin/, '')) ? next() : requireActor()(c, next)));
 
   app.openapi(
     createRoute({
@@ -95,7 +106,7 @@ export function adminRoutes() {
         ...denied,
       },
     }),
-    async (c) => c.json({ procedures: await listEditableProcedures(c.var.store.db, c.var.actor, today()) }, 200),
+    async (c) => c.json({ procedures: await listEditableProcedures(c.var.store.db, c.var.actor, today(c.var.store.clock)) }, 200),
   );
 
   app.openapi(
@@ -106,17 +117,13 @@ export function adminRoutes() {
       security: sessionOrToken,
       request: {
         params: slugParam,
-        body: {
-          content: {
-            'application/json': {
-              schema: z.object({
-                ...procedureDocumentSchema.shape,
-                change_note: z.string().max(500, { error: 'Acorte la nota del cambio a 500 caracteres.' }).optional(),
-                change_kind: z.enum(['major', 'minor'], { error: 'Use en «change_kind» major o minor.' }).optional(),
-              }),
-            },
-          },
-        },
+        body: jsonBody(
+          z.object({
+            ...procedureDocumentSchema.shape,
+            change_note: z.string().max(500, { error: 'Acorte la nota del cambio a 500 caracteres.' }).optional(),
+            change_kind: z.enum(['major', 'minor'], { error: 'Use en «change_kind» major o minor.' }).optional(),
+          }),
+        ),
       },
       responses: { 200: json(z.object({ slug: z.string(), version: z.number().int(), outcome: z.string() }), 'Publicado'), ...failures },
     }),
@@ -124,7 +131,7 @@ export function adminRoutes() {
       const { slug } = c.req.valid('param');
       const { change_note, change_kind, ...document } = c.req.valid('json');
       if (document.slug !== slug) throw new AppError('slug_mismatch', 'El «slug» del cuerpo debe ser el de la dirección.', { fields: { slug: 'No coincide con la dirección.' } });
-      const result = await publishProcedure(c.var.store, c.var.actor, document, { note: change_note, kind: change_kind, today: today() });
+      const result = await publishProcedure(c.var.store, c.var.actor, document, { note: change_note, kind: change_kind });
       return c.json({ slug, version: result.version, outcome: result.outcome }, 200);
     },
   );
@@ -144,7 +151,7 @@ export function adminRoutes() {
   app.openapi(
     createRoute({ method: 'post', path: '/procedures/{slug}/verify', summary: '«Verificado hoy» sin cambios', security: sessionOrToken, request: { params: slugParam }, responses: { 200: json(ok, 'Verificado'), ...failures } }),
     async (c) => {
-      await verifyProcedure(c.var.store, c.var.actor, c.req.valid('param').slug, today());
+      await verifyProcedure(c.var.store, c.var.actor, c.req.valid('param').slug);
       return c.json({ ok: true as const }, 200);
     },
   );
@@ -166,11 +173,7 @@ export function adminRoutes() {
       request: { params: slugParam },
       responses: { 200: json(z.object({ audit: z.array(z.object({ id: z.number(), at: z.string(), actor: z.string(), action: z.string(), beforeHash: z.string().nullable(), afterHash: z.string().nullable() })) }), 'Registros'), ...denied },
     }),
-    async (c) => {
-      const actor = c.var.actor;
-      if (actor.kind !== 'person' || actor.role !== 'admin') throw new AppError('forbidden', 'Solo la administración ve el rastro de auditoría.', { status: 403 });
-      return c.json({ audit: await auditTrail(c.var.store.db, 'procedure', c.req.valid('param').slug) }, 200);
-    },
+    async (c) => c.json({ audit: await auditTrail(c.var.store.db, c.var.actor, 'procedure', c.req.valid('param').slug) }, 200),
   );
 
   app.openapi(
@@ -189,7 +192,6 @@ export function adminRoutes() {
       responses: { 200: json(z.object({ feedback: z.array(z.unknown()) }), 'Lista'), ...failures },
     }),
     async (c) => {
-      if (c.var.actor.kind === 'token') throw new AppError('forbidden', 'Los tokens de institución no leen retroalimentación.', { status: 403 });
       const query = c.req.valid('query');
       return c.json({ feedback: await listFeedback(c.var.store, c.var.actor, { status: query.status, kind: query.kind, procedureSlug: query.tramite || undefined }) }, 200);
     },
@@ -203,12 +205,11 @@ export function adminRoutes() {
       security: sessionOnly,
       request: {
         params: z.object({ id: z.string().regex(/^\d{1,12}$/, { error: 'El id es un número.' }).openapi({ param: { name: 'id', in: 'path' } }) }),
-        body: { content: { 'application/json': { schema: z.object({ note: z.string().trim().min(3, { error: 'Escriba una nota de al menos 3 caracteres.' }).max(2000), version: z.number().int().positive().optional() }) } } },
+        body: jsonBody(resolveFeedbackSchema),
       },
       responses: { 200: json(ok, 'Resuelta'), ...failures },
     }),
     async (c) => {
-      if (c.var.actor.kind === 'token') throw new AppError('forbidden', 'Los tokens de institución no resuelven retroalimentación.', { status: 403 });
       const { note, version } = c.req.valid('json');
       await resolveFeedback(c.var.store, c.var.actor, Number(c.req.valid('param').id), note, version);
       return c.json({ ok: true as const }, 200);
@@ -217,10 +218,7 @@ export function adminRoutes() {
 
   app.openapi(
     createRoute({ method: 'get', path: '/feedback/want-online', summary: 'Trámites más pedidos en línea', security: sessionOnly, responses: { 200: json(z.object({ ranking: z.array(z.object({ slug: z.string(), title: z.string(), count: z.number() })) }), 'Ranking'), ...denied } }),
-    async (c) => {
-      if (c.var.actor.kind === 'token') throw new AppError('forbidden', 'Los tokens de institución no leen retroalimentación.', { status: 403 });
-      return c.json({ ranking: await wantOnlineRanking(c.var.store.db, c.var.actor) }, 200);
-    },
+    async (c) => c.json({ ranking: await wantOnlineRanking(c.var.store.db, c.var.actor) }, 200),
   );
 
   app.openapi(
@@ -229,24 +227,15 @@ export function adminRoutes() {
       path: '/people',
       summary: 'Crear una cuenta (administración); devuelve la contraseña de un solo uso',
       security: sessionOnly,
-      request: {
-        body: {
-          content: {
-            'application/json': {
-              schema: z.object({ email: z.string().max(200), name: z.string().max(200).optional(), role: z.enum(['admin', 'officer', 'operator']), institution: z.string().max(120).optional(), queue: z.enum(QUEUES).optional() }),
-            },
-          },
-        },
-      },
+      request: { body: jsonBody(newPersonSchema) },
       responses: { 201: json(z.object({ person: personSchema, oneTimePassword: z.string() }), 'Creada'), ...failures },
     }),
     async (c) => {
       const body = c.req.valid('json');
-      if (c.var.actor.kind !== 'person' || c.var.actor.role !== 'admin') throw new AppError('forbidden', 'Solo la administración crea cuentas.', { status: 403 });
       const { person, oneTimePassword } = await createPerson(c.var.store, { email: body.email, name: body.name, role: body.role, institutionSlug: body.institution, queue: body.queue }, c.var.actor, {
         iterations: c.var.passwordIterations,
       });
-      return c.json({ person: { id: person.id, email: person.email, role: person.role, institution: person.institutionSlug, queue: person.queue, mustChangePassword: person.mustChangePassword }, oneTimePassword }, 201);
+      return c.json({ person: personJson(person), oneTimePassword }, 201);
     },
   );
 
@@ -271,18 +260,19 @@ export function adminRoutes() {
       path: '/tokens',
       summary: 'Crear un token de institución (administración); se muestra una sola vez',
       security: sessionOnly,
-      request: { body: { content: { 'application/json': { schema: z.object({ institution: z.string().max(120), name: z.string().trim().min(3).max(120) }) } } } },
+      request: { body: jsonBody(newTokenSchema) },
       responses: { 201: json(z.object({ token: z.string() }), 'Creado'), ...failures },
     }),
     async (c) => {
       const { institution, name } = c.req.valid('json');
-      return c.json({ token: await createApiToken(c.var.store, c.var.actor, institution, name) }, 201);
+      const { token } = await createApiToken(c.var.store, c.var.actor, institution, name);
+      return c.json({ token }, 201);
     },
   );
 
   app.get('/me', async (c) => {
-    const session = await currentSession(c, c.var.store);
-    if (!session) throw new AppError('unauthorized', 'No hay sesión.', { status: 401 });
+    const session = c.var.session;
+    if (!session) throw new AppError('unauthorized', 'Esta dirección es para personas con sesión, no para tokens.', { status: 401 });
     return c.json({ email: session.person.email, role: session.person.role, institution: session.person.institutionSlug, csrfToken: session.csrfToken });
   });
 

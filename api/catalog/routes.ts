@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
 import { getPublishedProcedure } from '../../store/catalog/procedures.ts';
+import { CACHE_CONTROL, matchesIfNoneMatch, weakEtag } from '../edge/http-cache.ts';
 import { AppError } from '../errors.ts';
 import { createRouter, errorResponses } from '../openapi.ts';
 import { searchParamsSchema, searchResultSchema, toSearchRequest } from './search-params.ts';
@@ -46,10 +47,10 @@ export function catalogRoutes() {
       const { slug } = c.req.valid('param');
       const page = await getPublishedProcedure(c.var.store.db, slug);
       if (!page) throw new AppError('not_found', 'No encontramos ese trámite. Búsquelo por nombre en /api/search?q=…', { status: 404 });
-      const etag = `W/"p${page.id}-v${page.version}-${page.updatedAt}"`;
+      const etag = weakEtag('p', page.id, `v${page.version}`, page.updatedAt);
       c.header('ETag', etag);
-      c.header('Cache-Control', 'public, max-age=60, must-revalidate');
-      if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
+      c.header('Cache-Control', CACHE_CONTROL.revalidateMinute);
+      if (matchesIfNoneMatch(c.req.header('If-None-Match'), etag)) return c.body(null, 304);
       return c.json(page.document, 200);
     })
     .openapi(search, async (c) => {
@@ -62,7 +63,7 @@ export function catalogRoutes() {
         ...(request.onlineOnly ? { en_linea: '1' } : {}),
       };
       // Results may lag a catalog change by up to 30 s in shared caches (and the micro-cache).
-      c.header('Cache-Control', 'public, max-age=30');
+      c.header('Cache-Control', CACHE_CONTROL.shortPublic);
       return c.json({ ...result, applied }, 200);
     });
 }

@@ -2,12 +2,11 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { Hono, type Context } from 'hono';
 import { AppError } from '../../store/app-error.ts';
 import { FEEDBACK_KINDS, FEEDBACK_PARTS, recordFeedback, type FeedbackKind, type FeedbackPart } from '../../store/feedback/feedback.ts';
-import { dailyClientHash } from '../../store/people/people.ts';
-import { appSecret } from '../../store/secrets.ts';
-import type { ApiEnv } from '../app.ts';
+import { today } from '../../store/clock.ts';
+import type { ApiEnv } from '../env.ts';
 import { validationError } from '../errors.ts';
 import { errorResponses, errorSchema } from '../openapi.ts';
-import { clientAddress, createRateLimiter, type RateLimiter } from '../rate-limit.ts';
+import { clientIdentity, limiter, RATE_LIMITS } from '../rate-limit.ts';
 
 const MESSAGE_MAX = 2000;
 
@@ -30,22 +29,23 @@ interface Submission {
 }
 
 /** Shared by the JSON API and the HTML form: abuse limits, then the store. */
-async function submit(c: Context<ApiEnv>, limiter: RateLimiter, submission: Submission): Promise<{ counted: boolean }> {
+async function submit(c: Context<ApiEnv>, submission: Submission): Promise<{ counted: boolean }> {
   if (submission.kind === 'not_like_this' && !submission.message && !submission.part) {
     throw new AppError('message_required', 'Díganos qué parte está mal o qué pasa en realidad.', { fields: { message: 'Escriba qué pasa en realidad.' } });
   }
-  const client = clientAddress(c.req.raw.headers, c.var.remoteAddress(c));
-  if (!(await limiter.allow(client))) {
+  const store = c.var.store;
+  const client = clientIdentity(c);
+  if (!(await limiter(store, RATE_LIMITS.feedback).allow(client))) {
     throw new AppError('rate_limited', 'Recibimos muchos mensajes desde su conexión. Intente de nuevo en una hora.', { status: 429 });
   }
-  const day = new Date().toISOString().slice(0, 10);
-  const key = await appSecret(c.var.store, 'client-hash');
-  return recordFeedback(c.var.store, {
+  const day = today(store.clock);
+  return recordFeedback(store, {
     procedureSlug: submission.slug,
     kind: submission.kind,
     part: submission.part,
     message: submission.message || undefined,
-    client: await dailyClientHash(key, client, day),
+    // The day's key is derived from DATA_KEY and never stored: the hash cannot be reversed from the database.
+    client: await store.keys.clientHash(`feedback\n${client}`, day),
     day,
   });
 }
@@ -55,8 +55,6 @@ async function submit(c: Context<ApiEnv>, limiter: RateLimiter, submission: Subm
  * post/redirect/get for the page, which works without JavaScript.
  */
 export function feedbackRoutes() {
-  const limiter = createRateLimiter({ limit: 20, windowMs: 60 * 60 * 1000 });
-
   const api = new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationError(result.error, 'json');
@@ -69,7 +67,7 @@ export function feedbackRoutes() {
       summary: 'Enviar retroalimentación sobre un trámite',
       request: {
         params: z.object({ slug: z.string().max(120).regex(/^[a-z0-9-]+$/, { error: 'Identificador de trámite no válido.' }).openapi({ param: { name: 'slug', in: 'path' } }) }),
-        body: { content: { 'application/json': { schema: feedbackBodySchema } } },
+        body: { required: true, content: { 'application/json': { schema: feedbackBodySchema } } },
       },
       responses: {
         201: { description: 'Recibida', content: { 'application/json': { schema: z.object({ ok: z.literal(true), counted: z.boolean() }) } } },
@@ -79,7 +77,7 @@ export function feedbackRoutes() {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const result = await submit(c, limiter, { slug: c.req.valid('param').slug, ...body });
+      const result = await submit(c, { slug: c.req.valid('param').slug, ...body });
       return c.json({ ok: true as const, counted: result.counted }, 201);
     },
   );
@@ -89,8 +87,7 @@ export function feedbackRoutes() {
     const slug = c.req.param('slug');
     if (!/^[a-z0-9-]{1,120}$/.test(slug)) return c.notFound();
     const back = (state: string, extra = '') => c.redirect(`/tramites/${slug}?opinion=${state}${extra}#opinion`, 303);
-    const site = c.req.header('Sec-Fetch-Site');
-    if (site && site !== 'same-origin' && site !== 'none') return back('error');
+    // The edge has checked the origin (api/edge/origin-check.ts).
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     if (typeof form.sitio_web === 'string' && form.sitio_web !== '') return back('gracias');
     const parsed = feedbackBodySchema.safeParse({
@@ -100,7 +97,7 @@ export function feedbackRoutes() {
     });
     if (!parsed.success) return back('error', `&campo=${encodeURIComponent(String(parsed.error.issues[0]?.path[0] ?? ''))}`);
     try {
-      await submit(c, limiter, { slug, ...parsed.data });
+      await submit(c, { slug, ...parsed.data });
     } catch (error) {
       if (error instanceof AppError && error.status === 429) return back('limite');
       if (error instanceof AppError && error.code === 'message_required') return back('error', '&campo=message');

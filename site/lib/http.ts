@@ -1,18 +1,14 @@
+import { conditional as conditionalAnswer, weakEtag } from '../../api/edge/http-cache.ts';
+
 /** Page-level HTTP helpers: validators for repeat views, and reading page numbers from URLs. */
 
 /**
  * Sets ETag and Cache-Control and tells whether the browser's copy is still good. When it returns
- * a Response (304), the page returns it instead of rendering.
+ * a Response (304), the page returns it instead of rendering. The build id is part of the tag:
+ * the same data may be drawn differently by new code.
  */
 export function conditional(request: Request, headers: Headers, tag: string): Response | null {
-  const etag = `W/"${tag}-${__BUILD_ID__}"`;
-  headers.set('ETag', etag);
-  headers.set('Cache-Control', 'public, max-age=60, must-revalidate');
-  const sent = request.headers.get('If-None-Match');
-  if (sent && sent.split(',').some((candidate) => candidate.trim() === etag)) {
-    return new Response(null, { status: 304, headers: { ETag: etag, 'Cache-Control': 'public, max-age=60, must-revalidate' } });
-  }
-  return null;
+  return conditionalAnswer(request, headers, weakEtag(tag, __BUILD_ID__));
 }
 
 /** `?pagina=3` → 3; anything else → null (the page answers 400). Missing → 1. */

@@ -1,16 +1,15 @@
 import type { APIRoute } from 'astro';
+import { escapeHtml as xmlEscape } from '../../api/edge/html.ts';
 import { countPublished, listCategories, listInstitutions, listSitemapEntries } from '../../store/catalog/procedures.ts';
 
 // The sitemap protocol allows 50,000 URLs per file; past that /sitemap.xml becomes an index of parts.
 const PER_PART = 40_000;
 
-function xmlEscape(value: string): string {
-  return value.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[ch] as string);
-}
 
 export const GET: APIRoute = async ({ locals, url }) => {
   const db = locals.store.db;
-  const origin = locals.publicBaseUrl ?? url.origin;
+  // Never the request's Host: a forged Host would be cached (an hour) into every link.
+  const origin = locals.publicBaseUrl;
   const abs = (path: string) => xmlEscape(new URL(path, origin).href);
   const headers = { 'Content-Type': 'application/xml; charset=utf-8', 'Cache-Control': 'public, max-age=3600' };
   const total = await countPublished(db);

@@ -1,19 +1,15 @@
 import { AppError } from '../app-error.ts';
-import { actorLabel, appendAudit, type Actor } from '../audit/audit.ts';
+import { appendAudit } from '../audit/audit.ts';
+import { today } from '../clock.ts';
 import type { Db, Store } from '../db.ts';
-import { assertCanEditInstitution, editableInstitution } from '../people/scope.ts';
+import { actorLabel, assertCanEditInstitution, catalogScope, type Actor } from '../policy.ts';
 import type { ProcedureDocument } from './exchange-format.ts';
-import { catalogRefs, savePublishedDocument, type SaveOutcome } from './procedures.ts';
+import { referenceIds, savePublishedDocument, type SaveOutcome } from './procedures.ts';
 import { unindexProcedure } from './search-index.ts';
 import { enqueueSearchSync } from './search-outbox.ts';
 
 /** Days after which an entry nobody verified is flagged as stale. */
 export const STALE_AFTER_DAYS = 180;
-
-async function institutionIdOf(db: Db, slug: string): Promise<number | null> {
-  const rows = await db.execute({ sql: 'SELECT id FROM institutions WHERE slug = ?', args: [slug] });
-  return rows.rows[0] ? Number(rows.rows[0].id) : null;
-}
 
 async function currentRow(db: Db, slug: string) {
   const rows = await db.execute({ sql: 'SELECT id, institution_id, version, status, document, updated_at FROM procedures WHERE slug = ?', args: [slug] });
@@ -29,26 +25,22 @@ export async function publishProcedure(
   store: Store,
   actor: Actor,
   doc: ProcedureDocument,
-  change: { note?: string; kind?: 'major' | 'minor'; today: string },
+  change: { note?: string; kind?: 'major' | 'minor' } = {},
 ): Promise<{ outcome: SaveOutcome; version: number }> {
+  const at = store.clock.now().toISOString();
   return store.write(async (tx) => {
-    const targetInstitution = await institutionIdOf(tx, doc.institution);
-    if (targetInstitution === null) {
-      if (!(actor.kind === 'person' && actor.role === 'admin')) throw new AppError('forbidden', 'Solo una persona administradora puede crear instituciones.', { status: 403 });
-    } else {
-      assertCanEditInstitution(actor, targetInstitution);
-    }
     const before = await currentRow(tx, doc.slug);
-    if (before) assertCanEditInstitution(actor, Number(before.institution_id));
-    const outcome = await savePublishedDocument(tx, catalogRefs(tx), doc, {
+    const outcome = await savePublishedDocument(tx, referenceIds(tx, actor, at), doc, {
+      actor,
       source: actorLabel(actor),
       changeNote: change.note,
       changeKind: change.kind,
-      today: change.today,
+      today: today(store.clock),
+      at,
     });
     const after = await currentRow(tx, doc.slug);
     if (outcome !== 'unchanged') {
-      await appendAudit(tx, actor, {
+      await appendAudit(store, tx, actor, {
         action: before ? (outcome === 'verified' ? 'procedure.verify' : 'procedure.update') : 'procedure.create',
         entity: 'procedure',
         entityId: doc.slug,
@@ -61,31 +53,35 @@ export async function publishProcedure(
 }
 
 /** «Verificado hoy»: the content is still true; only the last-checked date moves. */
-export async function verifyProcedure(store: Store, actor: Actor, slug: string, today: string): Promise<void> {
+export async function verifyProcedure(store: Store, actor: Actor, slug: string): Promise<void> {
+  const day = today(store.clock);
+  const at = store.clock.now().toISOString();
   await store.write(async (tx) => {
     const row = await currentRow(tx, slug);
     if (!row || row.status !== 'published') throw new AppError('not_found', 'No existe ese trámite publicado.', { status: 404 });
     assertCanEditInstitution(actor, Number(row.institution_id));
-    const document = { ...JSON.parse(String(row.document)), updated_at: today };
+    const document = { ...JSON.parse(String(row.document)), updated_at: day };
     await tx.execute({
-      sql: "UPDATE procedures SET updated_at = ?, document = ?, modified_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-      args: [today, JSON.stringify(document), Number(row.id)],
+      sql: 'UPDATE procedures SET updated_at = ?, document = ?, modified_at = ? WHERE id = ?',
+      args: [day, JSON.stringify(document), at, Number(row.id)],
     });
-    await enqueueSearchSync(tx, Number(row.id));
-    await appendAudit(tx, actor, { action: 'procedure.verify', entity: 'procedure', entityId: slug, before: { updated_at: row.updated_at }, after: { updated_at: today } });
+    await enqueueSearchSync(tx, Number(row.id), at);
+    await appendAudit(store, tx, actor, { action: 'procedure.verify', entity: 'procedure', entityId: slug, before: { updated_at: row.updated_at }, after: { updated_at: day } });
   });
 }
 
 /** Archives an entry: it leaves the site and search; its old address redirects to its theme. */
 export async function archiveProcedure(store: Store, actor: Actor, slug: string, note?: string): Promise<void> {
+  if (note !== undefined && note.length > 500) throw new AppError('invalid_note', 'Acorte la nota a 500 caracteres.', { fields: { nota: 'Acorte la nota a 500 caracteres.' } });
+  const at = store.clock.now().toISOString();
   await store.write(async (tx) => {
     const row = await currentRow(tx, slug);
     if (!row || row.status === 'archived') throw new AppError('not_found', 'No existe ese trámite o ya está archivado.', { status: 404 });
     assertCanEditInstitution(actor, Number(row.institution_id));
-    await tx.execute({ sql: "UPDATE procedures SET status = 'archived', modified_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", args: [Number(row.id)] });
+    await tx.execute({ sql: "UPDATE procedures SET status = 'archived', modified_at = ? WHERE id = ?", args: [at, Number(row.id)] });
     await unindexProcedure(tx, Number(row.id));
-    await enqueueSearchSync(tx, Number(row.id));
-    await appendAudit(tx, actor, { action: 'procedure.archive', entity: 'procedure', entityId: slug, before: { status: row.status, note: note ?? null }, after: { status: 'archived' } });
+    await enqueueSearchSync(tx, Number(row.id), at);
+    await appendAudit(store, tx, actor, { action: 'procedure.archive', entity: 'procedure', entityId: slug, before: { status: row.status, note: note ?? null }, after: { status: 'archived' } });
   });
 }
 
@@ -139,7 +135,7 @@ export interface EditableProcedure {
 
 /** The procedures an actor keeps (their institution's; all for admins), oldest-checked first. */
 export async function listEditableProcedures(db: Db, actor: Actor, today: string): Promise<EditableProcedure[]> {
-  const institutionId = editableInstitution(actor);
+  const institutionId = catalogScope(actor);
   const rows = await db.execute({
     sql: `SELECT p.slug, p.title, p.status, p.version, p.updated_at, i.slug AS institution_slug
             FROM procedures p JOIN institutions i ON i.id = p.institution_id

@@ -1,9 +1,11 @@
-import { appendAudit, type Actor } from '../audit/audit.ts';
-import type { Store } from '../db.ts';
+import { appendAudit } from '../audit/audit.ts';
+import { today as todayOf } from '../clock.ts';
+import type { Db, Store } from '../db.ts';
+import { actorLabel, canEditInstitution, isAdmin, type Actor } from '../policy.ts';
 import { loadTerritoryIndex, placeProblem, type TerritoryIndex } from '../territory/territory.ts';
 import { documentIssues, describePath, procedureDocumentSchema, type ProcedureDocument } from './exchange-format.ts';
 import type { RawRow } from './exchange-files.ts';
-import { catalogRefs, savePublishedDocument, type SaveOutcome } from './procedures.ts';
+import { referenceIds, savePublishedDocument, updatedAtProblem, type SaveOutcome } from './procedures.ts';
 
 /** One problem of one record, for the per-row report. */
 export interface RowIssue {
@@ -31,16 +33,16 @@ export interface ImportReport {
 export interface ImportOptions {
   /** Validate only. */
   dryRun?: boolean;
-  /** Who wrote it, kept on each version: `import`, `seed`, `person:…`. */
-  source: string;
-  /** Only these institutions may appear (an officer's upload). */
-  allowedInstitutions?: string[];
+  /**
+   * Who imports: a person or token (an upload in the workspace; each change is audited) or the
+   * system (the seed, `npm run catalog:import`; one audit record for the whole import). The
+   * same scope rules as every other write apply, row by row, and are reported per row.
+   */
+  actor: Actor;
+  /** Kept on each version; defaults to the actor (`person:12`, `system:cli`). */
+  source?: string;
   /** Called as records are written, for progress bars. */
   onProgress?: (done: number, total: number) => void;
-  /** Today's date (YYYY-MM-DD): the «last checked» date of records that carry none. */
-  today?: string;
-  /** The person or token importing: each change is then recorded in the audit log. */
-  actor?: Actor;
 }
 
 /**
@@ -51,20 +53,9 @@ export interface ImportOptions {
  */
 export async function importCatalog(store: Store, rows: RawRow[], options: ImportOptions): Promise<ImportReport> {
   const territory = await loadTerritoryIndex(store.db);
-  const { documents, issues } = validateRows(rows, territory, options.allowedInstitutions);
-  const knownInstitutions = await existingSlugs(store, 'institutions');
-  for (const { row, doc } of documents) {
-    if (!knownInstitutions.has(doc.institution) && !doc.institution_name) {
-      issues.push({
-        row: row.row,
-        line: row.line,
-        slug: doc.slug,
-        field: 'institution_name',
-        label: describePath(['institution_name']),
-        message: `La institución «${doc.institution}» es nueva: escriba su nombre completo en «institution_name».`,
-      });
-    }
-  }
+  const day = todayOf(store.clock);
+  const { documents: parsed, issues } = validateRows(rows, territory, day);
+  const documents = await checkScope(store.db, options.actor, parsed, issues);
   issues.sort((a, b) => a.row - b.row);
   const report: ImportReport = {
     total: rows.length,
@@ -78,31 +69,32 @@ export async function importCatalog(store: Store, rows: RawRow[], options: Impor
   };
   if (issues.length > 0 || options.dryRun || documents.length === 0) return report;
 
-  const today = options.today ?? new Date().toISOString().slice(0, 10);
+  const at = store.clock.now().toISOString();
+  const actor = options.actor;
+  const source = options.source ?? actorLabel(actor);
   await store.write(async (tx) => {
-    const refs = catalogRefs(tx);
+    const refs = referenceIds(tx, actor, at);
     let done = 0;
     for (const { doc } of documents) {
-      const outcome = await savePublishedDocument(tx, refs, doc, { source: options.source, today });
+      const outcome = await savePublishedDocument(tx, refs, doc, { actor, source, today: day, at });
       report.counts[outcome]++;
-      if (options.actor && outcome !== 'unchanged') {
-        await appendAudit(tx, options.actor, { action: `procedure.import.${outcome}`, entity: 'procedure', entityId: doc.slug, after: doc });
+      if (actor.kind !== 'system' && outcome !== 'unchanged') {
+        await appendAudit(store, tx, actor, { action: `procedure.import.${outcome}`, entity: 'procedure', entityId: doc.slug, after: doc });
       }
       done++;
       if (options.onProgress && (done % 250 === 0 || done === documents.length)) options.onProgress(done, documents.length);
     }
     report.newCategories = refs.created.categories;
     report.newInstitutions = refs.created.institutions;
+    if (actor.kind === 'system') {
+      await appendAudit(store, tx, actor, { action: 'catalog.import', entity: 'catalog', entityId: source, after: { counts: report.counts, newCategories: report.newCategories, newInstitutions: report.newInstitutions } });
+    }
   });
   report.written = true;
   return report;
 }
 
-function validateRows(
-  rows: RawRow[],
-  territory: TerritoryIndex,
-  allowedInstitutions: string[] | undefined,
-): { documents: { row: RawRow; doc: ProcedureDocument }[]; issues: RowIssue[] } {
+function validateRows(rows: RawRow[], territory: TerritoryIndex, today: string): { documents: { row: RawRow; doc: ProcedureDocument }[]; issues: RowIssue[] } {
   const documents: { row: RawRow; doc: ProcedureDocument }[] = [];
   const issues: RowIssue[] = [];
   const firstRowOfSlug = new Map<string, number>();
@@ -128,8 +120,9 @@ function validateRows(
       continue;
     }
     firstRowOfSlug.set(doc.slug, row.row);
-    if (allowedInstitutions && !allowedInstitutions.includes(doc.institution)) {
-      issue('institution', `Solo puede cargar trámites de su institución (${allowedInstitutions.join(', ')}).`);
+    const dateProblem = updatedAtProblem(doc, today);
+    if (dateProblem) {
+      issue('updated_at', dateProblem);
       continue;
     }
     let officeProblem = false;
@@ -145,9 +138,45 @@ function validateRows(
   return { documents, issues };
 }
 
-async function existingSlugs(store: Store, table: 'institutions' | 'categories'): Promise<Set<string>> {
-  const rows = await store.db.execute(`SELECT slug FROM ${table}`);
-  return new Set(rows.rows.map((row) => String(row.slug)));
+/**
+ * The scope rules of every write, checked row by row before anything is written so the report can
+ * name each refused row: an existing entry belongs to its institution and only an admin moves it;
+ * an officer or token writes only into its own institution; only admins create institutions and
+ * themes. (savePublishedDocument enforces the same rules again while writing.)
+ */
+async function checkScope(db: Db, actor: Actor, documents: { row: RawRow; doc: ProcedureDocument }[], issues: RowIssue[]): Promise<{ row: RawRow; doc: ProcedureDocument }[]> {
+  const institutions = new Map((await db.execute('SELECT id, slug FROM institutions')).rows.map((row) => [String(row.slug), Number(row.id)]));
+  const slugById = new Map([...institutions].map(([slug, id]) => [id, slug]));
+  const categories = new Set((await db.execute('SELECT slug FROM categories')).rows.map((row) => String(row.slug)));
+  const owners = new Map<string, number>();
+  for (let i = 0; i < documents.length; i += 500) {
+    const slugs = documents.slice(i, i + 500).map(({ doc }) => doc.slug);
+    const rows = await db.execute({ sql: `SELECT slug, institution_id FROM procedures WHERE slug IN (${slugs.map(() => '?').join(', ')})`, args: slugs });
+    for (const row of rows.rows) owners.set(String(row.slug), Number(row.institution_id));
+  }
+  const kept: { row: RawRow; doc: ProcedureDocument }[] = [];
+  for (const entry of documents) {
+    const { row, doc } = entry;
+    const refuse = (field: string, message: string) => issues.push({ row: row.row, line: row.line, slug: doc.slug, field, label: describePath([field]), message });
+    const owner = owners.get(doc.slug);
+    const target = institutions.get(doc.institution);
+    if (owner !== undefined && !canEditInstitution(actor, owner)) {
+      refuse('slug', `El trámite «${doc.slug}» ya existe y es de otra institución (${slugById.get(owner)}): solo su oficial de información o la administración pueden cambiarlo.`);
+    } else if (target === undefined && !isAdmin(actor)) {
+      refuse('institution', `La institución «${doc.institution}» no existe, y solo la administración puede crear instituciones. Use la de su cuenta.`);
+    } else if (target === undefined && !doc.institution_name) {
+      refuse('institution_name', `La institución «${doc.institution}» es nueva: escriba su nombre completo en «institution_name».`);
+    } else if (target !== undefined && !canEditInstitution(actor, target)) {
+      refuse('institution', `Solo puede cargar trámites de su institución (${slugById.get((actor as { institutionId: number }).institutionId) ?? 'la de su cuenta'}).`);
+    } else if (owner !== undefined && target !== undefined && owner !== target && !isAdmin(actor)) {
+      refuse('institution', `El trámite «${doc.slug}» es de ${slugById.get(owner)}: solo la administración puede pasarlo a otra institución.`);
+    } else if (!categories.has(doc.category) && !isAdmin(actor)) {
+      refuse('category', `El tema «${doc.category}» no existe, y solo la administración puede crear temas. Elija uno de los temas del portal.`);
+    } else {
+      kept.push(entry);
+    }
+  }
+  return kept;
 }
 
 /** The report as Spanish lines for a terminal or a page. */

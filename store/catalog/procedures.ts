@@ -1,4 +1,7 @@
+import { AppError } from '../app-error.ts';
+import { canonicalJson } from '../canonical-json.ts';
 import type { Db } from '../db.ts';
+import { assertCanEditInstitution, assertCanManageStructure, assertCanMoveProcedure, type Actor } from '../policy.ts';
 import { procedureDocumentSchema, type ProcedureDocument } from './exchange-format.ts';
 import { indexProcedure } from './search-index.ts';
 import { enqueueSearchSync } from './search-outbox.ts';
@@ -249,27 +252,19 @@ export async function contentHash(doc: ProcedureDocument): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** JSON with object keys sorted, so equal content always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, inner) =>
-    inner && typeof inner === 'object' && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner,
-  );
-}
-
 export type SaveOutcome = 'created' | 'updated' | 'verified' | 'unchanged';
 
-export interface Catalog {
+export interface ReferenceIds {
   categoryId(slug: string): Promise<{ id: number; name: string }>;
   institutionId(slug: string, name?: string): Promise<{ id: number; name: string; acronym: string | null }>;
 }
 
 /**
- * A per-transaction cache of category and institution ids that creates unknown ones, as imports
- * do (CONTRACTS.md: unknown categories and institutions are created on import).
+ * A per-transaction cache of theme and institution ids by slug. An unknown one is created, as
+ * imports do (CONTRACTS.md), but only for an actor who may create public structure (admins, the
+ * seed, a command on the server): an officer's entry cannot invent a theme or an institution.
  */
-export function catalogRefs(db: Db): Catalog & { created: { categories: string[]; institutions: string[] } } {
+export function referenceIds(db: Db, actor: Actor, at: string): ReferenceIds & { created: { categories: string[]; institutions: string[] } } {
   const categories = new Map<string, { id: number; name: string }>();
   const institutions = new Map<string, { id: number; name: string; acronym: string | null }>();
   const created = { categories: [] as string[], institutions: [] as string[] };
@@ -280,9 +275,8 @@ export function catalogRefs(db: Db): Catalog & { created: { categories: string[]
       if (known) return known;
       let row = (await db.execute({ sql: 'SELECT id, name FROM categories WHERE slug = ?', args: [slug] })).rows[0];
       if (!row) {
-        row = (
-          await db.execute({ sql: 'INSERT INTO categories (slug, name) VALUES (?, ?) RETURNING id, name', args: [slug, nameFromSlug(slug)] })
-        ).rows[0];
+        assertCanManageStructure(actor, 'category');
+        row = (await db.execute({ sql: 'INSERT INTO categories (slug, name) VALUES (?, ?) RETURNING id, name', args: [slug, nameFromSlug(slug)] })).rows[0];
         created.categories.push(slug);
       }
       const ref = { id: Number(row.id), name: String(row.name) };
@@ -294,10 +288,11 @@ export function catalogRefs(db: Db): Catalog & { created: { categories: string[]
       if (known) return known;
       let row = (await db.execute({ sql: 'SELECT id, name, acronym FROM institutions WHERE slug = ?', args: [slug] })).rows[0];
       if (!row) {
+        assertCanManageStructure(actor, 'institution');
         row = (
           await db.execute({
-            sql: 'INSERT INTO institutions (slug, name) VALUES (?, ?) RETURNING id, name, acronym',
-            args: [slug, name ?? nameFromSlug(slug)],
+            sql: 'INSERT INTO institutions (slug, name, created_at) VALUES (?, ?, ?) RETURNING id, name, acronym',
+            args: [slug, name ?? nameFromSlug(slug), at],
           })
         ).rows[0];
         created.institutions.push(slug);
@@ -307,6 +302,11 @@ export function catalogRefs(db: Db): Catalog & { created: { categories: string[]
       return ref;
     },
   };
+}
+
+/** Why a document's «last checked» date cannot be taken, or null: it may not be after today. */
+export function updatedAtProblem(doc: ProcedureDocument, today: string): string | null {
+  return doc.updated_at && doc.updated_at > today ? `La fecha de actualización (${doc.updated_at}) es posterior a hoy (${today}): escriba la fecha en que se verificó.` : null;
 }
 
 function nameFromSlug(slug: string): string {
@@ -321,12 +321,21 @@ function nameFromSlug(slug: string): string {
  */
 export async function savePublishedDocument(
   tx: Db,
-  refs: Catalog,
+  refs: ReferenceIds,
   doc: ProcedureDocument,
-  options: { source: string; changeNote?: string; changeKind?: 'major' | 'minor'; today: string },
+  options: { actor: Actor; source: string; changeNote?: string; changeKind?: 'major' | 'minor'; today: string; at: string },
 ): Promise<SaveOutcome> {
+  const dateProblem = updatedAtProblem(doc, options.today);
+  if (dateProblem) throw new AppError('future_date', dateProblem, { fields: { updated_at: dateProblem } });
+  // Scope, whatever path writes (PUT, the edit form, an upload, a command): an existing entry
+  // belongs to its institution; an actor writes only into institutions it keeps; only an admin
+  // moves an entry to another institution.
+  const existingOwner = (await tx.execute({ sql: 'SELECT institution_id FROM procedures WHERE slug = ?', args: [doc.slug] })).rows[0];
+  if (existingOwner) assertCanEditInstitution(options.actor, Number(existingOwner.institution_id));
   const category = await refs.categoryId(doc.category);
   const institution = await refs.institutionId(doc.institution, doc.institution_name);
+  assertCanEditInstitution(options.actor, institution.id);
+  if (existingOwner && Number(existingOwner.institution_id) !== institution.id) assertCanMoveProcedure(options.actor);
   const hash = await contentHash(doc);
   const updatedAt = doc.updated_at ?? options.today;
   const stored: ProcedureDocument = { ...doc, institution_name: institution.name, updated_at: updatedAt };
@@ -348,17 +357,17 @@ export async function savePublishedDocument(
   if (!existing) {
     const inserted = await tx.execute({
       sql: `INSERT INTO procedures (slug, status, version, institution_id, category_id, title, summary, online, cost_amount,
-                                    document, content_hash, updated_at, synthetic)
-            VALUES (?, 'published', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      args: [doc.slug, institution.id, category.id, doc.title, doc.summary, online, costAmount, json, hash, updatedAt, doc.synthetic ? 1 : 0],
+                                    document, content_hash, updated_at, synthetic, created_at, modified_at)
+            VALUES (?, 'published', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      args: [doc.slug, institution.id, category.id, doc.title, doc.summary, online, costAmount, json, hash, updatedAt, doc.synthetic ? 1 : 0, options.at, options.at],
     });
     const id = Number(inserted.rows[0].id);
     await tx.execute({
-      sql: 'INSERT INTO procedure_versions (procedure_id, version, document, change_kind, change_note, source) VALUES (?, 1, ?, ?, ?, ?)',
-      args: [id, json, options.changeKind ?? 'major', options.changeNote ?? null, options.source],
+      sql: 'INSERT INTO procedure_versions (procedure_id, version, document, change_kind, change_note, source, created_at) VALUES (?, 1, ?, ?, ?, ?, ?)',
+      args: [id, json, options.changeKind ?? 'major', options.changeNote ?? null, options.source, options.at],
     });
     await indexProcedure(tx, id, stored, indexContext);
-    await enqueueSearchSync(tx, id);
+    await enqueueSearchSync(tx, id, options.at);
     return 'created';
   }
 
@@ -366,25 +375,24 @@ export async function savePublishedDocument(
   if (existing.content_hash === hash && existing.status === 'published') {
     if (existing.updated_at === updatedAt) return 'unchanged';
     await tx.execute({
-      sql: "UPDATE procedures SET updated_at = ?, document = ?, modified_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-      args: [updatedAt, json, id],
+      sql: 'UPDATE procedures SET updated_at = ?, document = ?, modified_at = ? WHERE id = ?',
+      args: [updatedAt, json, options.at, id],
     });
-    await enqueueSearchSync(tx, id);
+    await enqueueSearchSync(tx, id, options.at);
     return 'verified';
   }
   const version = Number(existing.version) + 1;
   await tx.execute({
     sql: `UPDATE procedures SET status = 'published', version = ?, institution_id = ?, category_id = ?, title = ?, summary = ?,
-                 online = ?, cost_amount = ?, document = ?, content_hash = ?, updated_at = ?, synthetic = ?,
-                 modified_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 online = ?, cost_amount = ?, document = ?, content_hash = ?, updated_at = ?, synthetic = ?, modified_at = ?
            WHERE id = ?`,
-    args: [version, institution.id, category.id, doc.title, doc.summary, online, costAmount, json, hash, updatedAt, doc.synthetic ? 1 : 0, id],
+    args: [version, institution.id, category.id, doc.title, doc.summary, online, costAmount, json, hash, updatedAt, doc.synthetic ? 1 : 0, options.at, id],
   });
   await tx.execute({
-    sql: 'INSERT INTO procedure_versions (procedure_id, version, document, change_kind, change_note, source) VALUES (?, ?, ?, ?, ?, ?)',
-    args: [id, version, json, options.changeKind ?? 'major', options.changeNote ?? null, options.source],
+    sql: 'INSERT INTO procedure_versions (procedure_id, version, document, change_kind, change_note, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    args: [id, version, json, options.changeKind ?? 'major', options.changeNote ?? null, options.source, options.at],
   });
   await indexProcedure(tx, id, stored, indexContext);
-  await enqueueSearchSync(tx, id);
+  await enqueueSearchSync(tx, id, options.at);
   return 'updated';
 }

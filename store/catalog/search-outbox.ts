@@ -1,14 +1,22 @@
 import type { Db } from '../db.ts';
+import { enqueueOutbox, type OutboxKind, type OutboxRow } from '../outbox/outbox.ts';
 import { procedureDocumentSchema, type ProcedureDocument } from './exchange-format.ts';
 
+/** Search sync through the outbox: idempotent (an upsert of the state at drain time), retried for about a day. */
+export const SEARCH_SYNC: OutboxKind = {
+  kind: 'search.procedure',
+  atMostOnce: false,
+  maxAttempts: 150,
+  // 5 s, 10 s, 20 s … up to 10 minutes.
+  retryDelayMs: (attempts) => Math.min(5_000 * 2 ** attempts, 600_000),
+};
+
 /** Records, inside the caller's transaction, that a procedure changed and engines must catch up. */
-export async function enqueueSearchSync(tx: Db, procedureId: number): Promise<void> {
-  await tx.execute({ sql: 'INSERT INTO search_outbox (procedure_id) VALUES (?)', args: [procedureId] });
+export async function enqueueSearchSync(tx: Db, procedureId: number, at: string): Promise<void> {
+  await enqueueOutbox(tx, { kind: SEARCH_SYNC.kind, payload: { procedureId }, dedupeKey: `procedure:${procedureId}`, at });
 }
 
-export interface OutboxBatch {
-  rowIds: number[];
-  maxAttempts: number;
+export interface SearchBatch {
   /** Published procedures to upsert, with what the search document needs. */
   upserts: SearchDocument[];
   /** Ids of procedures no longer published. */
@@ -58,55 +66,14 @@ function toSearchDocument(row: Record<string, unknown>): SearchDocument {
   };
 }
 
-/** The due rows (oldest first) and the current state of the procedures they name. */
-export async function takeOutboxBatch(db: Db, now: string, limit = 500): Promise<OutboxBatch | null> {
-  const due = await db.execute({
-    sql: 'SELECT id, procedure_id, attempts FROM search_outbox WHERE next_attempt_at <= ? ORDER BY id LIMIT ?',
-    args: [now, limit],
-  });
-  if (due.rows.length === 0) return null;
-  const procedureIds = [...new Set(due.rows.map((row) => Number(row.procedure_id)))];
-  const placeholders = procedureIds.map(() => '?').join(', ');
-  const current = await db.execute({ sql: `${DOCUMENT_SQL} WHERE p.id IN (${placeholders})`, args: procedureIds });
+/** The current state of the procedures that claimed outbox rows name. */
+export async function loadSearchBatch(db: Db, rows: OutboxRow[]): Promise<SearchBatch> {
+  const procedureIds = [...new Set(rows.map((row) => Number((row.payload as { procedureId: number }).procedureId)))];
+  if (procedureIds.length === 0) return { upserts: [], deletes: [] };
+  const current = await db.execute({ sql: `${DOCUMENT_SQL} WHERE p.id IN (${procedureIds.map(() => '?').join(', ')})`, args: procedureIds });
   const published = current.rows.filter((row) => row.status === 'published');
   const publishedIds = new Set(published.map((row) => Number(row.id)));
-  return {
-    rowIds: due.rows.map((row) => Number(row.id)),
-    maxAttempts: Math.max(...due.rows.map((row) => Number(row.attempts))),
-    upserts: published.map((row) => toSearchDocument(row)),
-    deletes: procedureIds.filter((id) => !publishedIds.has(id)),
-  };
-}
-
-/** The engine confirmed these rows: they are done. */
-export async function completeOutboxRows(db: Db, rowIds: number[]): Promise<void> {
-  if (rowIds.length === 0) return;
-  await db.execute({ sql: `DELETE FROM search_outbox WHERE id IN (${rowIds.map(() => '?').join(', ')})`, args: rowIds });
-}
-
-/** The engine failed: try these rows again after `retryAt`, keeping why (no personal data in it). */
-export async function postponeOutboxRows(db: Db, rowIds: number[], retryAt: string, error: string): Promise<void> {
-  if (rowIds.length === 0) return;
-  await db.execute({
-    sql: `UPDATE search_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id IN (${rowIds.map(() => '?').join(', ')})`,
-    args: [retryAt, error.slice(0, 500), ...rowIds],
-  });
-}
-
-export async function countOutbox(db: Db): Promise<number> {
-  const rows = await db.execute('SELECT count(*) AS n FROM search_outbox');
-  return Number(rows.rows[0].n);
-}
-
-/** Forgets rows created up to `before` (a full reindex made them moot, or no engine needs them). */
-export async function discardOutbox(db: Db, upToId?: number): Promise<void> {
-  if (upToId === undefined) await db.execute('DELETE FROM search_outbox');
-  else await db.execute({ sql: 'DELETE FROM search_outbox WHERE id <= ?', args: [upToId] });
-}
-
-export async function lastOutboxId(db: Db): Promise<number> {
-  const rows = await db.execute('SELECT coalesce(max(id), 0) AS id FROM search_outbox');
-  return Number(rows.rows[0].id);
+  return { upserts: published.map((row) => toSearchDocument(row)), deletes: procedureIds.filter((id) => !publishedIds.has(id)) };
 }
 
 /** Every published procedure as a search document, in id order, a page at a time (full reindex). */

@@ -39,6 +39,8 @@ export interface SyntheticOptions {
   /** Institution and category slugs to spread the procedures over. */
   institutions: { slug: string; name: string }[];
   categories: string[];
+  /** YYYY-MM-DD: «last checked» dates fall in the year before it. */
+  today: string;
 }
 
 export function generateSyntheticCatalog(options: SyntheticOptions): ProcedureDocument[] {
@@ -55,8 +57,8 @@ export function generateSyntheticCatalog(options: SyntheticOptions): ProcedureDo
     const online = next() < 0.3;
     const number = String(i).padStart(6, '0');
     const amount = next() < 0.4 ? 0 : Math.round(next() * 5000) / 100;
-    const month = String(1 + Math.floor(next() * 12)).padStart(2, '0');
-    const day = String(1 + Math.floor(next() * 28)).padStart(2, '0');
+    // Checked some day in the year up to `today`: never in the future, which imports refuse.
+    const checked = new Date(Date.parse(`${options.today}T12:00:00Z`) - Math.floor(next() * 365) * 86_400_000).toISOString().slice(0, 10);
     documents.push({
       slug: `sintetico-${number}-${slugify(`${action} ${subject}`)}`,
       title: `${action} de ${subject} para ${audience} (sintético ${number})`,
@@ -74,7 +76,7 @@ export function generateSyntheticCatalog(options: SyntheticOptions): ProcedureDo
       ...(online ? { online_url: `https://ejemplo.gob.sv/sintetico/${number}` } : {}),
       offices: [{ name: `Oficina sintética ${number}`, address: 'Dirección de prueba', department, municipality, hours: 'Lunes a viernes de 8:00 a. m. a 4:00 p. m.' }],
       keywords: [subject, action.toLowerCase(), audience, 'sintetico'],
-      updated_at: `2026-${month}-${day}`,
+      updated_at: checked,
       synthetic: true,
     });
   }

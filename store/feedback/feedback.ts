@@ -1,6 +1,7 @@
 import { AppError } from '../app-error.ts';
-import { appendAudit, type Actor } from '../audit/audit.ts';
+import { appendAudit } from '../audit/audit.ts';
 import type { Db, Store } from '../db.ts';
+import { feedbackScope, type Actor } from '../policy.ts';
 
 export const FEEDBACK_KINDS = ['want_online', 'not_like_this', 'useful', 'not_useful'] as const;
 export type FeedbackKind = (typeof FEEDBACK_KINDS)[number];
@@ -35,8 +36,8 @@ export async function recordFeedback(store: Store, input: NewFeedback): Promise<
     }
     // Citizens may write personal data despite the notice: the text is kept encrypted.
     await tx.execute({
-      sql: 'INSERT INTO feedback (procedure_id, kind, part, message) VALUES (?, ?, ?, ?)',
-      args: [procedureId, input.kind, input.part ?? null, input.message ? await store.cipher.encrypt(input.message) : null],
+      sql: 'INSERT INTO feedback (procedure_id, kind, part, message, created_at) VALUES (?, ?, ?, ?, ?)',
+      args: [procedureId, input.kind, input.part ?? null, input.message ? await store.cipher.encrypt(input.message) : null, store.clock.now().toISOString()],
     });
     return { counted: true };
   });
@@ -53,13 +54,6 @@ export async function publicFeedbackCounts(db: Db, procedureId: number): Promise
   const rows = await db.execute({ sql: 'SELECT kind, count(*) AS n FROM feedback WHERE procedure_id = ? GROUP BY kind', args: [procedureId] });
   const count = (kind: string) => Number(rows.rows.find((row) => row.kind === kind)?.n ?? 0);
   return { wantOnline: count('want_online'), useful: count('useful'), notUseful: count('not_useful') };
-}
-
-/** The institution a reader may see, or null for all (admins); operators see none. */
-function scopeOf(actor: Actor): number | null {
-  if (actor.kind === 'person' && actor.role === 'admin') return null;
-  if (actor.kind === 'person' && actor.role === 'officer' && actor.institutionId !== null) return actor.institutionId;
-  throw new AppError('forbidden', 'Su cuenta no tiene acceso a la retroalimentación de trámites.', { status: 403 });
 }
 
 export interface FeedbackItem {
@@ -85,7 +79,7 @@ export async function listFeedback(
   actor: Actor,
   filters: { status?: 'open' | 'resolved'; kind?: FeedbackKind; procedureSlug?: string; limit?: number; offset?: number } = {},
 ): Promise<FeedbackItem[]> {
-  const institutionId = scopeOf(actor);
+  const institutionId = feedbackScope(actor);
   const where: string[] = [];
   const args: (string | number)[] = [];
   if (institutionId !== null) {
@@ -137,8 +131,18 @@ async function readMessage(store: Store, stored: string): Promise<string> {
 }
 
 /** Marks feedback resolved with a note (and the version that fixed it), within the actor's scope. */
+export const RESOLUTION_NOTE_MAX = 2000;
+
 export async function resolveFeedback(store: Store, actor: Actor, feedbackId: number, note: string, version?: number): Promise<void> {
-  const institutionId = scopeOf(actor);
+  const institutionId = feedbackScope(actor);
+  const text = note.trim();
+  if (text.length < 3 || text.length > RESOLUTION_NOTE_MAX || /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(text)) {
+    const message = text.length > RESOLUTION_NOTE_MAX ? `Acorte la nota a ${RESOLUTION_NOTE_MAX} caracteres.` : 'Escriba una nota de al menos 3 caracteres: qué se corrigió o por qué no aplica.';
+    throw new AppError('invalid_note', message, { fields: { note: message } });
+  }
+  if (version !== undefined && !Number.isInteger(version)) {
+    throw new AppError('invalid_version', 'Escriba la versión como un número entero, o déjela vacía.', { fields: { version: 'Escriba la versión como un número entero.' } });
+  }
   await store.write(async (tx) => {
     const rows = await tx.execute({
       sql: 'SELECT f.id, f.status, f.resolution_note, p.institution_id, p.id AS procedure_id, p.version FROM feedback f JOIN procedures p ON p.id = f.procedure_id WHERE f.id = ?',
@@ -153,22 +157,22 @@ export async function resolveFeedback(store: Store, actor: Actor, feedbackId: nu
       throw new AppError('invalid_version', `La versión debe estar entre 1 y ${row.version}.`, { fields: { version: 'Versión inexistente.' } });
     }
     await tx.execute({
-      sql: "UPDATE feedback SET status = 'resolved', resolution_note = ?, resolved_version = ?, resolved_by = ?, resolved_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-      args: [note, version ?? null, actor.kind === 'person' ? actor.id : null, feedbackId],
+      sql: "UPDATE feedback SET status = 'resolved', resolution_note = ?, resolved_version = ?, resolved_by = ?, resolved_at = ? WHERE id = ?",
+      args: [text, version ?? null, actor.kind === 'person' ? actor.id : null, store.clock.now().toISOString(), feedbackId],
     });
-    await appendAudit(tx, actor, {
+    await appendAudit(store, tx, actor, {
       action: 'feedback.resolve',
       entity: 'feedback',
       entityId: String(feedbackId),
       before: { status: row.status, note: row.resolution_note },
-      after: { status: 'resolved', note, version: version ?? null },
+      after: { status: 'resolved', note: text, version: version ?? null },
     });
   });
 }
 
 /** Procedures of the reader's scope ranked by how many people want them online. */
 export async function wantOnlineRanking(db: Db, actor: Actor, limit = 50): Promise<{ slug: string; title: string; count: number }[]> {
-  const institutionId = scopeOf(actor);
+  const institutionId = feedbackScope(actor);
   const rows = await db.execute({
     sql: `SELECT p.slug, p.title, count(*) AS n FROM feedback f JOIN procedures p ON p.id = f.procedure_id
            WHERE f.kind = 'want_online'${institutionId !== null ? ' AND p.institution_id = ?' : ''}

@@ -1,12 +1,10 @@
 import { AppError } from '../app-error.ts';
-import { appendAudit, type Actor } from '../audit/audit.ts';
-import { hmacHex, randomToken, sha256Hex } from '../crypto.ts';
+import { appendAudit } from '../audit/audit.ts';
 import type { Db, Store } from '../db.ts';
-import { generatePassword, hashPassword, passwordProblem, verifyPassword } from './passwords.ts';
+import { assertCanManagePeople, QUEUES, systemActor, type Actor, type Queue, type Role } from '../policy.ts';
+import { DUMMY_HASH, generatePassword, hashIterations, hashPassword, passwordProblem, PBKDF2_ITERATIONS, verifyPassword } from './passwords.ts';
 
-export type Role = 'admin' | 'officer' | 'operator';
-export const QUEUES = ['emergencias', '198', 'quejas'] as const;
-export type Queue = (typeof QUEUES)[number];
+export { QUEUES, type Queue, type Role } from '../policy.ts';
 
 export interface Person {
   id: number;
@@ -38,6 +36,11 @@ function toPerson(row: Record<string, unknown>): Person {
   };
 }
 
+/**
+ * The actor a person acts as. Requests get theirs through `sessionActor` (sessions.ts), which
+ * also refuses a session still on its one-time password; this plain mapping is for the system
+ * itself (tests, commands) acting on a person's behalf.
+ */
 export function personActor(person: Person): Actor {
   return { kind: 'person', id: person.id, email: person.email, role: person.role, institutionId: person.institutionId, queue: person.queue };
 }
@@ -54,18 +57,20 @@ export interface NewPerson {
 
 /**
  * Creates a person with a generated one-time password (returned once, never stored in clear).
- * `by` is null only for the first admin, created by the system at first start.
+ * `by` is an admin, or null for the system itself (the first admin at first start,
+ * `npm run user:create` on the server), recorded as `system:cli`.
  */
 export async function createPerson(store: Store, input: NewPerson, by: Actor | null, options: { iterations?: number } = {}): Promise<{ person: Person; oneTimePassword: string }> {
+  if (by) assertCanManagePeople(by);
   const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email) || email.length > 200) throw new AppError('invalid_email', 'Escriba un correo válido, como nombre@institucion.gob.sv.', { fields: { email: 'Correo no válido.' } });
-  if (!['admin', 'officer', 'operator'].includes(input.role)) throw new AppError('invalid_role', 'El rol debe ser admin, officer u operator.', { fields: { role: 'Rol no válido.' } });
-  if (by && (by.kind !== 'person' || by.role !== 'admin')) throw new AppError('forbidden', 'Solo una persona administradora puede crear cuentas.', { status: 403 });
+  if (!EMAIL.test(email) || email.length > 200) throw new AppError('invalid_email', 'Escriba un correo válido, como nombre@institucion.gob.sv.', { fields: { email: 'Correo no válido: escríbalo como nombre@institucion.gob.sv.' } });
+  if (!['admin', 'officer', 'operator'].includes(input.role)) throw new AppError('invalid_role', 'El rol debe ser admin, officer u operator.', { fields: { role: 'Elija un rol de la lista.' } });
+  if ((input.name ?? '').length > 200) throw new AppError('invalid_name', 'Acorte el nombre a 200 caracteres.', { fields: { name: 'Acorte el nombre a 200 caracteres.' } });
   let institutionId: number | null = null;
   if (input.role === 'officer') {
     if (!input.institutionSlug) throw new AppError('institution_required', 'Un oficial de información necesita su institución (--institution SLUG).', { fields: { institution: 'Un oficial de información necesita su institución: elíjala de la lista.' } });
     const row = await store.db.execute({ sql: 'SELECT id FROM institutions WHERE slug = ?', args: [input.institutionSlug] });
-    if (!row.rows[0]) throw new AppError('unknown_institution', `No existe la institución «${input.institutionSlug}».`, { fields: { institution: 'Institución desconocida.' } });
+    if (!row.rows[0]) throw new AppError('unknown_institution', `No existe la institución «${input.institutionSlug}».`, { fields: { institution: 'Institución desconocida: elíjala de la lista.' } });
     institutionId = Number(row.rows[0].id);
   }
   let queue: string | null = null;
@@ -79,15 +84,15 @@ export async function createPerson(store: Store, input: NewPerson, by: Actor | n
   const passwordHash = await hashPassword(oneTimePassword, options.iterations);
   const person = await store.write(async (tx) => {
     const existing = await tx.execute({ sql: 'SELECT id FROM people WHERE email = ?', args: [email] });
-    if (existing.rows[0]) throw new AppError('email_taken', `Ya existe una cuenta con el correo ${email}.`, { status: 409, fields: { email: 'Correo ya registrado.' } });
+    if (existing.rows[0]) throw new AppError('email_taken', `Ya existe una cuenta con el correo ${email}.`, { status: 409, fields: { email: 'Ya hay una cuenta con ese correo.' } });
     const inserted = await tx.execute({
-      sql: 'INSERT INTO people (email, name, role, institution_id, queue, password_hash) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
-      args: [email, input.name?.trim() || null, input.role, institutionId, queue, passwordHash],
+      sql: 'INSERT INTO people (email, name, role, institution_id, queue, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      args: [email, input.name?.trim() || null, input.role, institutionId, queue, passwordHash, store.clock.now().toISOString()],
     });
     const id = Number(inserted.rows[0].id);
     const created = await getPerson(tx, id);
-    const actor: Actor = by ?? { kind: 'person', id, email, role: input.role, institutionId, queue };
-    await appendAudit(tx, actor, { action: 'person.create', entity: 'person', entityId: String(id), after: { email, role: input.role, institutionId, queue } });
+    const actor: Actor = by ?? systemActor('cli');
+    await appendAudit(store, tx, actor, { action: 'person.create', entity: 'person', entityId: String(id), after: { email, role: input.role, institutionId, queue } });
     return created as Person;
   });
   return { person, oneTimePassword };
@@ -103,114 +108,83 @@ export async function countAdmins(db: Db): Promise<number> {
   return Number(rows.rows[0].n);
 }
 
-/** The person with this email and password, or null (same answer for unknown email and wrong password). */
-export async function authenticate(db: Db, email: string, password: string): Promise<Person | null> {
-  const rows = await db.execute({ sql: `${PERSON_SQL} WHERE p.email = ?`, args: [email.trim().toLowerCase()] });
+/**
+ * The person with this email and password, or null (the same answer, in about the same time, for
+ * an unknown email, a wrong password and a disabled account). A hash made with another iteration
+ * count is rehashed with the current one (PBKDF2_ITERATIONS).
+ */
+export async function authenticate(store: Store, email: string, password: string, options: { iterations?: number } = {}): Promise<Person | null> {
+  const rows = await store.db.execute({ sql: `${PERSON_SQL} WHERE p.email = ?`, args: [email.trim().toLowerCase()] });
   const row = rows.rows[0];
-  // Hash anyway when the email is unknown, so timing does not reveal which accounts exist.
-  const ok = await verifyPassword(password, row ? String(row.password_hash) : 'pbkdf2-sha256$600000$00$00');
+  const stored = row ? String(row.password_hash) : DUMMY_HASH;
+  const ok = await verifyPassword(password, stored);
   if (!row || !ok || row.disabled_at !== null) return null;
+  const wanted = options.iterations ?? PBKDF2_ITERATIONS;
+  if (hashIterations(stored) !== wanted) {
+    const rehashed = await hashPassword(password, wanted);
+    await store.batch([{ sql: 'UPDATE people SET password_hash = ? WHERE id = ? AND password_hash = ?', args: [rehashed, Number(row.id), stored] }]);
+  }
   return toPerson(row);
 }
 
-/** Sets a new password chosen by the person (policy checked), ending their other sessions. */
-export async function changePassword(store: Store, person: Person, newPassword: string, options: { iterations?: number; keepSessionHash?: string } = {}): Promise<void> {
-  const problem = passwordProblem(newPassword, [person.email, ...person.email.split(/[@.]/)]);
-  if (problem) throw new AppError('weak_password', problem, { fields: { password: problem } });
-  const hash = await hashPassword(newPassword, options.iterations);
+/**
+ * Sets a new password chosen by the person, who must give the current one (a session left open on
+ * a shared computer must not be enough to take the account). Ends their other sessions.
+ */
+export async function changePassword(
+  store: Store,
+  person: Person,
+  passwords: { current: string; next: string },
+  options: { iterations?: number; keepSessionHash?: string } = {},
+): Promise<void> {
+  const stored = await store.db.execute({ sql: 'SELECT password_hash FROM people WHERE id = ?', args: [person.id] });
+  if (!stored.rows[0] || !(await verifyPassword(passwords.current, String(stored.rows[0].password_hash)))) {
+    throw new AppError('wrong_password', 'La contraseña actual no es correcta.', { status: 400, fields: { actual: 'La contraseña actual no es correcta: escriba la que usó para entrar.' } });
+  }
+  if (passwords.next === passwords.current) {
+    throw new AppError('same_password', 'La contraseña nueva debe ser distinta de la actual.', { fields: { nueva: 'Elija una contraseña distinta de la actual.' } });
+  }
+  const problem = passwordProblem(passwords.next, [person.email, ...person.email.split(/[@.]/)]);
+  if (problem) throw new AppError('weak_password', problem, { fields: { nueva: problem } });
+  const hash = await hashPassword(passwords.next, options.iterations);
   await store.write(async (tx) => {
     await tx.execute({ sql: 'UPDATE people SET password_hash = ?, must_change_password = 0 WHERE id = ?', args: [hash, person.id] });
     await tx.execute({ sql: 'DELETE FROM sessions WHERE person_id = ? AND id_hash <> ?', args: [person.id, options.keepSessionHash ?? ''] });
-    await appendAudit(tx, personActor(person), { action: 'person.password', entity: 'person', entityId: String(person.id) });
+    await appendAudit(store, tx, personActor(person), { action: 'person.password', entity: 'person', entityId: String(person.id) });
   });
 }
 
-/** Disables an account and ends its sessions at once. */
+/** Disables an account and ends its sessions at once (admins only). */
 export async function disablePerson(store: Store, by: Actor, personId: number): Promise<void> {
-  if (by.kind !== 'person' || by.role !== 'admin') throw new AppError('forbidden', 'Solo una persona administradora puede desactivar cuentas.', { status: 403 });
+  assertCanManagePeople(by);
   await store.write(async (tx) => {
     const before = await getPerson(tx, personId);
     if (!before) throw new AppError('not_found', 'No existe esa cuenta.', { status: 404 });
-    await tx.execute({ sql: "UPDATE people SET disabled_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?", args: [personId] });
+    await tx.execute({ sql: 'UPDATE people SET disabled_at = ? WHERE id = ?', args: [store.clock.now().toISOString(), personId] });
     await tx.execute({ sql: 'DELETE FROM sessions WHERE person_id = ?', args: [personId] });
-    await appendAudit(tx, by, { action: 'person.disable', entity: 'person', entityId: String(personId), before, after: { ...before, disabled: true } });
+    await appendAudit(store, tx, by, { action: 'person.disable', entity: 'person', entityId: String(personId), before, after: { ...before, disabled: true } });
   });
 }
 
-// --- Sessions ---------------------------------------------------------------------------------
-
-export const SESSION_IDLE_MS = 30 * 60 * 1000;
-export const SESSION_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
-
-/** A new session (new id at every sign-in); returns the cookie value, which is never stored. */
-export async function createSession(store: Store, person: Person, now = new Date()): Promise<{ cookieValue: string; csrfToken: string }> {
-  const cookieValue = randomToken(32);
-  const csrfToken = randomToken(24);
-  const at = now.toISOString();
-  await store.batch([
-    { sql: 'INSERT INTO sessions (id_hash, person_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)', args: [await sha256Hex(cookieValue), person.id, csrfToken, at, at] },
-  ]);
-  return { cookieValue, csrfToken };
+export interface PersonRow {
+  id: number;
+  email: string;
+  role: string;
+  institution: string | null;
+  queue: string | null;
+  disabled: boolean;
 }
 
-export interface ActiveSession {
-  person: Person;
-  csrfToken: string;
-  idHash: string;
-}
-
-/**
- * The person behind a session cookie, or null when the session is unknown, idle for 30 minutes,
- * older than 12 hours, or the account is disabled. Touches the session (idle timer) when valid.
- */
-export async function readSession(store: Store, cookieValue: string, now = new Date()): Promise<ActiveSession | null> {
-  const idHash = await sha256Hex(cookieValue);
-  const rows = await store.db.execute({ sql: 'SELECT person_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = ?', args: [idHash] });
-  const row = rows.rows[0];
-  if (!row) return null;
-  const expired = now.getTime() - Date.parse(String(row.last_seen_at)) > SESSION_IDLE_MS || now.getTime() - Date.parse(String(row.created_at)) > SESSION_ABSOLUTE_MS;
-  const person = expired ? null : await getPerson(store.db, Number(row.person_id));
-  if (!person || person.disabled) {
-    await store.batch([{ sql: 'DELETE FROM sessions WHERE id_hash = ?', args: [idHash] }]);
-    return null;
-  }
-  // Touch at most once a minute: reading a page should rarely write.
-  if (now.getTime() - Date.parse(String(row.last_seen_at)) > 60_000) {
-    await store.batch([{ sql: 'UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?', args: [now.toISOString(), idHash] }]);
-  }
-  return { person, csrfToken: String(row.csrf_token), idHash };
-}
-
-export async function endSession(store: Store, cookieValue: string): Promise<void> {
-  await store.batch([{ sql: 'DELETE FROM sessions WHERE id_hash = ?', args: [await sha256Hex(cookieValue)] }]);
-}
-
-// --- Institution API tokens -------------------------------------------------------------------
-
-/** Creates a token for an institution's systems; the token is shown once and stored hashed. */
-export async function createApiToken(store: Store, by: Actor, institutionSlug: string, name: string): Promise<string> {
-  if (by.kind !== 'person' || by.role !== 'admin') throw new AppError('forbidden', 'Solo una persona administradora puede crear tokens.', { status: 403 });
-  const institution = await store.db.execute({ sql: 'SELECT id FROM institutions WHERE slug = ?', args: [institutionSlug] });
-  if (!institution.rows[0]) throw new AppError('unknown_institution', `No existe la institución «${institutionSlug}».`, { status: 404 });
-  const token = `tsv_${randomToken(32)}`;
-  await store.write(async (tx) => {
-    const inserted = await tx.execute({
-      sql: 'INSERT INTO api_tokens (institution_id, name, token_hash, created_by) VALUES (?, ?, ?, ?) RETURNING id',
-      args: [Number(institution.rows[0].id), name, await sha256Hex(token), by.id],
-    });
-    await appendAudit(tx, by, { action: 'token.create', entity: 'api_token', entityId: String(inserted.rows[0].id), after: { institutionSlug, name } });
-  });
-  return token;
-}
-
-/** The institution actor behind a bearer token, or null when unknown or revoked. */
-export async function readApiToken(db: Db, token: string): Promise<Actor | null> {
-  const rows = await db.execute({ sql: 'SELECT id, institution_id FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL', args: [await sha256Hex(token)] });
-  const row = rows.rows[0];
-  return row ? { kind: 'token', id: Number(row.id), institutionId: Number(row.institution_id) } : null;
-}
-
-/** A keyed hash of a client address that changes daily (for «one per client per day»). */
-export async function dailyClientHash(key: string, clientAddress: string, day: string): Promise<string> {
-  return (await hmacHex(key, `${day}|${clientAddress}`)).slice(0, 32);
+/** Every account, active first (admins only). */
+export async function listPeople(db: Db, actor: Actor): Promise<PersonRow[]> {
+  assertCanManagePeople(actor);
+  const rows = await db.execute('SELECT p.id, p.email, p.role, i.slug AS institution, p.queue, p.disabled_at FROM people p LEFT JOIN institutions i ON i.id = p.institution_id ORDER BY p.disabled_at IS NOT NULL, p.email');
+  return rows.rows.map((row) => ({
+    id: Number(row.id),
+    email: String(row.email),
+    role: String(row.role),
+    institution: row.institution === null ? null : String(row.institution),
+    queue: row.queue === null ? null : String(row.queue),
+    disabled: row.disabled_at !== null,
+  }));
 }

@@ -4,7 +4,9 @@ import { consoleLog } from '../../api/errors.ts';
 import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { verifyAuditChain } from '../../store/audit/audit.ts';
 import { fixtureProcedures } from '../fixtures/catalog.ts';
-import { createPerson, createApiToken, personActor, readSession, SESSION_IDLE_MS } from '../../store/people/people.ts';
+import { createPerson, personActor } from '../../store/people/people.ts';
+import { readSession, SESSION_IDLE_MS } from '../../store/people/sessions.ts';
+import { createApiToken } from '../../store/people/tokens.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
 
 const FAST = 1_000; // PBKDF2 iterations for test accounts; the 600,000 default is tested on its own.
@@ -34,13 +36,15 @@ beforeAll(async () => {
   const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: FAST });
   const officer = await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), { iterations: FAST });
   const operator = await createPerson(t.store, { email: 'operador@portal.test', role: 'operator', queue: '198' }, personActor(admin.person), { iterations: FAST });
+  // These accounts have chosen their passwords already (the one-time rule is tested on its own).
+  await t.store.batch(['UPDATE people SET must_change_password = 0']);
   cookies.admin = await login('admin@portal.test', admin.oneTimePassword);
   cookies.officer = await login('oficial@rnpn.gob.sv', officer.oneTimePassword);
   cookies.operator = await login('operador@portal.test', operator.oneTimePassword);
-  rnpnToken = await createApiToken(t.store, personActor(admin.person), 'rnpn', 'Sistema de citas RNPN');
-  await t.store.db.execute("INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'costo', 'El costo en la ventanilla es otro' FROM procedures WHERE slug = 'prueba-pasaporte-renovacion'");
+  rnpnToken = (await createApiToken(t.store, personActor(admin.person), 'rnpn', 'Sistema de citas RNPN')).token;
+  await t.store.batch(["INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'costo', 'El costo en la ventanilla es otro' FROM procedures WHERE slug = 'prueba-pasaporte-renovacion'"]);
   dgmeFeedbackId = Number((await t.store.db.execute('SELECT max(id) AS id FROM feedback')).rows[0].id);
-  await t.store.db.execute("INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'oficinas', 'El horario cambió' FROM procedures WHERE slug = 'prueba-emision-dui'");
+  await t.store.batch(["INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'oficinas', 'El horario cambió' FROM procedures WHERE slug = 'prueba-emision-dui'"]);
   rnpnFeedbackId = Number((await t.store.db.execute('SELECT max(id) AS id FROM feedback')).rows[0].id);
 });
 afterAll(() => t.cleanup());
@@ -87,7 +91,7 @@ describe('scope is enforced on every write route, for every role, against a fore
     }
     const after = Number((await t.store.db.execute('SELECT count(*) AS n FROM audit_log')).rows[0].n);
     expect(after - before).toBe(WRITE_ROUTES.length);
-    expect(await verifyAuditChain(t.store.db)).toMatchObject({ ok: true });
+    expect(await verifyAuditChain(t.store)).toMatchObject({ ok: true });
   });
 
   it('never shows an officer the feedback texts of another institution', async () => {
@@ -159,6 +163,12 @@ describe('sessions', () => {
   it('ends every session of a disabled account at once', async () => {
     const created = (await (await call('admin', 'POST', '/api/admin/people', { email: 'baja@rnpn.gob.sv', role: 'officer', institution: 'rnpn' })).json()) as { person: { id: number }; oneTimePassword: string };
     const cookie = await login('baja@rnpn.gob.sv', created.oneTimePassword);
+    const changed = await api.request('http://portal.test/api/admin/password', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: 'http://portal.test', Cookie: cookie },
+      body: JSON.stringify({ current_password: created.oneTimePassword, new_password: 'mesa-de-pino-junto-al-rio', confirm_password: 'mesa-de-pino-junto-al-rio' }),
+    });
+    expect(changed.status).toBe(200);
     expect((await api.request('http://portal.test/api/admin/procedures', { headers: { Cookie: cookie } })).status).toBe(200);
     expect((await call('admin', 'POST', `/api/admin/people/${created.person.id}/disable`)).status).toBe(200);
     expect((await api.request('http://portal.test/api/admin/procedures', { headers: { Cookie: cookie } })).status).toBe(401);
@@ -174,7 +184,12 @@ describe('sessions', () => {
     });
     const cookie = (response.headers.get('Set-Cookie') ?? '').split(';')[0];
     const value = cookie.split('=')[1];
-    expect(await readSession(t.store, value, new Date(Date.now() + SESSION_IDLE_MS + 60_000))).toBeNull();
+    t.clock.advance(SESSION_IDLE_MS + 60_000);
+    try {
+      expect(await readSession(t.store, value)).toBeNull();
+    } finally {
+      t.clock.advance(-(SESSION_IDLE_MS + 60_000));
+    }
     const again = await api2.request('http://portal.test/api/admin/login', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Origin: 'http://portal.test' },
@@ -182,6 +197,16 @@ describe('sessions', () => {
     });
     const cookie2 = (again.headers.get('Set-Cookie') ?? '').split(';')[0];
     expect(cookie2).not.toBe(cookie);
+    // Still on the one-time password: the session acts as nobody until it is changed.
+    const blocked = await api2.request('http://portal.test/api/admin/me', { headers: { Cookie: cookie2 } });
+    expect(blocked.status).toBe(403);
+    expect(((await blocked.json()) as any).error.code).toBe('password_change_required');
+    const changed = await api2.request('http://portal.test/api/admin/password', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: 'http://portal.test', Cookie: cookie2 },
+      body: JSON.stringify({ current_password: admin.oneTimePassword, new_password: 'faro-lento-sobre-la-arena' }),
+    });
+    expect(changed.status).toBe(200);
     expect((await api2.request('http://portal.test/api/admin/me', { headers: { Cookie: cookie2 } })).status).toBe(200);
     await api2.request('http://portal.test/api/admin/logout', { method: 'POST', headers: { Cookie: cookie2, Origin: 'http://portal.test' } });
     expect((await api2.request('http://portal.test/api/admin/me', { headers: { Cookie: cookie2 } })).status).toBe(401);

@@ -104,12 +104,12 @@ describe('the feedback buttons on a procedure page', () => {
 
 describe('the audit log', () => {
   it('detects an edited, deleted or reordered record and names the first bad one', async () => {
-    for (let i = 0; i < 3; i++) await t.store.write((tx) => appendAudit(tx, admin, { action: 'test.write', entity: 'test', entityId: String(i), after: { i } }));
-    expect((await verifyAuditChain(t.store.db)).ok).toBe(true);
+    for (let i = 0; i < 3; i++) await t.store.write((tx) => appendAudit(t.store, tx, admin, { action: 'test.write', entity: 'test', entityId: String(i), after: { i } }));
+    expect((await verifyAuditChain(t.store)).ok).toBe(true);
     const rows = await t.store.db.execute("SELECT id FROM audit_log WHERE action = 'test.write' ORDER BY id");
     const middle = Number(rows.rows[1].id);
-    await t.store.db.execute({ sql: "UPDATE audit_log SET actor = 'person:999' WHERE id = ?", args: [middle] });
-    expect(await verifyAuditChain(t.store.db)).toMatchObject({ ok: false, firstBad: { id: middle } });
+    await t.store.batch([{ sql: "UPDATE audit_log SET actor = 'person:999' WHERE id = ?", args: [middle] }]);
+    expect(await verifyAuditChain(t.store)).toMatchObject({ ok: false, firstBad: { id: middle } });
   });
 
   it('npm run audit:verify exits 1 and names the first bad record', async () => {

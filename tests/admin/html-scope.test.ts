@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleLog } from '../../api/errors.ts';
 import { createWebApp } from '../../api/web-app.ts';
 import { createEmbeddedSearch } from '../../search/embedded.ts';
-import { createApiToken, createPerson, personActor } from '../../store/people/people.ts';
+import { createPerson, personActor } from '../../store/people/people.ts';
+import { createApiToken } from '../../store/people/tokens.ts';
 import { loadRenderPage } from '../../server.node.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
 
@@ -30,10 +31,10 @@ beforeAll(async () => {
   someoneId = (await createPerson(t.store, { email: 'otra@dgme.gob.sv', role: 'officer', institutionSlug: 'dgme' }, personActor(admin.person), { iterations: 1000 })).person.id;
   await createApiToken(t.store, personActor(admin.person), 'dgme', 'Sistema DGME');
   tokenId = Number((await t.store.db.execute('SELECT max(id) AS id FROM api_tokens')).rows[0].id);
-  await t.store.db.execute('UPDATE people SET must_change_password = 0');
+  await t.store.batch(['UPDATE people SET must_change_password = 0']);
   sessions.officer = await signIn('oficial@rnpn.gob.sv', officer.oneTimePassword);
   sessions.operator = await signIn('operador@portal.test', operator.oneTimePassword);
-  await t.store.db.execute("INSERT INTO feedback (procedure_id, kind, message) SELECT id, 'not_like_this', 'texto de otra institución' FROM procedures WHERE slug = 'prueba-pasaporte-renovacion'");
+  await t.store.batch(["INSERT INTO feedback (procedure_id, kind, message) SELECT id, 'not_like_this', 'texto de otra institución' FROM procedures WHERE slug = 'prueba-pasaporte-renovacion'"]);
   foreignFeedback = Number((await t.store.db.execute('SELECT max(id) AS id FROM feedback')).rows[0].id);
 });
 afterAll(() => t.cleanup());
@@ -43,7 +44,7 @@ const ROUTES = (): [string, Record<string, string>][] => [
   ['/admin/tramites/prueba-pasaporte-renovacion', { title: 'Tomado', summary: 'Intento de escribir en otra institución.', category: 'migracion-y-viajes', cost_amount: '0' }],
   ['/admin/tramites/prueba-pasaporte-renovacion/verificar', {}],
   ['/admin/tramites/prueba-pasaporte-renovacion/archivar', {}],
-  [`/admin/opiniones/${foreignFeedback}/resolver`, { nota: 'No es mía' }],
+  [`/admin/opiniones/${foreignFeedback}/resolver`, { note: 'No es mía' }],
   ['/admin/instituciones', { slug: 'nueva', name: 'Institución nueva' }],
   ['/admin/temas', { slug: 'nuevo-tema', name: 'Tema nuevo' }],
   ['/admin/personas', { email: 'x@y.gob.sv', role: 'admin' }],

@@ -5,7 +5,7 @@ import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { createPerson, personActor } from '../../store/people/people.ts';
 import { loadRenderPage } from '../../server.node.ts';
 import { fixtureProcedures } from '../fixtures/catalog.ts';
-import { createTestStore, type TestStore } from '../fixtures/store.ts';
+import { createTestStore, TEST_NOW, type TestStore } from '../fixtures/store.ts';
 
 const ORIGIN = 'http://portal.test';
 let t: TestStore;
@@ -19,7 +19,7 @@ beforeAll(async () => {
   const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: 1000 });
   officerPassword = (await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), { iterations: 1000 })).oneTimePassword;
   operatorPassword = (await createPerson(t.store, { email: 'operador@portal.test', role: 'operator', queue: 'emergencias' }, personActor(admin.person), { iterations: 1000 })).oneTimePassword;
-  await t.store.db.execute("INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'oficinas', 'Cerraron el Duicentro de prueba' FROM procedures WHERE slug = 'prueba-emision-dui'");
+  await t.store.batch(["INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'oficinas', 'Cerraron el Duicentro de prueba' FROM procedures WHERE slug = 'prueba-emision-dui'"]);
 });
 afterAll(() => t.cleanup());
 
@@ -63,19 +63,29 @@ describe("the officers' workspace", () => {
     expect(location).toBe('/admin/opiniones');
     expect((await get('/admin/opiniones', officer)).headers.get('Location')).toBe('/admin/clave');
     const csrf = await csrfOf('/admin/clave', officer);
-    const weak = await post('/admin/clave', { csrf, nueva: 'password1234', repetir: 'password1234' }, officer);
+    const wrongCurrent = await post('/admin/clave', { csrf, current_password: 'no-es-la-de-un-solo-uso', new_password: 'girasol-tranvia-nube-ocho', confirm_password: 'girasol-tranvia-nube-ocho' }, officer);
+    expect(wrongCurrent.status).toBe(400);
+    expect(await wrongCurrent.text()).toContain('La contraseña actual no es correcta');
+    const weak = await post('/admin/clave', { csrf, current_password: officerPassword, new_password: 'password1234', confirm_password: 'password1234' }, officer);
     expect(weak.status).toBe(400);
     expect(await weak.text()).toContain('muy común');
-    const strong = await post('/admin/clave', { csrf, nueva: 'girasol-tranvia-nube-ocho', repetir: 'girasol-tranvia-nube-ocho' }, officer);
+    const strong = await post('/admin/clave', { csrf, current_password: officerPassword, new_password: 'girasol-tranvia-nube-ocho', confirm_password: 'girasol-tranvia-nube-ocho' }, officer);
     expect(strong.headers.get('Location')).toBe('/admin?aviso=clave');
   });
 
-  it('lists my institution’s procedures with freshness, stale ones flagged', async () => {
-    await t.store.db.execute("UPDATE procedures SET updated_at = '2025-01-01' WHERE slug = 'prueba-emision-dui'");
-    const html = await (await get('/admin', officer)).text();
-    expect(html).toContain('Emisión de prueba del DUI');
-    expect(html).not.toContain('Renovación de prueba del pasaporte');
-    expect(html).toContain('sin verificar');
+  it('lists my institution’s procedures with freshness, flagging those unverified for 180 days and no others', async () => {
+    const rowOf = (html: string, title: string) => html.split('<tr>').find((row) => row.includes(title)) ?? '';
+    // The store's day is TEST_NOW (2026-11-20): 2026-05-24 is 180 days before, 2026-05-25 is 179.
+    await t.store.batch(["UPDATE procedures SET updated_at = '2026-05-25' WHERE slug = 'prueba-emision-dui'"]);
+    const fresh = await (await get('/admin', officer)).text();
+    expect(fresh).toContain('Emisión de prueba del DUI');
+    expect(fresh).not.toContain('Renovación de prueba del pasaporte');
+    expect(rowOf(fresh, 'Emisión de prueba del DUI')).not.toContain('sin verificar');
+    expect(fresh).toContain('Todos verificados en los últimos 180 días');
+    await t.store.batch(["UPDATE procedures SET updated_at = '2026-05-24' WHERE slug = 'prueba-emision-dui'"]);
+    const stale = await (await get('/admin', officer)).text();
+    expect(rowOf(stale, 'Emisión de prueba del DUI')).toContain('sin verificar');
+    expect(stale).toContain('1 sin verificar en 180 días o más');
   });
 
   it('refuses a form without its CSRF token', async () => {
@@ -87,7 +97,8 @@ describe("the officers' workspace", () => {
     const response = await post('/admin/tramites/prueba-emision-dui/verificar', { csrf }, officer);
     expect(response.headers.get('Location')).toBe('/admin?aviso=verificado');
     const row = await t.store.db.execute("SELECT updated_at, version FROM procedures WHERE slug = 'prueba-emision-dui'");
-    expect(row.rows[0]).toMatchObject({ updated_at: new Date().toISOString().slice(0, 10), version: 1 });
+    expect(row.rows[0]).toMatchObject({ updated_at: TEST_NOW.slice(0, 10), version: 1 });
+    expect(await (await get('/admin', officer)).text()).not.toContain('sin verificar');
   });
 
   it('validates the edit form on the server, previews, then publishes with a note', async () => {
@@ -122,7 +133,7 @@ describe("the officers' workspace", () => {
     expect((await post('/admin/tramites/prueba-pasaporte-renovacion/archivar', { csrf }, officer)).status).toBe(403);
     const { cookie } = await signIn('operador@portal.test', operatorPassword);
     const csrfOperator = await csrfOf('/admin/clave', cookie);
-    await post('/admin/clave', { csrf: csrfOperator, nueva: 'mango-faro-lluvia-siete', repetir: 'mango-faro-lluvia-siete' }, cookie);
+    await post('/admin/clave', { csrf: csrfOperator, current_password: operatorPassword, new_password: 'mango-faro-lluvia-siete', confirm_password: 'mango-faro-lluvia-siete' }, cookie);
     const page = await get('/admin', cookie);
     expect(page.status).toBe(403);
     expect(await page.text()).toContain('Sin acceso');
@@ -133,7 +144,7 @@ describe("the officers' workspace", () => {
     expect(html).toContain('Cerraron el Duicentro de prueba');
     const id = /\/admin\/opiniones\/(\d+)\/resolver/.exec(html)?.[1] as string;
     const csrf = await csrfOf('/admin/opiniones', officer);
-    const response = await post(`/admin/opiniones/${id}/resolver`, { csrf, nota: 'Se quitó la oficina cerrada', version: '2' }, officer);
+    const response = await post(`/admin/opiniones/${id}/resolver`, { csrf, note: 'Se quitó la oficina cerrada', version: '2' }, officer);
     expect(response.headers.get('Location')).toBe('/admin/opiniones?aviso=resuelta');
     const resolved = await (await get('/admin/opiniones?estado=resueltas', officer)).text();
     expect(resolved).toContain('Se quitó la oficina cerrada');

@@ -1,4 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listMissingProcedures } from '../../store/catalog/missing-requests.ts';
+import { systemActor } from '../../store/policy.ts';
 import { createApi } from '../../api/app.ts';
 import { consoleLog } from '../../api/errors.ts';
 import { createWebApp } from '../../api/web-app.ts';
@@ -39,8 +43,8 @@ describe('search behaviour', () => {
   });
 
   it('browses by popularity on an empty query, most viewed first', async () => {
-    await t.store.db.execute("UPDATE procedures SET popularity = 500 WHERE slug = 'renovacion-pasaporte'");
-    await t.store.db.execute('UPDATE search_state SET generation = generation + 1');
+    await t.store.batch(["UPDATE procedures SET popularity = 500 WHERE slug = 'renovacion-pasaporte'"]);
+    await t.store.batch(['UPDATE search_state SET generation = generation + 1']);
     const { body } = await search('q=');
     expect(body.hits[0].slug).toBe('renovacion-pasaporte');
     expect(body.total).toBeGreaterThanOrEqual(150);
@@ -68,12 +72,20 @@ describe('«¿No encuentra el trámite?»', () => {
     return api.request('/buscar/falta', { method: 'POST', body: new URLSearchParams(fields), headers: { 'Sec-Fetch-Site': 'same-origin', ...headers } });
   }
 
-  it('stores the report and redirects back with thanks (post/redirect/get)', async () => {
-    const response = await post({ q: 'permiso para perro', detalle: 'Registro de mascotas en la alcaldía' });
+  it('stores the report encrypted, without control characters, and redirects back with thanks (post/redirect/get)', async () => {
+    const response = await post({ q: 'permiso para perro', detalle: 'Registro de mascotas\u0007 en la colonia Xochiquetzal-7731\u0000' });
     expect(response.status).toBe(303);
     expect(response.headers.get('Location')).toBe('/buscar?q=permiso%20para%20perro&aviso=gracias#falta');
-    const rows = await t.store.db.execute('SELECT query, details FROM missing_procedure_requests');
-    expect(rows.rows.map((row) => [row.query, row.details])).toContainEqual(['permiso para perro', 'Registro de mascotas en la alcaldía']);
+    await post({ q: 'Permiso para  PERRO' });
+    const groups = await listMissingProcedures(t.store, systemActor('cli'));
+    expect(groups).toContainEqual(expect.objectContaining({ query: 'permiso para perro', count: 2, details: ['Registro de mascotas en la colonia Xochiquetzal-7731'] }));
+    // Neither the database nor its write-ahead log holds the texts in clear.
+    const files = ['portal.db', 'portal.db-wal'].map((name) => join(t.dir, name)).filter((path) => existsSync(path));
+    for (const path of files) {
+      const bytes = readFileSync(path).toString('latin1');
+      expect(bytes, path).not.toContain('Xochiquetzal-7731');
+      expect(bytes, path).not.toContain('permiso para perro');
+    }
   });
 
   it('thanks bots that fill the hidden field but keeps nothing', async () => {
@@ -84,8 +96,12 @@ describe('«¿No encuentra el trámite?»', () => {
     expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 
-  it('refuses posts from other sites and invalid input with a Spanish notice', async () => {
-    expect((await post({ q: 'algo' }, { 'Sec-Fetch-Site': 'cross-site' })).headers.get('Location')).toContain('aviso=error');
+  it('refuses posts from other sites (even without Sec-Fetch-Site) and invalid input with a Spanish notice', async () => {
+    const crossSite = await post({ q: 'algo' }, { 'Sec-Fetch-Site': 'cross-site' });
+    expect(crossSite.status).toBe(403);
+    expect(((await crossSite.json()) as any).error.message).toMatch(/desde el propio portal/);
+    const foreign = await api.request('/buscar/falta', { method: 'POST', body: new URLSearchParams({ q: 'algo' }), headers: { Origin: 'https://otro-sitio.example' } });
+    expect(foreign.status).toBe(403);
     expect((await post({ q: 'x' })).headers.get('Location')).toContain('aviso=error');
   });
 
@@ -93,7 +109,7 @@ describe('«¿No encuentra el trámite?»', () => {
     const limited = createApi({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, remoteAddress: () => '198.51.100.9' });
     const locations: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const response = await limited.request('/buscar/falta', { method: 'POST', body: new URLSearchParams({ q: `consulta ${i}` }) });
+      const response = await limited.request('/buscar/falta', { method: 'POST', body: new URLSearchParams({ q: `consulta ${i}` }), headers: { 'Sec-Fetch-Site': 'same-origin' } });
       locations.push(response.headers.get('Location') ?? '');
     }
     expect(locations.filter((l) => l.includes('aviso=gracias'))).toHaveLength(5);

@@ -132,12 +132,13 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     await page.getByLabel('Contraseña').fill(oneTimePassword);
     await Promise.all([page.waitForURL(/\/admin\/clave/), page.getByRole('button', { name: 'Entrar' }).click()]);
     await check('clave');
+    await page.getByLabel('Contraseña de un solo uso').fill(oneTimePassword);
     await page.getByLabel('Contraseña nueva', { exact: true }).fill('cometa-arroyo-violeta-doce');
     await page.getByLabel('Repita la contraseña nueva').fill('cometa-arroyo-violeta-doce');
     await Promise.all([page.waitForURL(/\/admin\?aviso=clave/), page.getByRole('button', { name: 'Guardar contraseña' }).click()]);
     await check('mis trámites');
     const slug = String((await t.store.db.execute("SELECT p.slug FROM procedures p JOIN institutions i ON i.id = p.institution_id WHERE i.slug = 'rnpn' LIMIT 1")).rows[0].slug);
-    for (const path of [`/admin/tramites/${slug}`, `/admin/tramites/${slug}/historial`, '/admin/opiniones', '/admin/importar', '/admin/tramites/nuevo']) {
+    for (const path of [`/admin/tramites/${slug}`, `/admin/tramites/${slug}/historial`, '/admin/opiniones', '/admin/importar', '/admin/nuevo-tramite']) {
       await page.goto(server.url + path);
       await check(path);
     }
@@ -154,7 +155,7 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
   it('runs the administration pages with no axe violations', async () => {
     const { createPerson } = await import('../../store/people/people.ts');
     const { oneTimePassword } = await createPerson(t.store, { email: 'admin-e2e@portal.test', role: 'admin' }, null, { iterations: 1000 });
-    await t.store.db.execute("UPDATE people SET must_change_password = 0 WHERE email = 'admin-e2e@portal.test'");
+    await t.store.batch(["UPDATE people SET must_change_password = 0 WHERE email = 'admin-e2e@portal.test'"]);
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     await page.goto(`${server.url}/admin/entrar`);

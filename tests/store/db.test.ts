@@ -10,8 +10,8 @@ let store: Store;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'portal-db-'));
   store = await openStore({ url: `file:${join(dir, 'db.db')}`, busyTimeoutMs: 2000, dataKey: generateDataKey() });
-  await store.db.execute('CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
-  await store.db.execute('INSERT INTO counter (id, n) VALUES (1, 0)');
+  await store.batch(['CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)']);
+  await store.batch(['INSERT INTO counter (id, n) VALUES (1, 0)']);
 });
 afterEach(() => {
   store.close();

@@ -1,3 +1,4 @@
+import { systemActor } from '../../store/policy.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseExchangeFile, serializeExchangeFile, topLevelElementLines } from '../../store/catalog/exchange-files.ts';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
@@ -18,7 +19,7 @@ async function count(table: string): Promise<number> {
 
 describe('catalog import', () => {
   it('imports valid records and makes them readable and searchable', async () => {
-    const report = await importCatalog(t.store, asRows(fixtureProcedures()), { source: 'test' });
+    const report = await importCatalog(t.store, asRows(fixtureProcedures()), { actor: systemActor('cli'), source: 'test' });
     expect(report.written).toBe(true);
     expect(report.counts.created).toBe(3);
     const page = await getPublishedProcedure(t.store.db, 'prueba-emision-dui');
@@ -34,7 +35,7 @@ describe('catalog import', () => {
     (records[1] as Record<string, unknown>).title = '';
     const text = JSON.stringify(records, null, 2);
     const rows = parseExchangeFile(text, 'json');
-    const report = await importCatalog(t.store, rows, { source: 'test' });
+    const report = await importCatalog(t.store, rows, { actor: systemActor('cli'), source: 'test' });
     expect(report.written).toBe(false);
     expect(report.issues).toHaveLength(1);
     expect(report.issues[0]).toMatchObject({ row: 2, field: 'title', label: 'título', slug: 'prueba-pasaporte-renovacion' });
@@ -45,7 +46,7 @@ describe('catalog import', () => {
   });
 
   it('validates only on a dry run', async () => {
-    const report = await importCatalog(t.store, asRows(fixtureProcedures()), { source: 'test', dryRun: true });
+    const report = await importCatalog(t.store, asRows(fixtureProcedures()), { actor: systemActor('cli'), source: 'test', dryRun: true });
     expect(report.issues).toEqual([]);
     expect(report.written).toBe(false);
     expect(await count('procedures')).toBe(0);
@@ -55,7 +56,7 @@ describe('catalog import', () => {
     const records = fixtureProcedures();
     records[0].offices = [{ name: 'Oficina', department: 'San Salvador', municipality: 'Santa Ana Centro' }];
     records[1].offices = [{ name: 'Oficina', department: 'San Salvador', municipality: 'Soyapango' }];
-    const report = await importCatalog(t.store, asRows(records), { source: 'test' });
+    const report = await importCatalog(t.store, asRows(records), { actor: systemActor('cli'), source: 'test' });
     expect(report.issues.map((issue) => [issue.row, issue.field])).toEqual([
       [1, 'offices.0.municipality'],
       [2, 'offices.0.municipality'],
@@ -68,7 +69,7 @@ describe('catalog import', () => {
     const records = fixtureProcedures();
     records[2].slug = records[0].slug;
     records[1].institution = 'institucion-nueva';
-    const report = await importCatalog(t.store, asRows(records), { source: 'test' });
+    const report = await importCatalog(t.store, asRows(records), { actor: systemActor('cli'), source: 'test' });
     expect(report.issues.map((issue) => [issue.row, issue.field])).toEqual([
       [2, 'institution_name'],
       [3, 'slug'],
@@ -80,7 +81,7 @@ describe('catalog import', () => {
     records[0].category = 'cultura';
     records[0].institution = 'micultura';
     records[0].institution_name = 'Ministerio de Cultura';
-    const report = await importCatalog(t.store, asRows(records), { source: 'test' });
+    const report = await importCatalog(t.store, asRows(records), { actor: systemActor('cli'), source: 'test' });
     expect(report.newCategories).toEqual(['cultura']);
     expect(report.newInstitutions).toEqual(['micultura']);
     const page = await getPublishedProcedure(t.store.db, records[0].slug);
@@ -88,14 +89,14 @@ describe('catalog import', () => {
   });
 
   it('keeps versions: same content is unchanged, a new date is a verification, new content a new version', async () => {
-    await importCatalog(t.store, asRows(fixtureProcedures()), { source: 'test' });
-    const again = await importCatalog(t.store, asRows(fixtureProcedures()), { source: 'test' });
+    await importCatalog(t.store, asRows(fixtureProcedures()), { actor: systemActor('cli'), source: 'test' });
+    const again = await importCatalog(t.store, asRows(fixtureProcedures()), { actor: systemActor('cli'), source: 'test' });
     expect(again.counts).toEqual({ created: 0, updated: 0, verified: 0, unchanged: 3 });
 
     const checked = fixtureProcedures();
     checked[0].updated_at = '2026-10-01';
     checked[1].summary = 'Resumen corregido del trámite de renovación del pasaporte.';
-    const report = await importCatalog(t.store, asRows(checked), { source: 'test' });
+    const report = await importCatalog(t.store, asRows(checked), { actor: systemActor('cli'), source: 'test' });
     expect(report.counts).toEqual({ created: 0, updated: 1, verified: 1, unchanged: 1 });
     expect((await getPublishedProcedure(t.store.db, 'prueba-emision-dui'))?.updatedAt).toBe('2026-10-01');
     const passport = await getPublishedProcedure(t.store.db, 'prueba-pasaporte-renovacion');
@@ -104,7 +105,7 @@ describe('catalog import', () => {
   });
 
   it('round-trips the catalog through JSON and CSV exports', async () => {
-    await importCatalog(t.store, asRows(fixtureProcedures()), { source: 'test' });
+    await importCatalog(t.store, asRows(fixtureProcedures()), { actor: systemActor('cli'), source: 'test' });
     const exported = [];
     for await (const doc of iteratePublishedDocuments(t.store.db)) exported.push(doc);
     expect(exported).toHaveLength(3);
@@ -124,7 +125,7 @@ describe('catalog import', () => {
     ].join('\n');
     const rows = parseExchangeFile(csv, 'csv');
     expect(rows[0].value).toMatchObject({ requirements: ['Uno', 'Dos'], cost: { amount: 3.5 } });
-    const report = await importCatalog(t.store, rows, { source: 'test' });
+    const report = await importCatalog(t.store, rows, { actor: systemActor('cli'), source: 'test' });
     expect(report.issues.map((issue) => [issue.row, issue.line, issue.field])).toEqual([
       [2, 3, 'title'],
       [2, 3, 'cost.amount'],
@@ -145,7 +146,7 @@ describe('catalog import', () => {
     const records: Record<string, unknown>[] = fixtureProcedures().slice(0, 1);
     records[0].summary = 'Resumen con un carácter \u0000 nulo dentro.';
     records[0].online_url = 'javascript:alert(1)';
-    const report = await importCatalog(t.store, asRows(records), { source: 'test' });
+    const report = await importCatalog(t.store, asRows(records), { actor: systemActor('cli'), source: 'test' });
     expect(report.issues.map((issue) => issue.field).sort()).toEqual(['online_url', 'summary']);
   });
 });

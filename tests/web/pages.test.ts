@@ -1,3 +1,4 @@
+import { systemActor } from '../../store/policy.ts';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleLog } from '../../api/errors.ts';
@@ -14,7 +15,7 @@ let app: ReturnType<typeof createWebApp>;
 beforeAll(async () => {
   t = await createTestStore('fixture');
   const tricky = { ...fixtureProcedures()[0], slug: 'prueba-escape', title: 'Trámite <b>con</b> "marcas" & más', keywords: ['escape'] };
-  await importCatalog(t.store, asRows([tricky]), { source: 'test' });
+  await importCatalog(t.store, asRows([tricky]), { actor: systemActor('cli'), source: 'test' });
   app = createWebApp({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, renderPage: await loadRenderPage() });
 });
 afterAll(() => t.cleanup());

@@ -1,0 +1,56 @@
+import type { SearchSetup } from '../search/select.ts';
+import type { Store } from '../store/db.ts';
+import { pruneExpired } from '../store/housekeeping.ts';
+import type { ViewCounter } from './catalog/views.ts';
+import type { Log } from './errors.ts';
+
+/**
+ * Work that runs on a schedule rather than on a request. One list, run by a timer on Node
+ * (server.node.ts) and by a cron trigger on Workers; the reports issue adds SLA checks, the
+ * retention purge and the weekly report here.
+ */
+export interface ScheduledJob {
+  name: string;
+  /** How often it should run. */
+  everyMs: number;
+  run(): Promise<void>;
+}
+
+export function scheduledJobs(deps: { store: Store; search: SearchSetup; views?: ViewCounter }): ScheduledJob[] {
+  const jobs: ScheduledJob[] = [
+    { name: 'search sync', everyMs: 5_000, run: () => deps.search.sync() },
+    { name: 'search prune', everyMs: 86_400_000, run: () => deps.search.prune() },
+    { name: 'housekeeping', everyMs: 3_600_000, run: () => pruneExpired(deps.store) },
+  ];
+  if (deps.views) jobs.push({ name: 'page views', everyMs: 60_000, run: () => deps.views!.flush() });
+  return jobs;
+}
+
+/** Runs one job, logging (without personal data) instead of throwing: one job's failure stops no other. */
+export async function runJob(job: ScheduledJob, log: Log): Promise<void> {
+  try {
+    await job.run();
+  } catch (error) {
+    log.error(`scheduled ${job.name} failed`, { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  }
+}
+
+/**
+ * The Node timer: each job every `everyMs` (scaled by `speed` in tests), never overlapping its
+ * previous run. Every write a job makes goes through the store's one write queue, so a job never
+ * blocks the event loop waiting for a lock held by a request. Returns a function that stops them.
+ */
+export function startJobTimers(jobs: ScheduledJob[], log: Log, options: { speed?: number } = {}): () => void {
+  const timers = jobs.map((job) => {
+    let running = false;
+    const timer = setInterval(async () => {
+      if (running) return;
+      running = true;
+      await runJob(job, log);
+      running = false;
+    }, Math.max(1, Math.round(job.everyMs / (options.speed ?? 1))));
+    timer.unref();
+    return timer;
+  });
+  return () => timers.forEach((timer) => clearInterval(timer));
+}
