@@ -3,6 +3,8 @@ import type { SearchEngine } from '../search/engine.ts';
 import type { Store } from '../store/db.ts';
 import type { ActiveSession } from '../store/people/sessions.ts';
 import type { Actor } from '../store/policy.ts';
+import type { ImportReport } from '../store/catalog/import.ts';
+import type { ViewCounter } from './catalog/views.ts';
 import type { Log } from './errors.ts';
 
 /** What the API needs from outside; everything else it builds itself. */
@@ -31,3 +33,31 @@ export type ActorEnv = { Variables: ApiVariables & { actor: Actor; session: Acti
 
 /** The workspace's HTML form handlers: the session (if any) and the submitted text fields. */
 export type PagesEnv = { Variables: ApiVariables & { session: ActiveSession | null; form: Record<string, string> } };
+
+/** What Astro pages find in `Astro.locals`. */
+export interface PageLocals {
+  store: ApiDeps['store'];
+  search: ApiDeps['search'];
+  /** Counts procedure page views for popularity. */
+  views?: ViewCounter;
+  /** The officers' workspace: session, a form sent back with errors, an import report. */
+  admin?: AdminLocals;
+  /** The public origin for canonical links, JSON-LD and the sitemap: configured, never the request's Host. */
+  publicBaseUrl: string;
+}
+
+/** Renders a page request with Astro's App (the build's `app.render`). */
+export type RenderPage = (request: Request, locals: PageLocals) => Promise<Response>;
+
+/** What /admin pages find in `Astro.locals.admin`. */
+export interface AdminLocals {
+  session: ActiveSession | null;
+  /** A form sent back with its values and Spanish errors by field (re-rendered, not redirected). */
+  form?: { values: Record<string, string>; errors: Record<string, string>; preview?: unknown };
+  importReport?: ImportReport;
+  forbidden?: boolean;
+  /** A refusal to explain instead of the page (expired form, wrong role…). */
+  error?: string;
+  /** Shown once after creating an account or a token (kept in the session until shown). */
+  secret?: { label: string; value: string };
+}

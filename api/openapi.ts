@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
 import { validationError } from './errors.ts';
-import type { ApiEnv } from './app.ts';
+import type { ApiEnv } from './env.ts';
 
 /** A sub-app whose zod validation failures become the shared Spanish 400. */
 export function createRouter(): OpenAPIHono<ApiEnv> {

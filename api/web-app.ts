@@ -3,32 +3,19 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../store/app-error.ts';
-import { adminPages, type AdminLocals } from './admin/pages.ts';
+import { adminPages } from './admin/pages.ts';
 import { apiNotFound, createApi } from './app.ts';
 import type { ViewCounter } from './catalog/views.ts';
 import { applyEdge } from './edge/edge.ts';
 import { pageRefusal } from './edge/page-refusal.ts';
-import type { ApiDeps, ApiEnv } from './env.ts';
+import type { ApiDeps, ApiEnv, PageLocals, RenderPage } from './env.ts';
+
+export type { PageLocals, RenderPage } from './env.ts';
 import { asAppError, errorResponse } from './errors.ts';
 import { microCache } from './micro-cache.ts';
 
 /** Used for canonical links and the sitemap when PUBLIC_BASE_URL is not set (local use). */
 export const DEFAULT_PUBLIC_BASE_URL = 'http://localhost:4321';
-
-/** What Astro pages find in `Astro.locals`. */
-export interface PageLocals {
-  store: ApiDeps['store'];
-  search: ApiDeps['search'];
-  /** Counts procedure page views for popularity. */
-  views?: ViewCounter;
-  /** The officers' workspace: session, a form sent back with errors, an import report. */
-  admin?: AdminLocals;
-  /** The public origin for canonical links, JSON-LD and the sitemap: configured, never the request's Host. */
-  publicBaseUrl: string;
-}
-
-/** Renders a page request with Astro's App (the build's `app.render`). */
-export type RenderPage = (request: Request, locals: PageLocals) => Promise<Response>;
 
 export interface WebAppDeps extends ApiDeps {
   renderPage: RenderPage;

@@ -2,12 +2,12 @@
 
 declare namespace App {
   interface Locals {
-    store: import('../api/web-app.ts').PageLocals['store'];
-    search: import('../api/web-app.ts').PageLocals['search'];
+    store: import('../api/env.ts').PageLocals['store'];
+    search: import('../api/env.ts').PageLocals['search'];
     /** The public origin: PUBLIC_BASE_URL, or the server's own local address; never the request's Host. */
     publicBaseUrl: string;
-    views?: import('../api/web-app.ts').PageLocals['views'];
-    admin?: import('../api/web-app.ts').PageLocals['admin'];
+    views?: import('../api/env.ts').PageLocals['views'];
+    admin?: import('../api/env.ts').PageLocals['admin'];
   }
 }
 

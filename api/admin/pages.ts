@@ -12,28 +12,17 @@ import { clearFlash, endSession, keepFlash, peekFlash, sessionActor, type Active
 import { createApiToken, revokeToken } from '../../store/people/tokens.ts';
 import { isAdmin } from '../../store/policy.ts';
 import { CACHE_CONTROL } from '../edge/http-cache.ts';
-import type { PagesEnv } from '../env.ts';
+import type { AdminLocals, PageLocals, PagesEnv, RenderPage } from '../env.ts';
+
+export type { AdminLocals } from '../env.ts';
 import { asAppError } from '../errors.ts';
 import { pageRefusal } from '../edge/page-refusal.ts';
-import type { PageLocals, RenderPage } from '../web-app.ts';
+
 import { clearSessionCookie, currentSession, sessionCookieName } from './auth.ts';
 import { NEW_PROCEDURE_PATH } from './paths.ts';
 import { documentFromForm } from './procedure-form.ts';
 import { newPersonSchema, newTokenSchema, parseFields, passwordChangeSchema, resolveFeedbackSchema, signInSchema } from './schemas.ts';
 import { signIn } from './sign-in.ts';
-
-/** What /admin pages find in `Astro.locals.admin`. */
-export interface AdminLocals {
-  session: ActiveSession | null;
-  /** A form sent back with its values and Spanish errors by field (re-rendered, not redirected). */
-  form?: { values: Record<string, string>; errors: Record<string, string>; preview?: unknown };
-  importReport?: ImportReport;
-  forbidden?: boolean;
-  /** A refusal to explain instead of the page (expired form, wrong role…). */
-  error?: string;
-  /** Shown once after creating an account or a token (kept in the session until shown). */
-  secret?: { label: string; value: string };
-}
 
 const PUBLIC_PATHS = new Set(['/admin/entrar']);
 /** The pages that show a kept one-time secret. */

@@ -161,7 +161,7 @@ export async function verifyAuditChain(store: Pick<Store, 'db' | 'keys'>): Promi
   const checkpoint = await readCheckpoint(store.db);
   if (!checkpoint) {
     // A new store has neither records nor a checkpoint; one where something already happened has both.
-    if (checked === 0 && !(await anyoneExists(store.db))) return { ok: true, checked, head };
+    if (checked === 0 && !(await anythingHappened(store.db))) return { ok: true, checked, head };
     return { ok: false, checked, head, problem: 'falta el punto de control firmado del registro de auditoría (tabla audit_checkpoint): fue borrado' };
   }
   if ((await hmacWith(key, checkpointText(checkpoint))) !== checkpoint.signature) {
@@ -178,8 +178,9 @@ export async function verifyAuditChain(store: Pick<Store, 'db' | 'keys'>): Promi
   return { ok: true, checked, head };
 }
 
-async function anyoneExists(db: Db): Promise<boolean> {
-  const rows = await db.execute('SELECT EXISTS (SELECT 1 FROM people) AS n');
+/** Every account and every catalog write leaves an audit record: a store with any has had a log. */
+async function anythingHappened(db: Db): Promise<boolean> {
+  const rows = await db.execute('SELECT EXISTS (SELECT 1 FROM people) OR EXISTS (SELECT 1 FROM procedures) OR EXISTS (SELECT 1 FROM feedback) AS n');
   return Number(rows.rows[0].n) === 1;
 }
 
