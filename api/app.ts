@@ -5,7 +5,7 @@ import { missingProcedureRoutes } from './catalog/missing.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { applyEdge } from './edge/edge.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
-import { AppError, errorResponse } from './errors.ts';
+import { AppError, errorResponse, formErrorResponse, isApiPath } from './errors.ts';
 import { feedbackRoutes } from './feedback/routes.ts';
 import { systemRoutes } from './system/routes.ts';
 
@@ -53,8 +53,9 @@ export function createApi(deps: ApiDeps, options: { standalone?: boolean } = {})
   app.all('/api/*', () => {
     throw apiNotFound();
   });
-  app.notFound((c) => errorResponse(apiNotFound(), c, deps.log));
-  app.onError((error, c) => errorResponse(error, c, deps.log));
+  app.notFound((c) => (isApiPath(c.req.path) ? errorResponse(apiNotFound(), c, deps.log) : c.text('No encontramos esa página.', 404)));
+  // The public forms (/tramites/…/opinion, /buscar/falta) live here too: they answer text, not JSON.
+  app.onError((error, c) => (isApiPath(c.req.path) ? errorResponse(error, c, deps.log) : formErrorResponse(error, c, deps.log)));
   return app;
 }
 

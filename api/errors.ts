@@ -1,3 +1,4 @@
+import '../store/validation-locale.ts';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -53,6 +54,22 @@ export function asAppError(error: unknown): AppError | null {
   return null;
 }
 
+/**
+ * The answer to a plain HTML form (a public form outside /api): Spanish text with the status,
+ * never the JSON error shape a browser would show raw.
+ */
+export function formErrorResponse(error: unknown, c: Context, log: Log): Response {
+  const known = asAppError(error);
+  if (known) return c.text(known.message, known.status as ContentfulStatusCode);
+  log.error('unhandled error', { method: c.req.method, path: c.req.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  return c.text('Tuvimos un problema al atender su solicitud. Intente de nuevo en unos minutos.', 500);
+}
+
+/** True for the JSON API's paths; everything else is a page or a form. */
+export function isApiPath(path: string): boolean {
+  return path === '/api' || path.startsWith('/api/');
+}
+
 /** The one place errors become responses: AppErrors as they are, anything else as a generic 500. */
 export function errorResponse(error: unknown, c: Context, log: Log): Response {
   const known = asAppError(error);
@@ -70,7 +87,12 @@ export function validationError(error: z.ZodError, where: 'query' | 'json' | 'pa
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
     const field = issue.path.map(String).join('.') || where;
-    fields[field] ??= issue.message;
+    // The whole body is of the wrong kind (a list, a number, null): say what to send instead.
+    const message =
+      issue.path.length === 0 && issue.code === 'invalid_type' && where === 'json'
+        ? 'Envíe en el cuerpo un objeto JSON { … } con los campos de esta operación (vea /api/openapi.json).'
+        : issue.message;
+    fields[field] ??= message;
   }
   const names = Object.keys(fields);
   const message =

@@ -11,7 +11,7 @@ import { pageRefusal } from './edge/page-refusal.ts';
 import type { ApiDeps, ApiEnv, PageLocals, RenderPage } from './env.ts';
 
 export type { PageLocals, RenderPage } from './env.ts';
-import { asAppError, errorResponse } from './errors.ts';
+import { errorResponse, formErrorResponse, isApiPath } from './errors.ts';
 import { microCache } from './micro-cache.ts';
 
 /** Used for canonical links and the sitemap when PUBLIC_BASE_URL is not set (local use). */
@@ -80,12 +80,6 @@ export function createWebApp(deps: WebAppDeps) {
     const refusal = pageRefusal(response);
     return refusal ? c.text(refusal.message, refusal.status as ContentfulStatusCode) : response;
   });
-  app.onError((error, c) => {
-    if (c.req.path === '/api' || c.req.path.startsWith('/api/')) return errorResponse(error, c, deps.log);
-    const known = asAppError(error);
-    if (known) return c.text(known.message, known.status as ContentfulStatusCode);
-    deps.log.error('unhandled error', { method: c.req.method, path: c.req.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-    return c.text('Tuvimos un problema al mostrar esta página. Intente de nuevo en unos minutos.', 500);
-  });
+  app.onError((error, c) => (isApiPath(c.req.path) ? errorResponse(error, c, deps.log) : formErrorResponse(error, c, deps.log)));
   return app;
 }

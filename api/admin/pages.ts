@@ -136,7 +136,11 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
     if (!result.document) return render(c, { form: { values, errors: result.errors } }, 400);
     if (values.accion === 'vista-previa') return render(c, { form: { values, errors: {}, preview: result.document } });
     try {
-      await publishProcedure(c.var.store, actor(c), result.document, { note: values.nota?.trim().slice(0, 500) || undefined, kind: values.tipo_cambio === 'minor' ? 'minor' : 'major' });
+      await publishProcedure(c.var.store, actor(c), result.document, {
+        note: values.nota?.trim().slice(0, 500) || undefined,
+        kind: values.tipo_cambio === 'minor' ? 'minor' : 'major',
+        mustBeNew: slugFromPath === null,
+      });
     } catch (error) {
       if (isAppError(error) && error.status === 403) return render(c, { forbidden: true, error: error.message }, 403, '/admin/aviso');
       if (isAppError(error) && error.fields) return render(c, { form: { values, errors: error.fields } }, error.status);

@@ -17,7 +17,11 @@ import { newPersonSchema, newTokenSchema, passwordChangeSchema, resolveFeedbackS
 import { signIn } from './sign-in.ts';
 
 const slugParam = z.object({
-  slug: z.string().max(120).regex(/^[a-z0-9-]+$/, { error: 'El identificador solo lleva minúsculas, números y guiones.' }).openapi({ param: { name: 'slug', in: 'path' } }),
+  slug: z
+    .string()
+    .max(120, { error: 'El identificador del trámite es demasiado largo (máximo 120 caracteres).' })
+    .regex(/^[a-z0-9-]+$/, { error: 'El identificador solo lleva minúsculas, números y guiones.' })
+    .openapi({ param: { name: 'slug', in: 'path' } }),
 });
 const ok = z.object({ ok: z.literal(true) });
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -66,12 +70,15 @@ export function adminRoutes() {
     },
   );
 
-  app.post('/logout', async (c) => {
-    const value = getCookie(c, sessionCookieName(c));
-    if (value && value.length <= 100) await endSession(c.var.store, value);
-    clearSessionCookie(c);
-    return c.json({ ok: true as const }, 200);
-  });
+  app.openapi(
+    createRoute({ method: 'post', path: '/logout', summary: 'Cerrar la sesión', security: sessionOnly, responses: { 200: json(ok, 'Sesión cerrada') } }),
+    async (c) => {
+      const value = getCookie(c, sessionCookieName(c));
+      if (value && value.length <= 100) await endSession(c.var.store, value);
+      clearSessionCookie(c);
+      return c.json({ ok: true as const }, 200);
+    },
+  );
 
   app.openapi(
     createRoute({
@@ -186,7 +193,11 @@ export function adminRoutes() {
         query: z.object({
           status: z.enum(['open', 'resolved'], { error: 'Use «status» open o resolved.' }).optional(),
           kind: z.enum(FEEDBACK_KINDS, { error: `Use «kind» ${FEEDBACK_KINDS.join(', ')}.` }).optional(),
-          tramite: z.string().max(120).regex(/^[a-z0-9-]*$/).optional(),
+          tramite: z
+            .string()
+            .max(120, { error: 'El identificador del trámite es demasiado largo (máximo 120 caracteres).' })
+            .regex(/^[a-z0-9-]*$/, { error: 'Use en «tramite» el identificador del trámite: minúsculas, números y guiones.' })
+            .optional(),
         }),
       },
       responses: { 200: json(z.object({ feedback: z.array(z.unknown()) }), 'Lista'), ...failures },
@@ -270,11 +281,20 @@ export function adminRoutes() {
     },
   );
 
-  app.get('/me', async (c) => {
-    const session = c.var.session;
-    if (!session) throw new AppError('unauthorized', 'Esta dirección es para personas con sesión, no para tokens.', { status: 401 });
-    return c.json({ email: session.person.email, role: session.person.role, institution: session.person.institutionSlug, csrfToken: session.csrfToken });
-  });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/me',
+      summary: 'La persona de la sesión (y su token CSRF para formularios)',
+      security: sessionOnly,
+      responses: { 200: json(z.object({ email: z.string(), role: z.string(), institution: z.string().nullable(), csrfToken: z.string() }), 'Sesión'), ...denied },
+    }),
+    async (c) => {
+      const session = c.var.session;
+      if (!session) throw new AppError('unauthorized', 'Esta dirección es para personas con sesión, no para tokens.', { status: 401 });
+      return c.json({ email: session.person.email, role: session.person.role, institution: session.person.institutionSlug, csrfToken: session.csrfToken }, 200);
+    },
+  );
 
   return app;
 }

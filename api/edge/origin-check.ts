@@ -19,7 +19,9 @@ export function siteOrigin(c: Context): string {
  * cannot be sent across sites without a CORS preflight, which the portal never grants).
  *
  * `exempt`: paths authenticated another way (webhooks signed by Telegram or Twilio, Open311 with
- * its api_key), whose callers are servers that send no Origin.
+ * its api_key), whose callers are servers that send no Origin. A request with a bearer token and
+ * no cookie is a program too: it carries its own credential, which no other site can make a
+ * browser send, so cross-site forgery does not apply to it.
  */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -28,7 +30,8 @@ export function originCheck(options: { exempt?: string[] } = {}): MiddlewareHand
   const exempt = options.exempt ?? [];
   const refuse = () => new AppError('cross_site', 'Esta acción solo puede hacerse desde el propio portal: vuelva a la página, recárguela e intente de nuevo.', { status: 403 });
   return async (c, next) => {
-    if (!SAFE_METHODS.has(c.req.method) && !exempt.some((prefix) => c.req.path.startsWith(prefix))) {
+    const bearerOnly = /^Bearer\s/i.test(c.req.header('Authorization') ?? '') && !c.req.header('Cookie');
+    if (!SAFE_METHODS.has(c.req.method) && !bearerOnly && !exempt.some((prefix) => c.req.path.startsWith(prefix))) {
       const origin = c.req.header('Origin');
       const site = c.req.header('Sec-Fetch-Site');
       if ((origin !== undefined && origin !== siteOrigin(c)) || (site !== undefined && site !== 'same-origin')) throw refuse();

@@ -66,7 +66,7 @@ export function feedbackRoutes() {
       path: '/procedures/{slug}/feedback',
       summary: 'Enviar retroalimentación sobre un trámite',
       request: {
-        params: z.object({ slug: z.string().max(120).regex(/^[a-z0-9-]+$/, { error: 'Identificador de trámite no válido.' }).openapi({ param: { name: 'slug', in: 'path' } }) }),
+        params: z.object({ slug: z.string().max(120, { error: 'El identificador del trámite es demasiado largo (máximo 120 caracteres).' }).regex(/^[a-z0-9-]+$/, { error: 'Identificador de trámite no válido: solo minúsculas, números y guiones.' }).openapi({ param: { name: 'slug', in: 'path' } }) }),
         body: { required: true, content: { 'application/json': { schema: feedbackBodySchema } } },
       },
       responses: {
@@ -85,7 +85,7 @@ export function feedbackRoutes() {
   const forms = new Hono<ApiEnv>();
   forms.post('/tramites/:slug/opinion', async (c) => {
     const slug = c.req.param('slug');
-    if (!/^[a-z0-9-]{1,120}$/.test(slug)) return c.notFound();
+    if (!/^[a-z0-9-]{1,120}$/.test(slug)) throw new AppError('not_found', 'No encontramos ese trámite. Búsquelo por su nombre en /buscar.', { status: 404 });
     const back = (state: string, extra = '') => c.redirect(`/tramites/${slug}?opinion=${state}${extra}#opinion`, 303);
     // The edge has checked the origin (api/edge/origin-check.ts).
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);

@@ -25,11 +25,15 @@ export async function publishProcedure(
   store: Store,
   actor: Actor,
   doc: ProcedureDocument,
-  change: { note?: string; kind?: 'major' | 'minor' } = {},
+  change: { note?: string; kind?: 'major' | 'minor'; /** The «new procedure» form: never overwrite an existing entry. */ mustBeNew?: boolean } = {},
 ): Promise<{ outcome: SaveOutcome; version: number }> {
   const at = store.clock.now().toISOString();
   return store.write(async (tx) => {
     const before = await currentRow(tx, doc.slug);
+    if (before) assertCanEditInstitution(actor, Number(before.institution_id));
+    if (before && change.mustBeNew) {
+      throw new AppError('slug_taken', `Ya existe un trámite con el identificador «${doc.slug}»: elija otro, o edite ese trámite.`, { status: 409, fields: { slug: `Ya existe un trámite con el identificador «${doc.slug}»: elija otro.` } });
+    }
     const outcome = await savePublishedDocument(tx, referenceIds(tx, actor, at), doc, {
       actor,
       source: actorLabel(actor),

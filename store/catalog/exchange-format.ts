@@ -1,3 +1,4 @@
+import '../validation-locale.ts';
 import { z } from 'zod';
 
 /**

@@ -65,6 +65,13 @@ describe('the edge', () => {
     expect((await jsonLogin('nadie@portal.test', 'x')).headers.get('Cache-Control')).toBe('no-store');
   });
 
+  it('lets an institution system with its bearer token post without a body or an Origin', async () => {
+    const { createApiToken } = await import('../../store/people/tokens.ts');
+    const { token } = await createApiToken(t.store, systemActor('cli'), 'rnpn', 'Sistema de citas');
+    const response = await app.request(`${ORIGIN}/api/admin/procedures/prueba-emision-dui/verify`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+  });
+
   it('answers unknown API paths with the JSON 404, not the HTML page', async () => {
     for (const path of ['/api/nada', '/api/procedures/a/b/c', '/api/admin/nada']) {
       const response = await app.request(`${ORIGIN}${path}`, { method: path.includes('admin') ? 'GET' : 'POST', headers: { Origin: ORIGIN } });
@@ -114,7 +121,18 @@ describe('catalog writes', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Editar: Trámite cuyo identificador es «nuevo»');
     const blank = await app.request(`${ORIGIN}/admin/nuevo-tramite`, { headers: { Cookie: cookie } });
-    expect(await blank.text()).toContain('<h1>Nuevo trámite</h1>');
+    const html = await blank.text();
+    expect(html).toContain('<h1>Nuevo trámite</h1>');
+    // The form for new entries never overwrites one that exists.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+    const taken = await app.request(`${ORIGIN}/admin/nuevo-tramite`, {
+      method: 'POST',
+      headers: { Origin: ORIGIN, Cookie: cookie },
+      body: new URLSearchParams({ csrf, slug: 'nuevo', institution: 'rnpn', title: 'Otro trámite distinto', summary: 'Un resumen de otro trámite distinto.', category: 'identidad', cost_amount: '0', accion: 'publicar' }),
+    });
+    expect(taken.status).toBe(409);
+    expect(await taken.text()).toContain('Ya existe un trámite con el identificador «nuevo»');
+    expect((await t.store.db.execute("SELECT title FROM procedures WHERE slug = 'nuevo'")).rows[0].title).toBe('Trámite cuyo identificador es «nuevo»');
   });
 
   it('limit the resolution note of the HTML inbox like the API does', async () => {

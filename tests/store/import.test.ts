@@ -149,4 +149,29 @@ describe('catalog import', () => {
     const report = await importCatalog(t.store, asRows(records), { actor: systemActor('cli'), source: 'test' });
     expect(report.issues.map((issue) => issue.field).sort()).toEqual(['online_url', 'summary']);
   });
+
+  it('never lets an officer take another institution’s entry, whatever the file says', async () => {
+    await importCatalog(t.store, asRows(fixtureProcedures()), { actor: systemActor('cli') });
+    const rnpn = Number((await t.store.db.execute("SELECT id FROM institutions WHERE slug = 'rnpn'")).rows[0].id);
+    const officer = { kind: 'person' as const, id: 7, email: 'oficial@rnpn.gob.sv', role: 'officer' as const, institutionId: rnpn, queue: null };
+    const before = await t.store.db.execute('SELECT slug, institution_id, version FROM procedures ORDER BY slug');
+    // DGME's passport entry, claimed for RNPN: the takeover found under attack.
+    const takeover = { ...fixtureProcedures()[1], institution: 'rnpn', summary: 'Ahora sería de otra institución, con su retroalimentación.' };
+    const newTheme = { ...fixtureProcedures()[0], slug: 'prueba-tema-nuevo', category: 'tema-inventado' };
+    const newInstitution = { ...fixtureProcedures()[0], slug: 'prueba-institucion-nueva', institution: 'inventada', institution_name: 'Institución inventada' };
+    const report = await importCatalog(t.store, asRows([takeover, newTheme, newInstitution]), { actor: officer });
+    expect(report.written).toBe(false);
+    expect(report.issues.map((issue) => [issue.row, issue.field])).toEqual([
+      [1, 'slug'],
+      [2, 'category'],
+      [3, 'institution'],
+    ]);
+    expect(report.issues[0].message).toMatch(/es de otra institución \(dgme\)/);
+    expect((await t.store.db.execute('SELECT slug, institution_id, version FROM procedures ORDER BY slug')).rows).toEqual(before.rows);
+    // An admin may move it, and the move is recorded.
+    const admin = { kind: 'person' as const, id: 1, email: 'admin@portal.test', role: 'admin' as const, institutionId: null, queue: null };
+    const moved = await importCatalog(t.store, asRows([takeover]), { actor: admin });
+    expect(moved.written).toBe(true);
+    expect((await getPublishedProcedure(t.store.db, 'prueba-pasaporte-renovacion'))?.institution.slug).toBe('rnpn');
+  });
 });
