@@ -65,7 +65,11 @@ export async function listen(options: {
       // The proxy appends the address it saw as the LAST hop; earlier hops were written by the
       // client and prove nothing, so the last one is the only one to trust.
       if (options.trustProxy) {
-        const forwarded = c.req.header('X-Forwarded-For')?.split(',').map((part) => part.trim()).filter(Boolean);
+        const forwarded = c.req
+          .header('X-Forwarded-For')
+          ?.split(',')
+          .map((part) => part.trim())
+          .filter(Boolean);
         if (forwarded && forwarded.length > 0) return forwarded[forwarded.length - 1];
       }
       return getConnInfo(c).remote.address;
@@ -83,7 +87,10 @@ export async function listen(options: {
   });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
-      const stopJobs = options.jobSpeed === 0 ? () => undefined : startJobTimers(scheduledJobs({ store: options.store, search, views }), options.log, { speed: options.jobSpeed });
+      const stopJobs =
+        options.jobSpeed === 0
+          ? () => undefined
+          : startJobTimers(scheduledJobs({ store: options.store, search, views }), options.log, { speed: options.jobSpeed });
       resolve({
         url: `http://localhost:${info.port}`,
         port: info.port,
@@ -91,7 +98,13 @@ export async function listen(options: {
         close: () =>
           new Promise((done) => {
             stopJobs();
-            server.close(() => void views.flush().catch(() => undefined).finally(() => done()));
+            server.close(
+              () =>
+                void views
+                  .flush()
+                  .catch(() => undefined)
+                  .finally(() => done()),
+            );
           }),
       });
     });
@@ -111,7 +124,9 @@ export async function ensureFirstAdmin(store: Store, terminal: { isTTY: boolean;
     return;
   }
   const { person, oneTimePassword } = await createPerson(store, { email: 'admin@localhost.local', name: 'Administración', role: 'admin' }, null);
-  terminal.write(`Primera cuenta de administración: ${person.email}\nContraseña de un solo uso (cámbiela al entrar; no se volverá a mostrar):\n${oneTimePassword}\n`);
+  terminal.write(
+    `Primera cuenta de administración: ${person.email}\nContraseña de un solo uso (cámbiela al entrar; no se volverá a mostrar):\n${oneTimePassword}\n`,
+  );
 }
 
 /** `npm start`: configuration, store (migrated and seeded), then the server. */
@@ -137,7 +152,15 @@ export async function main(): Promise<void> {
   let running: RunningServer;
   try {
     const search = createSearch(store, config.MEILI_URL ? { url: config.MEILI_URL, apiKey: config.MEILI_API_KEY } : undefined);
-    running = await listen({ store, log: consoleLog, port: config.PORT, host: config.HOST, publicBaseUrl: config.PUBLIC_BASE_URL, search, trustProxy: config.TRUST_PROXY });
+    running = await listen({
+      store,
+      log: consoleLog,
+      port: config.PORT,
+      host: config.HOST,
+      publicBaseUrl: config.PUBLIC_BASE_URL,
+      search,
+      trustProxy: config.TRUST_PROXY,
+    });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       console.error(`El puerto ${config.PORT} ya está en uso. Cierre el otro programa o elija otro puerto: PORT=4322 npm start`);

@@ -95,9 +95,6 @@ export function validationError(error: z.ZodError, where: 'query' | 'json' | 'pa
     fields[field] ??= message;
   }
   const names = Object.keys(fields);
-  const message =
-    names.length === 1
-      ? `Revise «${names[0]}»: ${fields[names[0]]}`
-      : `Revise estos datos: ${names.map((name) => `«${name}»`).join(', ')}.`;
+  const message = names.length === 1 ? `Revise «${names[0]}»: ${fields[names[0]]}` : `Revise estos datos: ${names.map((name) => `«${name}»`).join(', ')}.`;
   return new AppError('invalid_request', message, { status: 400, fields });
 }

@@ -43,12 +43,15 @@ export async function runJob(job: ScheduledJob, log: Log): Promise<void> {
 export function startJobTimers(jobs: ScheduledJob[], log: Log, options: { speed?: number } = {}): () => void {
   const timers = jobs.map((job) => {
     let running = false;
-    const timer = setInterval(async () => {
-      if (running) return;
-      running = true;
-      await runJob(job, log);
-      running = false;
-    }, Math.max(1, Math.round(job.everyMs / (options.speed ?? 1))));
+    const timer = setInterval(
+      async () => {
+        if (running) return;
+        running = true;
+        await runJob(job, log);
+        running = false;
+      },
+      Math.max(1, Math.round(job.everyMs / (options.speed ?? 1))),
+    );
     timer.unref();
     return timer;
   });

@@ -81,7 +81,11 @@ async function syntheticStore(count: number): Promise<{ store: Store; path: stri
   const stamp = `${path}.ok`;
   // Rebuilt whenever the schema, the indexing or the generator changed.
   const recipe = createHash('sha256');
-  for (const file of [...readdirSync(join(root, 'store/migrations')).map((f) => `store/migrations/${f}`), 'store/catalog/search-index.ts', 'store/catalog/synthetic.ts']) {
+  for (const file of [
+    ...readdirSync(join(root, 'store/migrations')).map((f) => `store/migrations/${f}`),
+    'store/catalog/search-index.ts',
+    'store/catalog/synthetic.ts',
+  ]) {
     recipe.update(readFileSync(join(root, file)));
   }
   const version = recipe.digest('hex');
@@ -115,9 +119,24 @@ async function syntheticStore(count: number): Promise<{ store: Store; path: stri
 
 // Realistic queries for generated catalogs: everyday words, a typo, a prefix, a filter-free browse.
 const SEARCH_QUERIES = [
-  'permiso de construccion', 'licencia de funcionamiento', 'renovacion', 'constancia de ingresos', 'registro sanitario',
-  'certificado de estudios', 'permiso ambiental', 'solvencia de pago', 'inscripcion de asociacion', 'carne de manipulador',
-  'licensia de funcionamiento', 'permiso de tala', 'cooperativa', 'reposicion de credencial', 'marca colectiva', 'uso de suelo', 'pesca artesanal', 'transporte escolar',
+  'permiso de construccion',
+  'licencia de funcionamiento',
+  'renovacion',
+  'constancia de ingresos',
+  'registro sanitario',
+  'certificado de estudios',
+  'permiso ambiental',
+  'solvencia de pago',
+  'inscripcion de asociacion',
+  'carne de manipulador',
+  'licensia de funcionamiento',
+  'permiso de tala',
+  'cooperativa',
+  'reposicion de credencial',
+  'marca colectiva',
+  'uso de suelo',
+  'pesca artesanal',
+  'transporte escolar',
 ];
 
 async function main(): Promise<void> {
@@ -184,9 +203,11 @@ async function main(): Promise<void> {
       console.log(`      escaneo LIKE '%…%' p95 ${likeP95} ms`);
       record({ name: `búsqueda integrada p95 ÷ escaneo LIKE p95 (${size})`, value: ratio, unit: '×', target: '≤ 0.05', ok: ratio <= 0.05 });
     }
-    const sizesRow = await store.db.execute(
-      "SELECT (SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'procedure_search%') AS index_bytes, (SELECT sum(length(title) + length(summary) + length(document)) FROM procedures) AS raw_bytes",
-    ).catch(() => null);
+    const sizesRow = await store.db
+      .execute(
+        "SELECT (SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'procedure_search%') AS index_bytes, (SELECT sum(length(title) + length(summary) + length(document)) FROM procedures) AS raw_bytes",
+      )
+      .catch(() => null);
     if (sizesRow) {
       const indexBytes = Number(sizesRow.rows[0].index_bytes);
       const rawBytes = Number(sizesRow.rows[0].raw_bytes);

@@ -27,4 +27,6 @@ const trivialApp = new Hono();
 trivialApp.get('/ping', (c) => c.json({ ok: true, engine: 'none', hits: [] }));
 
 const [staticPort, trivialPort] = await Promise.all([start(staticApp), start(trivialApp)]);
-process.stdout.write(`${JSON.stringify({ site: `http://127.0.0.1:${site.port}`, static: `http://127.0.0.1:${staticPort}`, trivial: `http://127.0.0.1:${trivialPort}` })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ site: `http://127.0.0.1:${site.port}`, static: `http://127.0.0.1:${staticPort}`, trivial: `http://127.0.0.1:${trivialPort}` })}\n`,
+);

@@ -36,7 +36,11 @@ export async function ensureSiteBuilt({ force = false } = {}) {
   if (!force && existsSync(join(root, 'dist/server/entry.mjs')) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === hash) return;
   console.log('Preparando el sitio (astro build)…');
   const astro = join(root, 'node_modules', 'astro', 'bin', 'astro.mjs');
-  const result = spawnSync(process.execPath, [astro, 'build', '--silent'], { cwd: root, stdio: 'inherit', env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' } });
+  const result = spawnSync(process.execPath, [astro, 'build', '--silent'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' },
+  });
   if (result.status !== 0) {
     console.error('No se pudo construir el sitio (astro build falló; vea el error arriba).');
     process.exit(1);

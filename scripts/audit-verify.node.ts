@@ -14,7 +14,9 @@ if (result.ok) {
   console.log(`Registro de auditoría íntegro: ${result.checked} registros verificados.`);
   if (result.head) console.log(`Último registro: ${result.head.id}, huella ${result.head.hash} (anótela fuera del portal para compararla después).`);
 } else if (result.firstBad) {
-  console.error(`Registro de auditoría ROTO en el registro ${result.firstBad.id}: ${result.firstBad.reason}. ${result.checked} registros anteriores están bien.`);
+  console.error(
+    `Registro de auditoría ROTO en el registro ${result.firstBad.id}: ${result.firstBad.reason}. ${result.checked} registros anteriores están bien.`,
+  );
   process.exit(1);
 } else {
   console.error(`Registro de auditoría ROTO: ${result.problem}. ${result.checked} registros verificados antes de notarlo.`);

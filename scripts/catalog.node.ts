@@ -41,7 +41,10 @@ async function runImport(args: string[]): Promise<void> {
   }
   const rows = parseExchangeFile(text, format);
   const store = await openPreparedStore();
-  const bar = rows.length >= 500 && process.stderr.isTTY ? new SingleBar({ format: 'Importando [{bar}] {value}/{total} trámites', hideCursor: true }, Presets.shades_classic) : null;
+  const bar =
+    rows.length >= 500 && process.stderr.isTTY
+      ? new SingleBar({ format: 'Importando [{bar}] {value}/{total} trámites', hideCursor: true }, Presets.shades_classic)
+      : null;
   let started = false;
   const report = await importCatalog(store, rows, {
     // Whoever runs a command on the server acts as the system (recorded once in the audit log).
@@ -82,7 +85,13 @@ function runGenerate(args: string[]): void {
   const out = values.out ?? fail('Indique el archivo de salida con --out ARCHIVO.json');
   const institutions = JSON.parse(readFileSync(new URL('institutions.json', DATA_DIR), 'utf8')) as { slug: string; name: string }[];
   const categories = (JSON.parse(readFileSync(new URL('categories.json', DATA_DIR), 'utf8')) as { slug: string }[]).map((c) => c.slug);
-  const documents = generateSyntheticCatalog({ count, seed: values.seed ? Number(values.seed) : undefined, institutions, categories, today: today(systemClock) });
+  const documents = generateSyntheticCatalog({
+    count,
+    seed: values.seed ? Number(values.seed) : undefined,
+    institutions,
+    categories,
+    today: today(systemClock),
+  });
   writeFileSync(out, serializeExchangeFile(documents, formatFromFileName(out)));
   console.log(`Generados ${count} trámites sintéticos (marcados "synthetic": true) en ${out}.`);
 }

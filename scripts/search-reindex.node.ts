@@ -5,7 +5,9 @@ import { openConfiguredStore, prepareStore } from '../store/seed.node.ts';
 
 const config = parseConfig(process.env);
 if (!config.MEILI_URL) {
-  console.error('Defina MEILI_URL (y MEILI_API_KEY si su servidor la pide) para reconstruir el índice de Meilisearch. La búsqueda integrada no necesita reconstrucción.');
+  console.error(
+    'Defina MEILI_URL (y MEILI_API_KEY si su servidor la pide) para reconstruir el índice de Meilisearch. La búsqueda integrada no necesita reconstrucción.',
+  );
   process.exit(1);
 }
 const store = await openConfiguredStore(config);

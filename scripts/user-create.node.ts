@@ -9,7 +9,9 @@ import { openConfiguredStore, prepareStore } from '../store/seed.node.ts';
 const USAGE = 'Uso: npm run user:create -- --email CORREO --role admin|officer|operator [--institution SLUG] [--queue emergencias|198|quejas] [--name NOMBRE]';
 let values: Record<string, string | undefined>;
 try {
-  values = parseArgs({ options: { email: { type: 'string' }, role: { type: 'string' }, institution: { type: 'string' }, queue: { type: 'string' }, name: { type: 'string' } } }).values;
+  values = parseArgs({
+    options: { email: { type: 'string' }, role: { type: 'string' }, institution: { type: 'string' }, queue: { type: 'string' }, name: { type: 'string' } },
+  }).values;
 } catch (error) {
   console.error(`${(error as Error).message}\n${USAGE}`);
   process.exit(1);
@@ -28,7 +30,9 @@ try {
     { email: values.email, role: values.role as Role, institutionSlug: values.institution, queue: values.queue, name: values.name },
     null,
   );
-  console.log(`Cuenta creada: ${person.email} (${person.role}${person.institutionSlug ? `, ${person.institutionSlug}` : ''}${person.queue ? `, cola ${person.queue}` : ''}).`);
+  console.log(
+    `Cuenta creada: ${person.email} (${person.role}${person.institutionSlug ? `, ${person.institutionSlug}` : ''}${person.queue ? `, cola ${person.queue}` : ''}).`,
+  );
   console.log('Contraseña de un solo uso (debe cambiarse al entrar):');
   console.log(oneTimePassword);
 } catch (error) {

@@ -43,10 +43,7 @@ const TITLE_RULE_LIMIT = 2000;
  *
  * @example const search = createEmbeddedSearch(store.db); await search.search({ query: 'sacar dui', page: 1, limit: 10 })
  */
-export function createEmbeddedSearch(
-  db: Db,
-  options: { thesaurus?: Thesaurus; resultCacheSize?: number } = {},
-): SearchEngine {
+export function createEmbeddedSearch(db: Db, options: { thesaurus?: Thesaurus; resultCacheSize?: number } = {}): SearchEngine {
   const thesaurus = options.thesaurus ?? buildThesaurus();
   const cacheSize = options.resultCacheSize ?? RESULT_CACHE_SIZE;
   let state: IndexState | null = null;
@@ -146,7 +143,9 @@ export function createEmbeddedSearch(
    * most of the groups fill in after them (Meilisearch's «last» matching strategy, by coverage).
    */
   async function chooseMatch(index: IndexState, plan: QueryPlan, filters: IndexFilters, needed: number): Promise<{ query: RankedMatch; counts: MatchCounts }> {
-    const typoRank = plan.groups.filter((group) => group.fuzzy.length > 0).map((group) => `{title keywords summary body} : ${groupExpression(group, 'exact') ?? '"\u0001"'}`);
+    const typoRank = plan.groups
+      .filter((group) => group.fuzzy.length > 0)
+      .map((group) => `{title keywords summary body} : ${groupExpression(group, 'exact') ?? '"\u0001"'}`);
     // Words in the title rank first (Meilisearch's attribute rule). Past a few thousand matches the
     // exact rule costs more than the 30 ms budget (7 ms of 12 at 100,000), and the title weight
     // of the text score orders them nearly the same.

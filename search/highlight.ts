@@ -22,7 +22,6 @@ export function highlightTerms(plan: QueryPlan): HighlightTerms {
   return { words, prefixes };
 }
 
-
 /**
  * Escapes `text` for HTML and wraps the words the search matched in <mark>, comparing them the way
  * the index does (case and accents folded), so «Emisión» is marked for «emision».

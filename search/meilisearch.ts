@@ -60,7 +60,14 @@ function quote(value: string): string {
  * Meilisearch as the search engine, with the embedded engine behind it: when Meilisearch fails or
  * is unreachable, searches are answered by `fallback` and Meilisearch is left alone for a while.
  */
-export function createMeiliSearch(deps: { client: Meilisearch; db: Db; clock: Clock; fallback: SearchEngine; indexUid?: string; retryAfterMs?: number }): SearchEngine & {
+export function createMeiliSearch(deps: {
+  client: Meilisearch;
+  db: Db;
+  clock: Clock;
+  fallback: SearchEngine;
+  indexUid?: string;
+  retryAfterMs?: number;
+}): SearchEngine & {
   readonly healthy: boolean;
 } {
   const index = deps.client.index<SearchDocument>(deps.indexUid ?? INDEX_UID);
@@ -177,7 +184,10 @@ export async function drainOutbox(deps: { client: Meilisearch; store: Store; ind
     for (const task of await deps.client.tasks.waitForTasks(tasks, { timeout: 30_000 })) {
       if (task.status !== 'succeeded') throw new Error(`tarea ${task.uid} de Meilisearch: ${task.status} ${task.error?.code ?? ''}`.trim());
     }
-    await markSent(deps.store, rows.map((row) => row.id));
+    await markSent(
+      deps.store,
+      rows.map((row) => row.id),
+    );
     return { sent: batch.upserts.length, deleted: batch.deletes.length, failed: false };
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -200,7 +210,10 @@ export async function reindex(deps: { client: Meilisearch; store: Store; indexUi
   const uid = deps.indexUid ?? INDEX_UID;
   const staging = `${uid}_reindex`;
   const upToOutboxId = await lastOutboxId(deps.store.db, SEARCH_SYNC.kind);
-  await deps.client.deleteIndex(staging).waitTask({ timeout: 60_000 }).catch(() => undefined);
+  await deps.client
+    .deleteIndex(staging)
+    .waitTask({ timeout: 60_000 })
+    .catch(() => undefined);
   await deps.client.createIndex(staging, { primaryKey: 'id' }).waitTask({ timeout: 60_000 });
   const index = deps.client.index<SearchDocument>(staging);
   await index.updateSettings(indexSettings()).waitTask({ timeout: 120_000 });
@@ -211,7 +224,10 @@ export async function reindex(deps: { client: Meilisearch; store: Store; indexUi
     done += documents.length;
     deps.onProgress?.(done);
   }
-  const existing = await deps.client.getIndex(uid).then(() => true, () => false);
+  const existing = await deps.client.getIndex(uid).then(
+    () => true,
+    () => false,
+  );
   if (!existing) await deps.client.createIndex(uid, { primaryKey: 'id' }).waitTask({ timeout: 60_000 });
   const swap = await deps.client.swapIndexes([{ indexes: [uid, staging], rename: false }]).waitTask({ timeout: 120_000 });
   if (swap.status !== 'succeeded') throw new Error(`No se pudo activar el índice nuevo: ${swap.error?.message ?? swap.status}`);

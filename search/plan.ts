@@ -49,7 +49,7 @@ export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabul
   const words = corrections.map((c) => c.word);
 
   const groups: TermGroup[] = [];
-  for (let i = 0; i < words.length && groups.length < MAX_GROUPS; ) {
+  for (let i = 0; i < words.length && groups.length < MAX_GROUPS;) {
     let matched = false;
     for (let size = Math.min(thesaurus.longest, words.length - i); size >= 2; size--) {
       const key = words.slice(i, i + size).join(' ');
@@ -79,7 +79,8 @@ export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabul
       .slice(0, MAX_FUZZY)
       .map((variant) => ({ words: [variant], prefix: false }));
     // A corrected word is itself a typo match: it must not outrank words typed right.
-    if (correction.word !== tokens[i]) groups.push({ typed: tokens[i], exact: synonyms.length > 0 ? dedupe(synonyms) : [], fuzzy: dedupe([...ownAlternatives, ...fuzzy]) });
+    if (correction.word !== tokens[i])
+      groups.push({ typed: tokens[i], exact: synonyms.length > 0 ? dedupe(synonyms) : [], fuzzy: dedupe([...ownAlternatives, ...fuzzy]) });
     else groups.push({ typed: tokens[i], exact, fuzzy });
     i += 1;
   }

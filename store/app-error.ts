@@ -10,11 +10,7 @@ export class AppError extends Error {
   readonly status: number;
   readonly fields?: Record<string, string>;
 
-  constructor(
-    code: string,
-    message: string,
-    options: { status?: number; fields?: Record<string, string>; cause?: unknown } = {},
-  ) {
+  constructor(code: string, message: string, options: { status?: number; fields?: Record<string, string>; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;

@@ -22,7 +22,10 @@ export async function hmacHex(keyHex: string, text: string): Promise<string> {
 /** `bytes` random bytes as URL-safe text (session ids, tokens, one-time passwords). */
 export function randomToken(bytes = 32): string {
   const raw = crypto.getRandomValues(new Uint8Array(bytes));
-  return btoa(String.fromCharCode(...raw)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...raw))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 /** Compares two strings in time independent of where they differ. */

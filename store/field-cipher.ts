@@ -11,7 +11,8 @@ export interface FieldCipher {
 
 /** `keyHex`: 64 hex characters (32 bytes), e.g. from DATA_KEY. */
 export async function createFieldCipher(keyHex: string): Promise<FieldCipher> {
-  if (!/^[0-9a-f]{64}$/i.test(keyHex)) throw new Error('DATA_KEY debe tener 64 caracteres hexadecimales (32 bytes), por ejemplo la salida de: openssl rand -hex 32');
+  if (!/^[0-9a-f]{64}$/i.test(keyHex))
+    throw new Error('DATA_KEY debe tener 64 caracteres hexadecimales (32 bytes), por ejemplo la salida de: openssl rand -hex 32');
   const key = await crypto.subtle.importKey('raw', fromHex(keyHex.toLowerCase()), 'AES-GCM', false, ['encrypt', 'decrypt']);
   return {
     async encrypt(text) {

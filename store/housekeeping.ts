@@ -13,7 +13,10 @@ export async function pruneExpired(store: Store): Promise<void> {
   const now = store.clock.now().getTime();
   const yesterday = today({ now: () => new Date(now - 86_400_000) });
   await store.batch([
-    { sql: 'DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?', args: [new Date(now - SESSION_IDLE_MS).toISOString(), new Date(now - SESSION_ABSOLUTE_MS).toISOString()] },
+    {
+      sql: 'DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?',
+      args: [new Date(now - SESSION_IDLE_MS).toISOString(), new Date(now - SESSION_ABSOLUTE_MS).toISOString()],
+    },
     { sql: 'DELETE FROM feedback_once WHERE day < ?', args: [yesterday] },
   ]);
   await libsqlRateLimits(store).prune(now);

@@ -15,7 +15,12 @@ export const MIGRATION_STEPS: Record<number, (store: Store, tx: Transaction) => 
       const query = String(row.query);
       await tx.execute({
         sql: 'INSERT INTO missing_procedure_requests (query, query_key, details, created_at) VALUES (?, ?, ?, ?)',
-        args: [await store.cipher.encrypt(query), await missingQueryKey(store, query), row.details === null ? null : await store.cipher.encrypt(String(row.details)), String(row.created_at)],
+        args: [
+          await store.cipher.encrypt(query),
+          await missingQueryKey(store, query),
+          row.details === null ? null : await store.cipher.encrypt(String(row.details)),
+          String(row.created_at),
+        ],
       });
     }
     await tx.execute('DROP TABLE missing_procedure_requests_plain');

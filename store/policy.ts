@@ -79,7 +79,9 @@ export function assertCanMoveProcedure(actor: Actor): void {
 /** Institutions and themes are public structure: only admins create or change them. */
 export function assertCanManageStructure(actor: Actor, what: 'institution' | 'category'): void {
   if (!isAdmin(actor)) {
-    throw forbidden(what === 'institution' ? 'Solo la administración puede crear o cambiar instituciones.' : 'Solo la administración puede crear o cambiar temas.');
+    throw forbidden(
+      what === 'institution' ? 'Solo la administración puede crear o cambiar instituciones.' : 'Solo la administración puede crear o cambiar temas.',
+    );
   }
 }
 
@@ -96,7 +98,11 @@ export function canManageStructure(actor: Actor): boolean {
 export function feedbackScope(actor: Actor): number | null {
   if (isAdmin(actor)) return null;
   if (actor.kind === 'person' && actor.role === 'officer' && actor.institutionId !== null) return actor.institutionId;
-  throw forbidden(actor.kind === 'token' ? 'Los tokens de institución no leen ni resuelven retroalimentación.' : 'Su cuenta no tiene acceso a la retroalimentación de trámites.');
+  throw forbidden(
+    actor.kind === 'token'
+      ? 'Los tokens de institución no leen ni resuelven retroalimentación.'
+      : 'Su cuenta no tiene acceso a la retroalimentación de trámites.',
+  );
 }
 
 export function canReadFeedback(actor: Actor): boolean {

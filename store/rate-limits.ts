@@ -35,7 +35,10 @@ export function libsqlRateLimits(store: Store): RateLimitStore {
       });
     },
     async peek(bucket, client, _windowMs, now) {
-      const rows = await store.db.execute({ sql: 'SELECT count, window_start, window_ms FROM rate_limits WHERE bucket = ? AND client = ?', args: [bucket, client] });
+      const rows = await store.db.execute({
+        sql: 'SELECT count, window_start, window_ms FROM rate_limits WHERE bucket = ? AND client = ?',
+        args: [bucket, client],
+      });
       const row = rows.rows[0];
       if (!row || Number(row.window_start) + Number(row.window_ms) <= now) return 0;
       return Number(row.count);

@@ -29,7 +29,9 @@ export function defaultDatabaseUrl(): string {
 export function resolveDataKey(databaseUrl: string, env: { DATA_KEY?: string; NODE_ENV?: string }): string {
   if (env.DATA_KEY) return env.DATA_KEY;
   if (!databaseUrl.startsWith('file:') || env.NODE_ENV === 'production') {
-    throw new Error('Defina DATA_KEY (64 caracteres hexadecimales; por ejemplo: openssl rand -hex 32). Es obligatoria en producción y con bases de datos remotas.');
+    throw new Error(
+      'Defina DATA_KEY (64 caracteres hexadecimales; por ejemplo: openssl rand -hex 32). Es obligatoria en producción y con bases de datos remotas.',
+    );
   }
   const path = `${databaseUrl.startsWith('file://') ? fileURLToPath(databaseUrl) : databaseUrl.slice('file:'.length)}.key`;
   if (!existsSync(path)) writeFileSync(path, `${generateDataKey()}\n`, { mode: 0o600, flag: 'wx' });
@@ -43,7 +45,12 @@ export async function openConfiguredStore(
   options: { clock?: Clock } = {},
 ): Promise<Store> {
   const url = config.DATABASE_URL ?? defaultDatabaseUrl();
-  return openStore({ url, authToken: config.DATABASE_AUTH_TOKEN, dataKey: resolveDataKey(url, { DATA_KEY: config.DATA_KEY, NODE_ENV: env.NODE_ENV }), clock: options.clock });
+  return openStore({
+    url,
+    authToken: config.DATABASE_AUTH_TOKEN,
+    dataKey: resolveDataKey(url, { DATA_KEY: config.DATA_KEY, NODE_ENV: env.NODE_ENV }),
+    clock: options.clock,
+  });
 }
 
 function readJson<T>(relative: string): T {

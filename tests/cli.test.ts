@@ -31,7 +31,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('user:create', () => {
   it('creates an officer and prints the one-time password alone on the last line', async () => {
     try {
-      const { stdout } = await run(process.execPath, ['bin/run.mjs', 'scripts/user-create.node.ts', '--email', 'oficial@cnr.gob.sv', '--role', 'officer', '--institution', 'cnr'], { cwd: root, env, timeout: 120_000 });
+      const { stdout } = await run(
+        process.execPath,
+        ['bin/run.mjs', 'scripts/user-create.node.ts', '--email', 'oficial@cnr.gob.sv', '--role', 'officer', '--institution', 'cnr'],
+        { cwd: root, env, timeout: 120_000 },
+      );
       const lines = stdout.trim().split('\n');
       expect(lines[0]).toContain('oficial@cnr.gob.sv (officer, cnr)');
       expect(lines.at(-1)).toMatch(/^[A-Za-z0-9_-]{20}$/);
@@ -41,7 +45,10 @@ describe('user:create', () => {
   });
 
   it('explains a missing institution in Spanish and exits 1', async () => {
-    const failed = await run(process.execPath, ['bin/run.mjs', 'scripts/user-create.node.ts', '--email', 'x@cnr.gob.sv', '--role', 'officer'], { cwd: root, env }).catch((error) => error);
+    const failed = await run(process.execPath, ['bin/run.mjs', 'scripts/user-create.node.ts', '--email', 'x@cnr.gob.sv', '--role', 'officer'], {
+      cwd: root,
+      env,
+    }).catch((error) => error);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/necesita su institución/);
   });

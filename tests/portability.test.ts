@@ -27,7 +27,9 @@ describe('portability to Workers', () => {
       }
       for (const file of files) {
         const text = readFileSync(file, 'utf8');
-        for (const match of text.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+        for (const match of text.matchAll(
+          /(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g,
+        )) {
           const specifier = match[1] ?? match[2] ?? match[3];
           if (builtins.has(specifier)) offenders.push(`${relative(root, file)} imports ${specifier}`);
         }

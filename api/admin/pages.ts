@@ -116,10 +116,20 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
     const parsed = parseFields(passwordChangeSchema, c.var.form);
     if (!parsed.data) return render(c, { form: { values: {}, errors: parsed.errors } }, 400);
     try {
-      await changePassword(c.var.store, session(c).person, { current: parsed.data.current_password, next: parsed.data.new_password }, { iterations: c.var.passwordIterations, keepSessionHash: session(c).idHash });
+      await changePassword(
+        c.var.store,
+        session(c).person,
+        { current: parsed.data.current_password, next: parsed.data.new_password },
+        { iterations: c.var.passwordIterations, keepSessionHash: session(c).idHash },
+      );
     } catch (error) {
       if (isAppError(error) && error.fields) {
-        const errors = Object.fromEntries(Object.entries(error.fields).map(([field, message]) => [field === 'actual' ? 'current_password' : field === 'nueva' ? 'new_password' : field, message]));
+        const errors = Object.fromEntries(
+          Object.entries(error.fields).map(([field, message]) => [
+            field === 'actual' ? 'current_password' : field === 'nueva' ? 'new_password' : field,
+            message,
+          ]),
+        );
         return render(c, { form: { values: {}, errors } }, 400);
       }
       throw error;
@@ -174,7 +184,8 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
     // Hono keeps the body parsed by the middleware; this reads it again with the file.
     const body: Record<string, string | File> = await c.req.parseBody().catch(() => ({}));
     const file = body.archivo;
-    if (!(file instanceof File) || file.size === 0) return render(c, { form: { values: {}, errors: { archivo: 'Elija un archivo .json o .csv del formato de intercambio.' } } }, 400);
+    if (!(file instanceof File) || file.size === 0)
+      return render(c, { form: { values: {}, errors: { archivo: 'Elija un archivo .json o .csv del formato de intercambio.' } } }, 400);
     let report: ImportReport;
     try {
       const rows = parseExchangeFile(await file.text(), formatFromFileName(file.name));
@@ -198,10 +209,24 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
     return c.redirect(done, 303);
   };
   app.post('/instituciones', (c) =>
-    withFieldErrors(c, () => saveInstitution(c.var.store, actor(c), { slug: c.var.form.slug ?? '', name: c.var.form.name ?? '', acronym: c.var.form.acronym, website: c.var.form.website }), '/admin/instituciones?aviso=guardada'),
+    withFieldErrors(
+      c,
+      () =>
+        saveInstitution(c.var.store, actor(c), {
+          slug: c.var.form.slug ?? '',
+          name: c.var.form.name ?? '',
+          acronym: c.var.form.acronym,
+          website: c.var.form.website,
+        }),
+      '/admin/instituciones?aviso=guardada',
+    ),
   );
   app.post('/temas', (c) =>
-    withFieldErrors(c, () => saveCategory(c.var.store, actor(c), { slug: c.var.form.slug ?? '', name: c.var.form.name ?? '', description: c.var.form.description }), '/admin/temas?aviso=guardado'),
+    withFieldErrors(
+      c,
+      () => saveCategory(c.var.store, actor(c), { slug: c.var.form.slug ?? '', name: c.var.form.name ?? '', description: c.var.form.description }),
+      '/admin/temas?aviso=guardado',
+    ),
   );
   // A new account's password and a new token are shown once. They are kept (encrypted) in the
   // session and shown by the page the form redirects to; a page that fails to draw leaves them
@@ -213,8 +238,16 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
     return withFieldErrors(
       c,
       async () => {
-        const { person, oneTimePassword } = await createPerson(c.var.store, { email: input.email, name: input.name, role: input.role, institutionSlug: input.institution, queue: input.queue }, actor(c), { iterations: c.var.passwordIterations });
-        await keepFlash(c.var.store, session(c), { label: `Contraseña de un solo uso para ${person.email} (no se volverá a mostrar):`, value: oneTimePassword });
+        const { person, oneTimePassword } = await createPerson(
+          c.var.store,
+          { email: input.email, name: input.name, role: input.role, institutionSlug: input.institution, queue: input.queue },
+          actor(c),
+          { iterations: c.var.passwordIterations },
+        );
+        await keepFlash(c.var.store, session(c), {
+          label: `Contraseña de un solo uso para ${person.email} (no se volverá a mostrar):`,
+          value: oneTimePassword,
+        });
       },
       '/admin/personas?aviso=creada',
     );

@@ -9,7 +9,11 @@ export type ProcedureFormValues = Record<string, string>;
 const LIST_FIELDS = ['requirements', 'documents', 'steps', 'keywords'] as const;
 const OFFICE_FIELDS = ['name', 'address', 'department', 'municipality', 'hours', 'phone'] as const;
 
-const lines = (text: string | undefined) => (text ?? '').split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+const lines = (text: string | undefined) =>
+  (text ?? '')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
 
 export function formFromDocument(doc: ProcedureDocument): ProcedureFormValues {
   const values: ProcedureFormValues = {
@@ -64,7 +68,12 @@ export function documentFromForm(
     for (const issue of documentIssues(parsed.error)) {
       const [head, index, field] = issue.field.split('.');
       const formField = head === 'cost' ? (index === 'note' ? 'cost_note' : 'cost_amount') : head === 'channels' ? 'channels' : head;
-      const where = head === 'offices' && index !== undefined ? `Oficina ${Number(index) + 1}${field ? ` (${field})` : ''}: ` : LIST_FIELDS.includes(head as never) && index !== undefined ? `Línea ${Number(index) + 1}: ` : '';
+      const where =
+        head === 'offices' && index !== undefined
+          ? `Oficina ${Number(index) + 1}${field ? ` (${field})` : ''}: `
+          : LIST_FIELDS.includes(head as never) && index !== undefined
+            ? `Línea ${Number(index) + 1}: `
+            : '';
       errors[formField] ??= `${where}${issue.message}`;
     }
   }
@@ -95,7 +104,8 @@ export function diffDocuments(before: ProcedureDocument, after: ProcedureDocumen
       const right = ((b as unknown[]) ?? []).map(show);
       changes.push({ field, added: right.filter((item) => !left.includes(item)), removed: left.filter((item) => !right.includes(item)) });
     } else {
-      const show = (value: unknown) => (value === undefined ? undefined : typeof value === 'object' ? Object.values(value as object).join(' · ') : String(value));
+      const show = (value: unknown) =>
+        value === undefined ? undefined : typeof value === 'object' ? Object.values(value as object).join(' · ') : String(value);
       changes.push({ field, before: show(a), after: show(b) });
     }
   }

@@ -44,7 +44,14 @@ const personSchema = z.object({
   mustChangePassword: z.boolean(),
 });
 
-const personJson = (person: Person) => ({ id: person.id, email: person.email, role: person.role, institution: person.institutionSlug, queue: person.queue, mustChangePassword: person.mustChangePassword });
+const personJson = (person: Person) => ({
+  id: person.id,
+  email: person.email,
+  role: person.role,
+  institution: person.institutionSlug,
+  queue: person.queue,
+  mustChangePassword: person.mustChangePassword,
+});
 
 /** The officers' and integrations' JSON API under /api/admin (CONTRACTS.md). */
 export function adminRoutes() {
@@ -62,7 +69,12 @@ export function adminRoutes() {
       path: '/login',
       summary: 'Iniciar sesión (cookie de sesión)',
       request: { body: jsonBody(signInSchema) },
-      responses: { 200: json(z.object({ person: personSchema }), 'Sesión iniciada'), 401: json(errorSchema, 'Datos incorrectos'), 429: json(errorSchema, 'Demasiados intentos'), ...errorResponses },
+      responses: {
+        200: json(z.object({ person: personSchema }), 'Sesión iniciada'),
+        401: json(errorSchema, 'Datos incorrectos'),
+        429: json(errorSchema, 'Demasiados intentos'),
+        ...errorResponses,
+      },
     }),
     async (c) => {
       const person = await signIn(c, c.req.valid('json'));
@@ -94,7 +106,12 @@ export function adminRoutes() {
       const session = await currentSession(c, c.var.store);
       if (!session) throw new AppError('unauthorized', 'Inicie sesión para continuar (POST /api/admin/login).', { status: 401 });
       const body = c.req.valid('json');
-      await changePassword(c.var.store, session.person, { current: body.current_password, next: body.new_password }, { iterations: c.var.passwordIterations, keepSessionHash: session.idHash });
+      await changePassword(
+        c.var.store,
+        session.person,
+        { current: body.current_password, next: body.new_password },
+        { iterations: c.var.passwordIterations, keepSessionHash: session.idHash },
+      );
       return c.json({ ok: true as const }, 200);
     },
   );
@@ -109,7 +126,22 @@ export function adminRoutes() {
       summary: 'Trámites que la cuenta mantiene, con su frescura',
       security: sessionOrToken,
       responses: {
-        200: json(z.object({ procedures: z.array(z.object({ slug: z.string(), title: z.string(), status: z.string(), version: z.number(), updatedAt: z.string(), institutionSlug: z.string(), stale: z.boolean() })) }), 'Lista'),
+        200: json(
+          z.object({
+            procedures: z.array(
+              z.object({
+                slug: z.string(),
+                title: z.string(),
+                status: z.string(),
+                version: z.number(),
+                updatedAt: z.string(),
+                institutionSlug: z.string(),
+                stale: z.boolean(),
+              }),
+            ),
+          }),
+          'Lista',
+        ),
         ...denied,
       },
     }),
@@ -137,7 +169,8 @@ export function adminRoutes() {
     async (c) => {
       const { slug } = c.req.valid('param');
       const { change_note, change_kind, ...document } = c.req.valid('json');
-      if (document.slug !== slug) throw new AppError('slug_mismatch', 'El «slug» del cuerpo debe ser el de la dirección.', { fields: { slug: 'No coincide con la dirección.' } });
+      if (document.slug !== slug)
+        throw new AppError('slug_mismatch', 'El «slug» del cuerpo debe ser el de la dirección.', { fields: { slug: 'No coincide con la dirección.' } });
       const result = await publishProcedure(c.var.store, c.var.actor, document, { note: change_note, kind: change_kind });
       return c.json({ slug, version: result.version, outcome: result.outcome }, 200);
     },
@@ -150,13 +183,37 @@ export function adminRoutes() {
       summary: 'Historial de versiones',
       security: sessionOrToken,
       request: { params: slugParam },
-      responses: { 200: json(z.object({ versions: z.array(z.object({ version: z.number(), changeKind: z.string(), changeNote: z.string().nullable(), source: z.string(), createdAt: z.string(), document: z.unknown() })) }), 'Versiones'), ...failures },
+      responses: {
+        200: json(
+          z.object({
+            versions: z.array(
+              z.object({
+                version: z.number(),
+                changeKind: z.string(),
+                changeNote: z.string().nullable(),
+                source: z.string(),
+                createdAt: z.string(),
+                document: z.unknown(),
+              }),
+            ),
+          }),
+          'Versiones',
+        ),
+        ...failures,
+      },
     }),
     async (c) => c.json({ versions: await listVersions(c.var.store.db, c.var.actor, c.req.valid('param').slug) }, 200),
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/procedures/{slug}/verify', summary: '«Verificado hoy» sin cambios', security: sessionOrToken, request: { params: slugParam }, responses: { 200: json(ok, 'Verificado'), ...failures } }),
+    createRoute({
+      method: 'post',
+      path: '/procedures/{slug}/verify',
+      summary: '«Verificado hoy» sin cambios',
+      security: sessionOrToken,
+      request: { params: slugParam },
+      responses: { 200: json(ok, 'Verificado'), ...failures },
+    }),
     async (c) => {
       await verifyProcedure(c.var.store, c.var.actor, c.req.valid('param').slug);
       return c.json({ ok: true as const }, 200);
@@ -164,7 +221,14 @@ export function adminRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'post', path: '/procedures/{slug}/archive', summary: 'Archivar (la dirección redirige al tema)', security: sessionOrToken, request: { params: slugParam }, responses: { 200: json(ok, 'Archivado'), ...failures } }),
+    createRoute({
+      method: 'post',
+      path: '/procedures/{slug}/archive',
+      summary: 'Archivar (la dirección redirige al tema)',
+      security: sessionOrToken,
+      request: { params: slugParam },
+      responses: { 200: json(ok, 'Archivado'), ...failures },
+    }),
     async (c) => {
       await archiveProcedure(c.var.store, c.var.actor, c.req.valid('param').slug);
       return c.json({ ok: true as const }, 200);
@@ -178,7 +242,24 @@ export function adminRoutes() {
       summary: 'Rastro de auditoría de un trámite (solo administración)',
       security: sessionOnly,
       request: { params: slugParam },
-      responses: { 200: json(z.object({ audit: z.array(z.object({ id: z.number(), at: z.string(), actor: z.string(), action: z.string(), beforeHash: z.string().nullable(), afterHash: z.string().nullable() })) }), 'Registros'), ...denied },
+      responses: {
+        200: json(
+          z.object({
+            audit: z.array(
+              z.object({
+                id: z.number(),
+                at: z.string(),
+                actor: z.string(),
+                action: z.string(),
+                beforeHash: z.string().nullable(),
+                afterHash: z.string().nullable(),
+              }),
+            ),
+          }),
+          'Registros',
+        ),
+        ...denied,
+      },
     }),
     async (c) => c.json({ audit: await auditTrail(c.var.store.db, c.var.actor, 'procedure', c.req.valid('param').slug) }, 200),
   );
@@ -204,7 +285,10 @@ export function adminRoutes() {
     }),
     async (c) => {
       const query = c.req.valid('query');
-      return c.json({ feedback: await listFeedback(c.var.store, c.var.actor, { status: query.status, kind: query.kind, procedureSlug: query.tramite || undefined }) }, 200);
+      return c.json(
+        { feedback: await listFeedback(c.var.store, c.var.actor, { status: query.status, kind: query.kind, procedureSlug: query.tramite || undefined }) },
+        200,
+      );
     },
   );
 
@@ -215,7 +299,12 @@ export function adminRoutes() {
       summary: 'Resolver retroalimentación con una nota',
       security: sessionOnly,
       request: {
-        params: z.object({ id: z.string().regex(/^\d{1,12}$/, { error: 'El id es un número.' }).openapi({ param: { name: 'id', in: 'path' } }) }),
+        params: z.object({
+          id: z
+            .string()
+            .regex(/^\d{1,12}$/, { error: 'El id es un número.' })
+            .openapi({ param: { name: 'id', in: 'path' } }),
+        }),
         body: jsonBody(resolveFeedbackSchema),
       },
       responses: { 200: json(ok, 'Resuelta'), ...failures },
@@ -228,7 +317,13 @@ export function adminRoutes() {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/feedback/want-online', summary: 'Trámites más pedidos en línea', security: sessionOnly, responses: { 200: json(z.object({ ranking: z.array(z.object({ slug: z.string(), title: z.string(), count: z.number() })) }), 'Ranking'), ...denied } }),
+    createRoute({
+      method: 'get',
+      path: '/feedback/want-online',
+      summary: 'Trámites más pedidos en línea',
+      security: sessionOnly,
+      responses: { 200: json(z.object({ ranking: z.array(z.object({ slug: z.string(), title: z.string(), count: z.number() })) }), 'Ranking'), ...denied },
+    }),
     async (c) => c.json({ ranking: await wantOnlineRanking(c.var.store.db, c.var.actor) }, 200),
   );
 
@@ -243,9 +338,14 @@ export function adminRoutes() {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const { person, oneTimePassword } = await createPerson(c.var.store, { email: body.email, name: body.name, role: body.role, institutionSlug: body.institution, queue: body.queue }, c.var.actor, {
-        iterations: c.var.passwordIterations,
-      });
+      const { person, oneTimePassword } = await createPerson(
+        c.var.store,
+        { email: body.email, name: body.name, role: body.role, institutionSlug: body.institution, queue: body.queue },
+        c.var.actor,
+        {
+          iterations: c.var.passwordIterations,
+        },
+      );
       return c.json({ person: personJson(person), oneTimePassword }, 201);
     },
   );
@@ -256,7 +356,14 @@ export function adminRoutes() {
       path: '/people/{id}/disable',
       summary: 'Desactivar una cuenta (cierra sus sesiones)',
       security: sessionOnly,
-      request: { params: z.object({ id: z.string().regex(/^\d{1,12}$/, { error: 'El id es un número.' }).openapi({ param: { name: 'id', in: 'path' } }) }) },
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .regex(/^\d{1,12}$/, { error: 'El id es un número.' })
+            .openapi({ param: { name: 'id', in: 'path' } }),
+        }),
+      },
       responses: { 200: json(ok, 'Desactivada'), ...failures },
     }),
     async (c) => {
@@ -287,7 +394,10 @@ export function adminRoutes() {
       path: '/me',
       summary: 'La persona de la sesión (y su token CSRF para formularios)',
       security: sessionOnly,
-      responses: { 200: json(z.object({ email: z.string(), role: z.string(), institution: z.string().nullable(), csrfToken: z.string() }), 'Sesión'), ...denied },
+      responses: {
+        200: json(z.object({ email: z.string(), role: z.string(), institution: z.string().nullable(), csrfToken: z.string() }), 'Sesión'),
+        ...denied,
+      },
     }),
     async (c) => {
       const session = c.var.session;

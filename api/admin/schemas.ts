@@ -17,7 +17,10 @@ export const signInSchema = z.object({
 export const passwordChangeSchema = z
   .object({
     current_password: z.string({ error: 'Escriba su contraseña actual.' }).min(1, { error: 'Escriba su contraseña actual.' }).max(200),
-    new_password: z.string({ error: 'Escriba la contraseña nueva.' }).min(1, { error: 'Escriba la contraseña nueva.' }).max(200, { error: 'Use como máximo 200 caracteres en la contraseña.' }),
+    new_password: z
+      .string({ error: 'Escriba la contraseña nueva.' })
+      .min(1, { error: 'Escriba la contraseña nueva.' })
+      .max(200, { error: 'Use como máximo 200 caracteres en la contraseña.' }),
     confirm_password: z.preprocess(blankToUndefined, z.string().max(200).optional()),
   })
   .refine((value) => value.confirm_password === undefined || value.confirm_password === value.new_password, {
@@ -27,7 +30,11 @@ export const passwordChangeSchema = z
 
 const optionalVersion = z.preprocess(
   (value) => (typeof value === 'string' ? (value.trim() === '' ? undefined : /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : value) : value),
-  z.number({ error: 'Escriba la versión como un número entero (por ejemplo 3), o déjela vacía.' }).int({ error: 'Escriba la versión como un número entero.' }).positive({ error: 'La versión empieza en 1.' }).optional(),
+  z
+    .number({ error: 'Escriba la versión como un número entero (por ejemplo 3), o déjela vacía.' })
+    .int({ error: 'Escriba la versión como un número entero.' })
+    .positive({ error: 'La versión empieza en 1.' })
+    .optional(),
 );
 
 export const resolveFeedbackSchema = z.object({
@@ -49,7 +56,11 @@ export const newPersonSchema = z.object({
 
 export const newTokenSchema = z.object({
   institution: z.string({ error: 'Elija la institución.' }).trim().min(1, { error: 'Elija la institución.' }).max(120),
-  name: z.string({ error: 'Escriba para qué sistema es el token.' }).trim().min(3, { error: 'Escriba para qué sistema es el token (al menos 3 caracteres).' }).max(120, { error: 'Acorte el nombre a 120 caracteres.' }),
+  name: z
+    .string({ error: 'Escriba para qué sistema es el token.' })
+    .trim()
+    .min(3, { error: 'Escriba para qué sistema es el token (al menos 3 caracteres).' })
+    .max(120, { error: 'Acorte el nombre a 120 caracteres.' }),
 });
 
 /**
@@ -57,7 +68,10 @@ export const newTokenSchema = z.object({
  *
  * @example const parsed = parseFields(signInSchema, c.var.form); if (!parsed.data) return redraw(parsed.errors)
  */
-export function parseFields<T extends z.ZodType>(schema: T, fields: Record<string, unknown>): { data: z.output<T>; errors: null } | { data: null; errors: Record<string, string> } {
+export function parseFields<T extends z.ZodType>(
+  schema: T,
+  fields: Record<string, unknown>,
+): { data: z.output<T>; errors: null } | { data: null; errors: Record<string, string> } {
   const parsed = schema.safeParse(fields);
   if (parsed.success) return { data: parsed.data, errors: null };
   const errors: Record<string, string> = {};

@@ -23,13 +23,19 @@ export async function signIn(c: Context, credentials: { email: string; password:
   const address = clientIdentity(c);
   const email = credentials.email.trim().toLowerCase();
   if ((await byAddress.exhausted(address)) || (await byEmail.exhausted(email))) {
-    throw new AppError('too_many_attempts', 'Demasiados intentos de inicio de sesión. Espere 15 minutos e intente de nuevo.', { status: 429, fields: { password: 'Demasiados intentos. Espere 15 minutos e intente de nuevo.' } });
+    throw new AppError('too_many_attempts', 'Demasiados intentos de inicio de sesión. Espere 15 minutos e intente de nuevo.', {
+      status: 429,
+      fields: { password: 'Demasiados intentos. Espere 15 minutos e intente de nuevo.' },
+    });
   }
   const person = await authenticate(store, email, credentials.password, { iterations: vars.passwordIterations });
   if (!person) {
     await byAddress.count(address);
     await byEmail.count(email);
-    throw new AppError('invalid_credentials', 'El correo o la contraseña no son correctos.', { status: 401, fields: { password: 'El correo o la contraseña no son correctos.' } });
+    throw new AppError('invalid_credentials', 'El correo o la contraseña no son correctos.', {
+      status: 401,
+      fields: { password: 'El correo o la contraseña no son correctos.' },
+    });
   }
   const previous = getCookie(c, sessionCookieName(c));
   if (previous && previous.length <= 100) await endSession(store, previous);

@@ -8,7 +8,12 @@ import { clientIdentity, limiter, RATE_LIMITS } from '../rate-limit.ts';
 const cleanText = (max: number) =>
   z
     .string()
-    .transform((value) => value.replace(/[\p{Cc}\p{Cf}]+/gu, ' ').replace(/ {2,}/g, ' ').trim())
+    .transform((value) =>
+      value
+        .replace(/[\p{Cc}\p{Cf}]+/gu, ' ')
+        .replace(/ {2,}/g, ' ')
+        .trim(),
+    )
     .pipe(z.string().max(max));
 
 const missingSchema = z.object({

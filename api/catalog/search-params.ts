@@ -16,10 +16,7 @@ export const searchParamsSchema = z.object({
   q: z.string().optional().openapi({ example: 'sacar dui', description: 'Lo que la persona escribió; puede ir vacío.' }),
   categoria: facetSlug('categoria').openapi({ example: 'identidad' }),
   institucion: facetSlug('institucion').openapi({ example: 'rnpn' }),
-  en_linea: z
-    .enum(['0', '1'], { error: 'Use en «en_linea» 1 (solo trámites en línea) o 0.' })
-    .optional()
-    .openapi({ example: '1' }),
+  en_linea: z.enum(['0', '1'], { error: 'Use en «en_linea» 1 (solo trámites en línea) o 0.' }).optional().openapi({ example: '1' }),
   page: z
     .string()
     .regex(/^\d{1,4}$/, { error: 'Use en «page» un número de página del 1 al 1000.' })

@@ -28,7 +28,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function originCheck(options: { exempt?: string[] } = {}): MiddlewareHandler {
   const check = csrf({ origin: (origin, c) => origin === siteOrigin(c), secFetchSite: 'same-origin' });
   const exempt = options.exempt ?? [];
-  const refuse = () => new AppError('cross_site', 'Esta acción solo puede hacerse desde el propio portal: vuelva a la página, recárguela e intente de nuevo.', { status: 403 });
+  const refuse = () =>
+    new AppError('cross_site', 'Esta acción solo puede hacerse desde el propio portal: vuelva a la página, recárguela e intente de nuevo.', { status: 403 });
   return async (c, next) => {
     const bearerOnly = /^Bearer\s/i.test(c.req.header('Authorization') ?? '') && !c.req.header('Cookie');
     if (!SAFE_METHODS.has(c.req.method) && !bearerOnly && !exempt.some((prefix) => c.req.path.startsWith(prefix))) {

@@ -66,7 +66,13 @@ export function feedbackRoutes() {
       path: '/procedures/{slug}/feedback',
       summary: 'Enviar retroalimentación sobre un trámite',
       request: {
-        params: z.object({ slug: z.string().max(120, { error: 'El identificador del trámite es demasiado largo (máximo 120 caracteres).' }).regex(/^[a-z0-9-]+$/, { error: 'Identificador de trámite no válido: solo minúsculas, números y guiones.' }).openapi({ param: { name: 'slug', in: 'path' } }) }),
+        params: z.object({
+          slug: z
+            .string()
+            .max(120, { error: 'El identificador del trámite es demasiado largo (máximo 120 caracteres).' })
+            .regex(/^[a-z0-9-]+$/, { error: 'Identificador de trámite no válido: solo minúsculas, números y guiones.' })
+            .openapi({ param: { name: 'slug', in: 'path' } }),
+        }),
         body: { required: true, content: { 'application/json': { schema: feedbackBodySchema } } },
       },
       responses: {

@@ -20,7 +20,8 @@ export const es = {
   'search.result': '1 resultado para «{q}»',
   'search.browse': 'Trámites más consultados',
   'search.none': 'No encontramos trámites para «{q}».',
-  'search.none.tips': 'Revise la ortografía, use menos palabras o palabras más generales (por ejemplo «licencia» en vez de «licencia de conducir pesada»), o explore por tema.',
+  'search.none.tips':
+    'Revise la ortografía, use menos palabras o palabras más generales (por ejemplo «licencia» en vez de «licencia de conducir pesada»), o explore por tema.',
   'search.filters': 'Filtrar resultados',
   'search.filter.category': 'Tema',
   'search.filter.institution': 'Institución',
@@ -70,7 +71,8 @@ export const es = {
   'procedure.requirements': 'Requisitos',
   'procedure.documents': 'Documentos que debe presentar',
   'procedure.checklist': 'Lista para llevar',
-  'procedure.checklist.hint': 'Marque cada cosa cuando la tenga lista. Para llevarla en papel, use «Imprimir» en su navegador: la lista sale sola, sin el resto de la página.',
+  'procedure.checklist.hint':
+    'Marque cada cosa cuando la tenga lista. Para llevarla en papel, use «Imprimir» en su navegador: la lista sale sola, sin el resto de la página.',
   'procedure.steps': 'Pasos',
   'procedure.cost': 'Costo',
   'procedure.free': 'Gratuito',

@@ -195,7 +195,9 @@ export async function resealLegacyAuditLog(store: Pick<Store, 'keys' | 'clock'>,
   if (rows.rows.length === 0) return;
   let legacyPrev = AUDIT_GENESIS;
   for (const row of rows.rows) {
-    const legacyText = [legacyPrev, row.at, row.actor, row.action, row.entity, row.entity_id, row.before_hash ?? '', row.after_hash ?? ''].map(String).join('\n');
+    const legacyText = [legacyPrev, row.at, row.actor, row.action, row.entity, row.entity_id, row.before_hash ?? '', row.after_hash ?? '']
+      .map(String)
+      .join('\n');
     const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(legacyText));
     const legacyHash = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
     if (String(row.prev_hash) !== legacyPrev || String(row.hash) !== legacyHash) return;
@@ -235,7 +237,10 @@ export interface AuditRecord {
 /** The audit trail of one entity, newest first (admins only). */
 export async function auditTrail(db: Db, actor: Actor, entity: string, entityId: string): Promise<AuditRecord[]> {
   assertCanReadAudit(actor);
-  const rows = await db.execute({ sql: 'SELECT id, at, actor, action, before_hash, after_hash FROM audit_log WHERE entity = ? AND entity_id = ? ORDER BY id DESC', args: [entity, entityId] });
+  const rows = await db.execute({
+    sql: 'SELECT id, at, actor, action, before_hash, after_hash FROM audit_log WHERE entity = ? AND entity_id = ? ORDER BY id DESC',
+    args: [entity, entityId],
+  });
   return rows.rows.map((row) => ({
     id: Number(row.id),
     at: String(row.at),

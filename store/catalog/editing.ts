@@ -32,7 +32,10 @@ export async function publishProcedure(
     const before = await currentRow(tx, doc.slug);
     if (before) assertCanEditInstitution(actor, Number(before.institution_id));
     if (before && change.mustBeNew) {
-      throw new AppError('slug_taken', `Ya existe un trámite con el identificador «${doc.slug}»: elija otro, o edite ese trámite.`, { status: 409, fields: { slug: `Ya existe un trámite con el identificador «${doc.slug}»: elija otro.` } });
+      throw new AppError('slug_taken', `Ya existe un trámite con el identificador «${doc.slug}»: elija otro, o edite ese trámite.`, {
+        status: 409,
+        fields: { slug: `Ya existe un trámite con el identificador «${doc.slug}»: elija otro.` },
+      });
     }
     const outcome = await savePublishedDocument(tx, referenceIds(tx, actor, at), doc, {
       actor,
@@ -70,13 +73,20 @@ export async function verifyProcedure(store: Store, actor: Actor, slug: string):
       args: [day, JSON.stringify(document), at, Number(row.id)],
     });
     await enqueueSearchSync(tx, Number(row.id), at);
-    await appendAudit(store, tx, actor, { action: 'procedure.verify', entity: 'procedure', entityId: slug, before: { updated_at: row.updated_at }, after: { updated_at: day } });
+    await appendAudit(store, tx, actor, {
+      action: 'procedure.verify',
+      entity: 'procedure',
+      entityId: slug,
+      before: { updated_at: row.updated_at },
+      after: { updated_at: day },
+    });
   });
 }
 
 /** Archives an entry: it leaves the site and search; its old address redirects to its theme. */
 export async function archiveProcedure(store: Store, actor: Actor, slug: string, note?: string): Promise<void> {
-  if (note !== undefined && note.length > 500) throw new AppError('invalid_note', 'Acorte la nota a 500 caracteres.', { fields: { nota: 'Acorte la nota a 500 caracteres.' } });
+  if (note !== undefined && note.length > 500)
+    throw new AppError('invalid_note', 'Acorte la nota a 500 caracteres.', { fields: { nota: 'Acorte la nota a 500 caracteres.' } });
   const at = store.clock.now().toISOString();
   await store.write(async (tx) => {
     const row = await currentRow(tx, slug);
@@ -85,7 +95,13 @@ export async function archiveProcedure(store: Store, actor: Actor, slug: string,
     await tx.execute({ sql: "UPDATE procedures SET status = 'archived', modified_at = ? WHERE id = ?", args: [at, Number(row.id)] });
     await unindexProcedure(tx, Number(row.id));
     await enqueueSearchSync(tx, Number(row.id), at);
-    await appendAudit(store, tx, actor, { action: 'procedure.archive', entity: 'procedure', entityId: slug, before: { status: row.status, note: note ?? null }, after: { status: 'archived' } });
+    await appendAudit(store, tx, actor, {
+      action: 'procedure.archive',
+      entity: 'procedure',
+      entityId: slug,
+      before: { status: row.status, note: note ?? null },
+      after: { status: 'archived' },
+    });
   });
 }
 
@@ -160,7 +176,11 @@ export async function listEditableProcedures(db: Db, actor: Actor, today: string
 }
 
 /** The current content of an entry for its edit form, within the actor's scope. */
-export async function getEditableDocument(db: Db, actor: Actor, slug: string): Promise<{ document: ProcedureDocument; version: number; status: string } | null> {
+export async function getEditableDocument(
+  db: Db,
+  actor: Actor,
+  slug: string,
+): Promise<{ document: ProcedureDocument; version: number; status: string } | null> {
   const row = await currentRow(db, slug);
   if (!row || row.status === 'archived') return null;
   assertCanEditInstitution(actor, Number(row.institution_id));

@@ -108,7 +108,10 @@ function csvRecordToObject(record: Record<string, string>): Record<string, unkno
     const cell = raw.trim();
     if (cell === '') continue;
     if (LIST_FIELDS.has(column)) {
-      value[column] = cell.split('|').map((item) => item.trim()).filter(Boolean);
+      value[column] = cell
+        .split('|')
+        .map((item) => item.trim())
+        .filter(Boolean);
     } else if (column === 'cost' && /^\d+(\.\d+)?$/.test(cell)) {
       value[column] = { amount: Number(cell), currency: 'USD' };
     } else if (JSON_FIELDS.has(column)) {

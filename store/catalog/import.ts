@@ -87,7 +87,12 @@ export async function importCatalog(store: Store, rows: RawRow[], options: Impor
     report.newCategories = refs.created.categories;
     report.newInstitutions = refs.created.institutions;
     if (actor.kind === 'system') {
-      await appendAudit(store, tx, actor, { action: 'catalog.import', entity: 'catalog', entityId: source, after: { counts: report.counts, newCategories: report.newCategories, newInstitutions: report.newInstitutions } });
+      await appendAudit(store, tx, actor, {
+        action: 'catalog.import',
+        entity: 'catalog',
+        entityId: source,
+        after: { counts: report.counts, newCategories: report.newCategories, newInstitutions: report.newInstitutions },
+      });
     }
   });
   report.written = true;
@@ -144,7 +149,12 @@ function validateRows(rows: RawRow[], territory: TerritoryIndex, today: string):
  * an officer or token writes only into its own institution; only admins create institutions and
  * themes. (savePublishedDocument enforces the same rules again while writing.)
  */
-async function checkScope(db: Db, actor: Actor, documents: { row: RawRow; doc: ProcedureDocument }[], issues: RowIssue[]): Promise<{ row: RawRow; doc: ProcedureDocument }[]> {
+async function checkScope(
+  db: Db,
+  actor: Actor,
+  documents: { row: RawRow; doc: ProcedureDocument }[],
+  issues: RowIssue[],
+): Promise<{ row: RawRow; doc: ProcedureDocument }[]> {
   const institutions = new Map((await db.execute('SELECT id, slug FROM institutions')).rows.map((row) => [String(row.slug), Number(row.id)]));
   const slugById = new Map([...institutions].map(([slug, id]) => [id, slug]));
   const categories = new Set((await db.execute('SELECT slug FROM categories')).rows.map((row) => String(row.slug)));
@@ -157,17 +167,24 @@ async function checkScope(db: Db, actor: Actor, documents: { row: RawRow; doc: P
   const kept: { row: RawRow; doc: ProcedureDocument }[] = [];
   for (const entry of documents) {
     const { row, doc } = entry;
-    const refuse = (field: string, message: string) => issues.push({ row: row.row, line: row.line, slug: doc.slug, field, label: describePath([field]), message });
+    const refuse = (field: string, message: string) =>
+      issues.push({ row: row.row, line: row.line, slug: doc.slug, field, label: describePath([field]), message });
     const owner = owners.get(doc.slug);
     const target = institutions.get(doc.institution);
     if (owner !== undefined && !canEditInstitution(actor, owner)) {
-      refuse('slug', `El trámite «${doc.slug}» ya existe y es de otra institución (${slugById.get(owner)}): solo su oficial de información o la administración pueden cambiarlo.`);
+      refuse(
+        'slug',
+        `El trámite «${doc.slug}» ya existe y es de otra institución (${slugById.get(owner)}): solo su oficial de información o la administración pueden cambiarlo.`,
+      );
     } else if (target === undefined && !isAdmin(actor)) {
       refuse('institution', `La institución «${doc.institution}» no existe, y solo la administración puede crear instituciones. Use la de su cuenta.`);
     } else if (target === undefined && !doc.institution_name) {
       refuse('institution_name', `La institución «${doc.institution}» es nueva: escriba su nombre completo en «institution_name».`);
     } else if (target !== undefined && !canEditInstitution(actor, target)) {
-      refuse('institution', `Solo puede cargar trámites de su institución (${slugById.get((actor as { institutionId: number }).institutionId) ?? 'la de su cuenta'}).`);
+      refuse(
+        'institution',
+        `Solo puede cargar trámites de su institución (${slugById.get((actor as { institutionId: number }).institutionId) ?? 'la de su cuenta'}).`,
+      );
     } else if (owner !== undefined && target !== undefined && owner !== target && !isAdmin(actor)) {
       refuse('institution', `El trámite «${doc.slug}» es de ${slugById.get(owner)}: solo la administración puede pasarlo a otra institución.`);
     } else if (!categories.has(doc.category) && !isAdmin(actor)) {

@@ -52,7 +52,8 @@ export async function listMissingProcedures(store: Pick<Store, 'db' | 'cipher'>,
         sql: 'SELECT query, details FROM missing_procedure_requests WHERE query_key = ? ORDER BY id DESC LIMIT 5',
         args: [String(group.query_key)],
       });
-      const open = (stored: unknown) => (stored === null || stored === undefined ? Promise.resolve(null) : store.cipher.decrypt(String(stored)).catch(() => '[cifrado con otra clave]'));
+      const open = (stored: unknown) =>
+        stored === null || stored === undefined ? Promise.resolve(null) : store.cipher.decrypt(String(stored)).catch(() => '[cifrado con otra clave]');
       const query = (await open(samples.rows[0]?.query)) ?? '';
       const details = (await Promise.all(samples.rows.map((row) => open(row.details)))).filter((text): text is string => Boolean(text));
       return { query: foldQuery(query), count: Number(group.n), lastAt: String(group.last_at), details };

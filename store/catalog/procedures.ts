@@ -306,7 +306,9 @@ export function referenceIds(db: Db, actor: Actor, at: string): ReferenceIds & {
 
 /** Why a document's «last checked» date cannot be taken, or null: it may not be after today. */
 export function updatedAtProblem(doc: ProcedureDocument, today: string): string | null {
-  return doc.updated_at && doc.updated_at > today ? `La fecha de actualización (${doc.updated_at}) es posterior a hoy (${today}): escriba la fecha en que se verificó.` : null;
+  return doc.updated_at && doc.updated_at > today
+    ? `La fecha de actualización (${doc.updated_at}) es posterior a hoy (${today}): escriba la fecha en que se verificó.`
+    : null;
 }
 
 function nameFromSlug(slug: string): string {
@@ -342,9 +344,7 @@ export async function savePublishedDocument(
   const json = JSON.stringify(stored);
   const online = doc.online_url || doc.channels.includes('en_linea') ? 1 : 0;
   const costAmount = doc.cost?.amount ?? null;
-  const existing = (
-    await tx.execute({ sql: 'SELECT id, version, content_hash, updated_at, status FROM procedures WHERE slug = ?', args: [doc.slug] })
-  ).rows[0];
+  const existing = (await tx.execute({ sql: 'SELECT id, version, content_hash, updated_at, status FROM procedures WHERE slug = ?', args: [doc.slug] })).rows[0];
   const indexContext = {
     institutionId: institution.id,
     institutionName: institution.name,
@@ -359,7 +359,21 @@ export async function savePublishedDocument(
       sql: `INSERT INTO procedures (slug, status, version, institution_id, category_id, title, summary, online, cost_amount,
                                     document, content_hash, updated_at, synthetic, created_at, modified_at)
             VALUES (?, 'published', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      args: [doc.slug, institution.id, category.id, doc.title, doc.summary, online, costAmount, json, hash, updatedAt, doc.synthetic ? 1 : 0, options.at, options.at],
+      args: [
+        doc.slug,
+        institution.id,
+        category.id,
+        doc.title,
+        doc.summary,
+        online,
+        costAmount,
+        json,
+        hash,
+        updatedAt,
+        doc.synthetic ? 1 : 0,
+        options.at,
+        options.at,
+      ],
     });
     const id = Number(inserted.rows[0].id);
     await tx.execute({

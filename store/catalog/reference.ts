@@ -52,7 +52,8 @@ export async function saveInstitution(store: Store, actor: Actor, input: Institu
   if (!SLUG.test(input.slug) || input.slug.length > 120) errors.slug = 'Use solo minúsculas sin tildes, números y guiones (por ejemplo «mined»).';
   if (input.name.trim().length < 3 || input.name.length > 200 || CONTROL.test(input.name)) errors.name = 'Escriba el nombre completo (de 3 a 200 caracteres).';
   if ((input.acronym ?? '').length > 30 || CONTROL.test(input.acronym ?? '')) errors.acronym = 'Acorte las siglas a 30 caracteres.';
-  if (input.website && (!/^https?:\/\/[^\s]+$/.test(input.website) || input.website.length > 300)) errors.website = 'Escriba la dirección completa, empezando por https://.';
+  if (input.website && (!/^https?:\/\/[^\s]+$/.test(input.website) || input.website.length > 300))
+    errors.website = 'Escriba la dirección completa, empezando por https://.';
   if (Object.keys(errors).length > 0) throw new AppError('invalid_institution', 'Revise los datos de la institución.', { fields: errors });
   await store.write(async (tx) => {
     const before = (await tx.execute({ sql: 'SELECT slug, name, acronym, website FROM institutions WHERE slug = ?', args: [input.slug] })).rows[0];
@@ -61,7 +62,13 @@ export async function saveInstitution(store: Store, actor: Actor, input: Institu
             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, acronym = excluded.acronym, website = excluded.website`,
       args: [input.slug, input.name.trim(), input.acronym?.trim() || null, input.website?.trim() || null, store.clock.now().toISOString()],
     });
-    await appendAudit(store, tx, actor, { action: before ? 'institution.update' : 'institution.create', entity: 'institution', entityId: input.slug, before: before ? { ...before } : undefined, after: input });
+    await appendAudit(store, tx, actor, {
+      action: before ? 'institution.update' : 'institution.create',
+      entity: 'institution',
+      entityId: input.slug,
+      before: before ? { ...before } : undefined,
+      after: input,
+    });
   });
 }
 
@@ -86,6 +93,12 @@ export async function saveCategory(store: Store, actor: Actor, input: CategoryIn
             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, description = excluded.description`,
       args: [input.slug, input.name.trim(), input.description?.trim() || null],
     });
-    await appendAudit(store, tx, actor, { action: before ? 'category.update' : 'category.create', entity: 'category', entityId: input.slug, before: before ? { ...before } : undefined, after: input });
+    await appendAudit(store, tx, actor, {
+      action: before ? 'category.update' : 'category.create',
+      entity: 'category',
+      entityId: input.slug,
+      before: before ? { ...before } : undefined,
+      after: input,
+    });
   });
 }

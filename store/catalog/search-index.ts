@@ -31,14 +31,7 @@ export async function indexProcedure(db: Db, procedureId: number, doc: Procedure
       doc.title,
       [...doc.keywords, context.institutionAcronym ?? '', doc.institution].join(' · '),
       doc.summary,
-      [
-        context.institutionName,
-        context.categoryName,
-        doc.audience ?? '',
-        ...doc.requirements,
-        ...doc.documents,
-        ...doc.steps,
-      ].join(' · '),
+      [context.institutionName, context.categoryName, doc.audience ?? '', ...doc.requirements, ...doc.documents, ...doc.steps].join(' · '),
       [facetToken.category(context.categoryId), facetToken.institution(context.institutionId), context.online ? facetToken.online : ''].join(' '),
     ],
   });

@@ -127,7 +127,12 @@ export async function loadFacetAttributes(db: Db): Promise<FacetAttributes> {
   const categories = list(row?.c);
   const institutions = list(row?.i);
   const onlines = list(row?.o);
-  const attributes: FacetAttributes = { ids: Int32Array.from(ids), category: new Int32Array(size), institution: new Int32Array(size), online: new Uint8Array(size) };
+  const attributes: FacetAttributes = {
+    ids: Int32Array.from(ids),
+    category: new Int32Array(size),
+    institution: new Int32Array(size),
+    online: new Uint8Array(size),
+  };
   ids.forEach((id, index) => {
     attributes.category[id] = categories[index];
     attributes.institution[id] = institutions[index];

@@ -5,21 +5,88 @@ import type { ProcedureDocument } from './exchange-format.ts';
  * mistakes them for real ones. Deterministic: the same count and seed give the same file.
  */
 
-const ACTIONS = ['Solicitud', 'Renovación', 'Reposición', 'Certificación', 'Inscripción', 'Constancia', 'Registro', 'Permiso', 'Autorización', 'Modificación', 'Cancelación', 'Consulta'];
+const ACTIONS = [
+  'Solicitud',
+  'Renovación',
+  'Reposición',
+  'Certificación',
+  'Inscripción',
+  'Constancia',
+  'Registro',
+  'Permiso',
+  'Autorización',
+  'Modificación',
+  'Cancelación',
+  'Consulta',
+];
 const SUBJECTS = [
-  'licencia de funcionamiento', 'permiso de construcción', 'carné de productor', 'registro sanitario', 'constancia de residencia',
-  'certificado de estudios', 'matrícula de comercio', 'permiso ambiental', 'solvencia de pago', 'credencial de guía turístico',
-  'licencia de pesca artesanal', 'registro de cooperativa', 'permiso de eventos públicos', 'carné de manipulador de alimentos',
-  'autorización de rótulo', 'inscripción de asociación', 'constancia de ingresos', 'permiso de tala', 'registro de marca colectiva',
-  'certificado de libre venta', 'licencia de transporte escolar', 'permiso de importación de semillas', 'registro de profesional técnico',
-  'constancia de no adeudo', 'inscripción de beneficiario', 'licencia de venta de bebidas', 'certificado de uso de suelo',
+  'licencia de funcionamiento',
+  'permiso de construcción',
+  'carné de productor',
+  'registro sanitario',
+  'constancia de residencia',
+  'certificado de estudios',
+  'matrícula de comercio',
+  'permiso ambiental',
+  'solvencia de pago',
+  'credencial de guía turístico',
+  'licencia de pesca artesanal',
+  'registro de cooperativa',
+  'permiso de eventos públicos',
+  'carné de manipulador de alimentos',
+  'autorización de rótulo',
+  'inscripción de asociación',
+  'constancia de ingresos',
+  'permiso de tala',
+  'registro de marca colectiva',
+  'certificado de libre venta',
+  'licencia de transporte escolar',
+  'permiso de importación de semillas',
+  'registro de profesional técnico',
+  'constancia de no adeudo',
+  'inscripción de beneficiario',
+  'licencia de venta de bebidas',
+  'certificado de uso de suelo',
 ];
-const AUDIENCES = ['personas naturales', 'empresas', 'cooperativas', 'productores agrícolas', 'estudiantes', 'personas adultas mayores', 'asociaciones', 'transportistas', 'comerciantes', 'municipalidades'];
+const AUDIENCES = [
+  'personas naturales',
+  'empresas',
+  'cooperativas',
+  'productores agrícolas',
+  'estudiantes',
+  'personas adultas mayores',
+  'asociaciones',
+  'transportistas',
+  'comerciantes',
+  'municipalidades',
+];
 const PLACES: [string, string][] = [
-  ['San Salvador', 'San Salvador Centro'], ['Santa Ana', 'Santa Ana Centro'], ['San Miguel', 'San Miguel Centro'],
-  ['La Libertad', 'La Libertad Sur'], ['Sonsonate', 'Sonsonate Centro'], ['Usulután', 'Usulután Este'], ['Chalatenango', 'Chalatenango Centro'],
+  ['San Salvador', 'San Salvador Centro'],
+  ['Santa Ana', 'Santa Ana Centro'],
+  ['San Miguel', 'San Miguel Centro'],
+  ['La Libertad', 'La Libertad Sur'],
+  ['Sonsonate', 'Sonsonate Centro'],
+  ['Usulután', 'Usulután Este'],
+  ['Chalatenango', 'Chalatenango Centro'],
 ];
-const WORDS = ['trámite', 'gestión', 'servicio', 'atención', 'registro', 'documento', 'solicitud', 'oficina', 'ventanilla', 'requisito', 'formulario', 'pago', 'revisión', 'resolución', 'notificación', 'expediente'];
+const WORDS = [
+  'trámite',
+  'gestión',
+  'servicio',
+  'atención',
+  'registro',
+  'documento',
+  'solicitud',
+  'oficina',
+  'ventanilla',
+  'requisito',
+  'formulario',
+  'pago',
+  'revisión',
+  'resolución',
+  'notificación',
+  'expediente',
+];
 
 /** Small, fast, seedable pseudo-random numbers (mulberry32). */
 function random(seed: number): () => number {
@@ -45,7 +112,7 @@ export interface SyntheticOptions {
 
 export function generateSyntheticCatalog(options: SyntheticOptions): ProcedureDocument[] {
   const next = random(options.seed ?? 2026);
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   const sentence = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(' ');
   const documents: ProcedureDocument[] = [];
   for (let i = 1; i <= options.count; i++) {
@@ -74,7 +141,9 @@ export function generateSyntheticCatalog(options: SyntheticOptions): ProcedureDo
       duration: `${1 + Math.floor(next() * 20)} días hábiles`,
       channels: online ? ['presencial', 'en_linea'] : ['presencial'],
       ...(online ? { online_url: `https://ejemplo.gob.sv/sintetico/${number}` } : {}),
-      offices: [{ name: `Oficina sintética ${number}`, address: 'Dirección de prueba', department, municipality, hours: 'Lunes a viernes de 8:00 a. m. a 4:00 p. m.' }],
+      offices: [
+        { name: `Oficina sintética ${number}`, address: 'Dirección de prueba', department, municipality, hours: 'Lunes a viernes de 8:00 a. m. a 4:00 p. m.' },
+      ],
       keywords: [subject, action.toLowerCase(), audience, 'sintetico'],
       updated_at: checked,
       synthetic: true,

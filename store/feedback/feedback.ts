@@ -105,19 +105,21 @@ export async function listFeedback(
            ORDER BY f.id DESC LIMIT ? OFFSET ?`,
     args: [...args, filters.limit ?? 50, filters.offset ?? 0],
   });
-  return Promise.all(rows.rows.map(async (row) => ({
-    id: Number(row.id),
-    procedureSlug: String(row.slug),
-    procedureTitle: String(row.title),
-    institutionSlug: String(row.institution_slug),
-    kind: String(row.kind) as FeedbackKind,
-    part: row.part === null ? null : (String(row.part) as FeedbackPart),
-    message: row.message === null ? null : await readMessage(store, String(row.message)),
-    status: String(row.status) as 'open' | 'resolved',
-    resolutionNote: row.resolution_note === null ? null : String(row.resolution_note),
-    resolvedVersion: row.resolved_version === null ? null : Number(row.resolved_version),
-    createdAt: String(row.created_at),
-  })));
+  return Promise.all(
+    rows.rows.map(async (row) => ({
+      id: Number(row.id),
+      procedureSlug: String(row.slug),
+      procedureTitle: String(row.title),
+      institutionSlug: String(row.institution_slug),
+      kind: String(row.kind) as FeedbackKind,
+      part: row.part === null ? null : (String(row.part) as FeedbackPart),
+      message: row.message === null ? null : await readMessage(store, String(row.message)),
+      status: String(row.status) as 'open' | 'resolved',
+      resolutionNote: row.resolution_note === null ? null : String(row.resolution_note),
+      resolvedVersion: row.resolved_version === null ? null : Number(row.resolved_version),
+      createdAt: String(row.created_at),
+    })),
+  );
 }
 
 /** Decrypts a stored message; a row the key cannot open is reported, not hidden. */
@@ -137,11 +139,16 @@ export async function resolveFeedback(store: Store, actor: Actor, feedbackId: nu
   const institutionId = feedbackScope(actor);
   const text = note.trim();
   if (text.length < 3 || text.length > RESOLUTION_NOTE_MAX || /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(text)) {
-    const message = text.length > RESOLUTION_NOTE_MAX ? `Acorte la nota a ${RESOLUTION_NOTE_MAX} caracteres.` : 'Escriba una nota de al menos 3 caracteres: qué se corrigió o por qué no aplica.';
+    const message =
+      text.length > RESOLUTION_NOTE_MAX
+        ? `Acorte la nota a ${RESOLUTION_NOTE_MAX} caracteres.`
+        : 'Escriba una nota de al menos 3 caracteres: qué se corrigió o por qué no aplica.';
     throw new AppError('invalid_note', message, { fields: { note: message } });
   }
   if (version !== undefined && !Number.isInteger(version)) {
-    throw new AppError('invalid_version', 'Escriba la versión como un número entero, o déjela vacía.', { fields: { version: 'Escriba la versión como un número entero.' } });
+    throw new AppError('invalid_version', 'Escriba la versión como un número entero, o déjela vacía.', {
+      fields: { version: 'Escriba la versión como un número entero.' },
+    });
   }
   await store.write(async (tx) => {
     const rows = await tx.execute({

@@ -51,7 +51,13 @@ export async function claimDue(store: Store, kind: OutboxKind, limit = 500): Pro
       args: [now, kind.kind, now, limit],
     });
     return rows.rows
-      .map((row) => ({ id: Number(row.id), kind: String(row.kind), payload: JSON.parse(String(row.payload)) as unknown, dedupeKey: row.dedupe_key === null ? null : String(row.dedupe_key), attempts: Number(row.attempts) }))
+      .map((row) => ({
+        id: Number(row.id),
+        kind: String(row.kind),
+        payload: JSON.parse(String(row.payload)) as unknown,
+        dedupeKey: row.dedupe_key === null ? null : String(row.dedupe_key),
+        attempts: Number(row.attempts),
+      }))
       .sort((a, b) => a.id - b.id);
   });
 }
@@ -61,7 +67,12 @@ const placeholders = (ids: number[]) => ids.map(() => '?').join(', ');
 /** The other system confirmed these rows: they are sent. */
 export async function markSent(store: Store, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
-  await store.batch([{ sql: `UPDATE outbox SET state = 'sent', done_at = ?, last_error = NULL WHERE id IN (${placeholders(ids)})`, args: [store.clock.now().toISOString(), ...ids] }]);
+  await store.batch([
+    {
+      sql: `UPDATE outbox SET state = 'sent', done_at = ?, last_error = NULL WHERE id IN (${placeholders(ids)})`,
+      args: [store.clock.now().toISOString(), ...ids],
+    },
+  ]);
 }
 
 /**
@@ -84,10 +95,16 @@ export async function markFailedAttempt(store: Store, kind: OutboxKind, rows: Ou
       if (superseded.rows.length > 0) continue;
       const attempts = row.attempts + 1;
       if (attempts >= kind.maxAttempts) {
-        await tx.execute({ sql: "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?, done_at = ? WHERE id = ?", args: [attempts, reason, now.toISOString(), row.id] });
+        await tx.execute({
+          sql: "UPDATE outbox SET state = 'failed', attempts = ?, last_error = ?, done_at = ? WHERE id = ?",
+          args: [attempts, reason, now.toISOString(), row.id],
+        });
       } else {
         const next = new Date(now.getTime() + kind.retryDelayMs(row.attempts)).toISOString();
-        await tx.execute({ sql: "UPDATE outbox SET state = 'pending', attempts = ?, next_attempt_at = ?, last_error = ?, claimed_at = NULL WHERE id = ?", args: [attempts, next, reason, row.id] });
+        await tx.execute({
+          sql: "UPDATE outbox SET state = 'pending', attempts = ?, next_attempt_at = ?, last_error = ?, claimed_at = NULL WHERE id = ?",
+          args: [attempts, next, reason, row.id],
+        });
       }
     }
   });
@@ -101,13 +118,22 @@ export async function recoverStaleClaims(store: Store, kind: OutboxKind, leaseMs
   const now = store.clock.now();
   const before = new Date(now.getTime() - leaseMs).toISOString();
   return store.write(async (tx) => {
-    const stale = await tx.execute({ sql: "SELECT id, kind, payload, dedupe_key, attempts FROM outbox WHERE kind = ? AND state = 'sending' AND claimed_at < ?", args: [kind.kind, before] });
+    const stale = await tx.execute({
+      sql: "SELECT id, kind, payload, dedupe_key, attempts FROM outbox WHERE kind = ? AND state = 'sending' AND claimed_at < ?",
+      args: [kind.kind, before],
+    });
     for (const row of stale.rows) {
       if (kind.atMostOnce) {
-        await tx.execute({ sql: "UPDATE outbox SET state = 'failed', last_error = ?, done_at = ? WHERE id = ?", args: ['entrega interrumpida: no se reintenta para no enviar dos veces', now.toISOString(), Number(row.id)] });
+        await tx.execute({
+          sql: "UPDATE outbox SET state = 'failed', last_error = ?, done_at = ? WHERE id = ?",
+          args: ['entrega interrumpida: no se reintenta para no enviar dos veces', now.toISOString(), Number(row.id)],
+        });
         continue;
       }
-      const duplicate = await tx.execute({ sql: "SELECT 1 FROM outbox WHERE kind = ? AND dedupe_key = ? AND state = 'pending'", args: [kind.kind, row.dedupe_key] });
+      const duplicate = await tx.execute({
+        sql: "SELECT 1 FROM outbox WHERE kind = ? AND dedupe_key = ? AND state = 'pending'",
+        args: [kind.kind, row.dedupe_key],
+      });
       if (row.dedupe_key !== null && duplicate.rows.length > 0) await tx.execute({ sql: 'DELETE FROM outbox WHERE id = ?', args: [Number(row.id)] });
       else await tx.execute({ sql: "UPDATE outbox SET state = 'pending', claimed_at = NULL WHERE id = ?", args: [Number(row.id)] });
     }

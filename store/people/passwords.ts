@@ -11,7 +11,27 @@ export const PBKDF2_ITERATIONS = 100_000;
 export const MIN_PASSWORD_LENGTH = 12;
 
 // Words Salvadorans would use that the English-centred common list misses.
-const LOCAL_WORDS = ['contraseña', 'contrasena', 'elsalvador', 'salvador', 'sansalvador', 'cuscatlan', 'teamo', 'tequiero', 'pupusa', 'pupusas', 'gobierno', 'tramites', 'portal', 'clave', 'secreto', 'admin', 'administrador', 'oficial', 'institucion'];
+const LOCAL_WORDS = [
+  'contraseña',
+  'contrasena',
+  'elsalvador',
+  'salvador',
+  'sansalvador',
+  'cuscatlan',
+  'teamo',
+  'tequiero',
+  'pupusa',
+  'pupusas',
+  'gobierno',
+  'tramites',
+  'portal',
+  'clave',
+  'secreto',
+  'admin',
+  'administrador',
+  'oficial',
+  'institucion',
+];
 
 let checker: ZxcvbnFactory | null = null;
 

@@ -60,23 +60,41 @@ export interface NewPerson {
  * `by` is an admin, or null for the system itself (the first admin at first start,
  * `npm run user:create` on the server), recorded as `system:cli`.
  */
-export async function createPerson(store: Store, input: NewPerson, by: Actor | null, options: { iterations?: number } = {}): Promise<{ person: Person; oneTimePassword: string }> {
+export async function createPerson(
+  store: Store,
+  input: NewPerson,
+  by: Actor | null,
+  options: { iterations?: number } = {},
+): Promise<{ person: Person; oneTimePassword: string }> {
   if (by) assertCanManagePeople(by);
   const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email) || email.length > 200) throw new AppError('invalid_email', 'Escriba un correo válido, como nombre@institucion.gob.sv.', { fields: { email: 'Correo no válido: escríbalo como nombre@institucion.gob.sv.' } });
-  if (!['admin', 'officer', 'operator'].includes(input.role)) throw new AppError('invalid_role', 'El rol debe ser admin, officer u operator.', { fields: { role: 'Elija un rol de la lista.' } });
-  if ((input.name ?? '').length > 200) throw new AppError('invalid_name', 'Acorte el nombre a 200 caracteres.', { fields: { name: 'Acorte el nombre a 200 caracteres.' } });
+  if (!EMAIL.test(email) || email.length > 200)
+    throw new AppError('invalid_email', 'Escriba un correo válido, como nombre@institucion.gob.sv.', {
+      fields: { email: 'Correo no válido: escríbalo como nombre@institucion.gob.sv.' },
+    });
+  if (!['admin', 'officer', 'operator'].includes(input.role))
+    throw new AppError('invalid_role', 'El rol debe ser admin, officer u operator.', { fields: { role: 'Elija un rol de la lista.' } });
+  if ((input.name ?? '').length > 200)
+    throw new AppError('invalid_name', 'Acorte el nombre a 200 caracteres.', { fields: { name: 'Acorte el nombre a 200 caracteres.' } });
   let institutionId: number | null = null;
   if (input.role === 'officer') {
-    if (!input.institutionSlug) throw new AppError('institution_required', 'Un oficial de información necesita su institución (--institution SLUG).', { fields: { institution: 'Un oficial de información necesita su institución: elíjala de la lista.' } });
+    if (!input.institutionSlug)
+      throw new AppError('institution_required', 'Un oficial de información necesita su institución (--institution SLUG).', {
+        fields: { institution: 'Un oficial de información necesita su institución: elíjala de la lista.' },
+      });
     const row = await store.db.execute({ sql: 'SELECT id FROM institutions WHERE slug = ?', args: [input.institutionSlug] });
-    if (!row.rows[0]) throw new AppError('unknown_institution', `No existe la institución «${input.institutionSlug}».`, { fields: { institution: 'Institución desconocida: elíjala de la lista.' } });
+    if (!row.rows[0])
+      throw new AppError('unknown_institution', `No existe la institución «${input.institutionSlug}».`, {
+        fields: { institution: 'Institución desconocida: elíjala de la lista.' },
+      });
     institutionId = Number(row.rows[0].id);
   }
   let queue: string | null = null;
   if (input.role === 'operator') {
     if (!input.queue || !(QUEUES as readonly string[]).includes(input.queue)) {
-      throw new AppError('queue_required', `Un operador necesita su cola: ${QUEUES.join(', ')} (--queue).`, { fields: { queue: 'Un operador necesita su cola: emergencias, 198 o quejas.' } });
+      throw new AppError('queue_required', `Un operador necesita su cola: ${QUEUES.join(', ')} (--queue).`, {
+        fields: { queue: 'Un operador necesita su cola: emergencias, 198 o quejas.' },
+      });
     }
     queue = input.queue;
   }
@@ -84,7 +102,11 @@ export async function createPerson(store: Store, input: NewPerson, by: Actor | n
   const passwordHash = await hashPassword(oneTimePassword, options.iterations);
   const person = await store.write(async (tx) => {
     const existing = await tx.execute({ sql: 'SELECT id FROM people WHERE email = ?', args: [email] });
-    if (existing.rows[0]) throw new AppError('email_taken', `Ya existe una cuenta con el correo ${email}.`, { status: 409, fields: { email: 'Ya hay una cuenta con ese correo.' } });
+    if (existing.rows[0])
+      throw new AppError('email_taken', `Ya existe una cuenta con el correo ${email}.`, {
+        status: 409,
+        fields: { email: 'Ya hay una cuenta con ese correo.' },
+      });
     const inserted = await tx.execute({
       sql: 'INSERT INTO people (email, name, role, institution_id, queue, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
       args: [email, input.name?.trim() || null, input.role, institutionId, queue, passwordHash, store.clock.now().toISOString()],
@@ -92,7 +114,12 @@ export async function createPerson(store: Store, input: NewPerson, by: Actor | n
     const id = Number(inserted.rows[0].id);
     const created = await getPerson(tx, id);
     const actor: Actor = by ?? systemActor('cli');
-    await appendAudit(store, tx, actor, { action: 'person.create', entity: 'person', entityId: String(id), after: { email, role: input.role, institutionId, queue } });
+    await appendAudit(store, tx, actor, {
+      action: 'person.create',
+      entity: 'person',
+      entityId: String(id),
+      after: { email, role: input.role, institutionId, queue },
+    });
     return created as Person;
   });
   return { person, oneTimePassword };
@@ -139,10 +166,15 @@ export async function changePassword(
 ): Promise<void> {
   const stored = await store.db.execute({ sql: 'SELECT password_hash FROM people WHERE id = ?', args: [person.id] });
   if (!stored.rows[0] || !(await verifyPassword(passwords.current, String(stored.rows[0].password_hash)))) {
-    throw new AppError('wrong_password', 'La contraseña actual no es correcta.', { status: 400, fields: { actual: 'La contraseña actual no es correcta: escriba la que usó para entrar.' } });
+    throw new AppError('wrong_password', 'La contraseña actual no es correcta.', {
+      status: 400,
+      fields: { actual: 'La contraseña actual no es correcta: escriba la que usó para entrar.' },
+    });
   }
   if (passwords.next === passwords.current) {
-    throw new AppError('same_password', 'La contraseña nueva debe ser distinta de la actual.', { fields: { nueva: 'Elija una contraseña distinta de la actual.' } });
+    throw new AppError('same_password', 'La contraseña nueva debe ser distinta de la actual.', {
+      fields: { nueva: 'Elija una contraseña distinta de la actual.' },
+    });
   }
   const problem = passwordProblem(passwords.next, [person.email, ...person.email.split(/[@.]/)]);
   if (problem) throw new AppError('weak_password', problem, { fields: { nueva: problem } });
@@ -178,7 +210,9 @@ export interface PersonRow {
 /** Every account, active first (admins only). */
 export async function listPeople(db: Db, actor: Actor): Promise<PersonRow[]> {
   assertCanManagePeople(actor);
-  const rows = await db.execute('SELECT p.id, p.email, p.role, i.slug AS institution, p.queue, p.disabled_at FROM people p LEFT JOIN institutions i ON i.id = p.institution_id ORDER BY p.disabled_at IS NOT NULL, p.email');
+  const rows = await db.execute(
+    'SELECT p.id, p.email, p.role, i.slug AS institution, p.queue, p.disabled_at FROM people p LEFT JOIN institutions i ON i.id = p.institution_id ORDER BY p.disabled_at IS NOT NULL, p.email',
+  );
   return rows.rows.map((row) => ({
     id: Number(row.id),
     email: String(row.email),

@@ -19,7 +19,10 @@ export async function createSession(store: Store, person: Person): Promise<{ coo
   const csrfToken = randomToken(24);
   const at = store.clock.now().toISOString();
   await store.batch([
-    { sql: 'INSERT INTO sessions (id_hash, person_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)', args: [await sha256Hex(cookieValue), person.id, csrfToken, at, at] },
+    {
+      sql: 'INSERT INTO sessions (id_hash, person_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)',
+      args: [await sha256Hex(cookieValue), person.id, csrfToken, at, at],
+    },
   ]);
   return { cookieValue, csrfToken };
 }
@@ -53,7 +56,9 @@ export async function readSession(store: Store, cookieValue: string): Promise<Ac
  */
 export function sessionActor(session: ActiveSession): Actor {
   if (session.person.mustChangePassword) {
-    throw new AppError('password_change_required', 'Antes de continuar, cambie su contraseña de un solo uso (POST /api/admin/password o /admin/clave).', { status: 403 });
+    throw new AppError('password_change_required', 'Antes de continuar, cambie su contraseña de un solo uso (POST /api/admin/password o /admin/clave).', {
+      status: 403,
+    });
   }
   return personActor(session.person);
 }

@@ -89,7 +89,10 @@ export function placeProblem(
       };
     }
     if (place.department && foldName(place.department) !== foldName(municipality.department)) {
-      return { field: 'municipality', message: `El municipio ${municipality.name} pertenece al departamento de ${municipality.department}, no a ${place.department}.` };
+      return {
+        field: 'municipality',
+        message: `El municipio ${municipality.name} pertenece al departamento de ${municipality.department}, no a ${place.department}.`,
+      };
     }
     if (place.district && !municipality.districts.has(foldName(place.district))) {
       return { field: 'district', message: `«${place.district}» no es un distrito del municipio ${municipality.name}.` };

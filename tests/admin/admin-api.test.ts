@@ -34,17 +34,25 @@ beforeAll(async () => {
   t = await createTestStore('fixture');
   api = createApi({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, passwordIterations: FAST, remoteAddress: () => '192.0.2.1' });
   const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: FAST });
-  const officer = await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), { iterations: FAST });
-  const operator = await createPerson(t.store, { email: 'operador@portal.test', role: 'operator', queue: '198' }, personActor(admin.person), { iterations: FAST });
+  const officer = await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), {
+    iterations: FAST,
+  });
+  const operator = await createPerson(t.store, { email: 'operador@portal.test', role: 'operator', queue: '198' }, personActor(admin.person), {
+    iterations: FAST,
+  });
   // These accounts have chosen their passwords already (the one-time rule is tested on its own).
   await t.store.batch(['UPDATE people SET must_change_password = 0']);
   cookies.admin = await login('admin@portal.test', admin.oneTimePassword);
   cookies.officer = await login('oficial@rnpn.gob.sv', officer.oneTimePassword);
   cookies.operator = await login('operador@portal.test', operator.oneTimePassword);
   rnpnToken = (await createApiToken(t.store, personActor(admin.person), 'rnpn', 'Sistema de citas RNPN')).token;
-  await t.store.batch(["INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'costo', 'El costo en la ventanilla es otro' FROM procedures WHERE slug = 'prueba-pasaporte-renovacion'"]);
+  await t.store.batch([
+    "INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'costo', 'El costo en la ventanilla es otro' FROM procedures WHERE slug = 'prueba-pasaporte-renovacion'",
+  ]);
   dgmeFeedbackId = Number((await t.store.db.execute('SELECT max(id) AS id FROM feedback')).rows[0].id);
-  await t.store.batch(["INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'oficinas', 'El horario cambió' FROM procedures WHERE slug = 'prueba-emision-dui'"]);
+  await t.store.batch([
+    "INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'oficinas', 'El horario cambió' FROM procedures WHERE slug = 'prueba-emision-dui'",
+  ]);
   rnpnFeedbackId = Number((await t.store.db.execute('SELECT max(id) AS id FROM feedback')).rows[0].id);
 });
 afterAll(() => t.cleanup());
@@ -65,8 +73,20 @@ const foreignDocument = () => ({ ...fixtureProcedures()[1], summary: 'Cambio hec
 const WRITE_ROUTES: { name: string; method: string; path: () => string; body?: () => unknown; adminStatus: number }[] = [
   { name: 'publish', method: 'PUT', path: () => '/api/admin/procedures/prueba-pasaporte-renovacion', body: foreignDocument, adminStatus: 200 },
   { name: 'verify', method: 'POST', path: () => '/api/admin/procedures/prueba-pasaporte-renovacion/verify', adminStatus: 200 },
-  { name: 'resolve feedback', method: 'POST', path: () => `/api/admin/feedback/${dgmeFeedbackId}/resolve`, body: () => ({ note: 'Corregido el costo' }), adminStatus: 200 },
-  { name: 'create person', method: 'POST', path: () => '/api/admin/people', body: () => ({ email: `nuevo${Date.now()}@dgme.gob.sv`, role: 'officer', institution: 'dgme' }), adminStatus: 201 },
+  {
+    name: 'resolve feedback',
+    method: 'POST',
+    path: () => `/api/admin/feedback/${dgmeFeedbackId}/resolve`,
+    body: () => ({ note: 'Corregido el costo' }),
+    adminStatus: 200,
+  },
+  {
+    name: 'create person',
+    method: 'POST',
+    path: () => '/api/admin/people',
+    body: () => ({ email: `nuevo${Date.now()}@dgme.gob.sv`, role: 'officer', institution: 'dgme' }),
+    adminStatus: 201,
+  },
   { name: 'create token', method: 'POST', path: () => '/api/admin/tokens', body: () => ({ institution: 'dgme', name: 'Sistema DGME' }), adminStatus: 201 },
   { name: 'archive', method: 'POST', path: () => '/api/admin/procedures/prueba-licencia-conducir/archive', adminStatus: 200 },
 ];
@@ -109,11 +129,18 @@ describe('scope is enforced on every write route, for every role, against a fore
 
 describe('officers and institution systems keep their own entries', () => {
   it('publishes a new version with a change note, and shows the history', async () => {
-    const doc = { ...fixtureProcedures()[0], summary: 'Resumen revisado por el oficial de información del RNPN.', change_note: 'Se aclaró el resumen', change_kind: 'minor' };
+    const doc = {
+      ...fixtureProcedures()[0],
+      summary: 'Resumen revisado por el oficial de información del RNPN.',
+      change_note: 'Se aclaró el resumen',
+      change_kind: 'minor',
+    };
     const response = await call('officer', 'PUT', '/api/admin/procedures/prueba-emision-dui', doc);
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ version: 2, outcome: 'updated' });
-    const versions = (await (await call('officer', 'GET', '/api/admin/procedures/prueba-emision-dui/versions')).json()) as { versions: { version: number; changeNote: string; source: string }[] };
+    const versions = (await (await call('officer', 'GET', '/api/admin/procedures/prueba-emision-dui/versions')).json()) as {
+      versions: { version: number; changeNote: string; source: string }[];
+    };
     expect(versions.versions[0]).toMatchObject({ version: 2, changeNote: 'Se aclaró el resumen' });
     expect(versions.versions[0].source).toMatch(/^person:/);
     const page = await (await api.request('/api/procedures/prueba-emision-dui')).json();
@@ -125,7 +152,9 @@ describe('officers and institution systems keep their own entries', () => {
   it('accepts the institution token for its own entries', async () => {
     const doc = { ...fixtureProcedures()[0], slug: 'prueba-certificacion-dui', title: 'Certificación de prueba del DUI' };
     expect((await call('token', 'PUT', '/api/admin/procedures/prueba-certificacion-dui', doc)).status).toBe(200);
-    const trail = (await (await call('admin', 'GET', '/api/admin/procedures/prueba-certificacion-dui/audit')).json()) as { audit: { actor: string; action: string }[] };
+    const trail = (await (await call('admin', 'GET', '/api/admin/procedures/prueba-certificacion-dui/audit')).json()) as {
+      audit: { actor: string; action: string }[];
+    };
     expect(trail.audit[0]).toMatchObject({ action: 'procedure.create' });
     expect(trail.audit[0].actor).toMatch(/^token:/);
   });
@@ -145,7 +174,9 @@ describe('officers and institution systems keep their own entries', () => {
 
   it('marks feedback resolved with the version that fixed it', async () => {
     expect((await call('officer', 'POST', `/api/admin/feedback/${rnpnFeedbackId}/resolve`, { note: 'Horario actualizado', version: 2 })).status).toBe(200);
-    const list = (await (await call('officer', 'GET', '/api/admin/feedback?status=resolved')).json()) as { feedback: { id: number; resolvedVersion: number }[] };
+    const list = (await (await call('officer', 'GET', '/api/admin/feedback?status=resolved')).json()) as {
+      feedback: { id: number; resolvedVersion: number }[];
+    };
     expect(list.feedback.find((f) => f.id === rnpnFeedbackId)?.resolvedVersion).toBe(2);
     expect((await call('officer', 'POST', `/api/admin/feedback/${rnpnFeedbackId}/resolve`, { note: 'x' })).status).toBe(400);
   });
@@ -161,12 +192,19 @@ describe('sessions', () => {
   });
 
   it('ends every session of a disabled account at once', async () => {
-    const created = (await (await call('admin', 'POST', '/api/admin/people', { email: 'baja@rnpn.gob.sv', role: 'officer', institution: 'rnpn' })).json()) as { person: { id: number }; oneTimePassword: string };
+    const created = (await (await call('admin', 'POST', '/api/admin/people', { email: 'baja@rnpn.gob.sv', role: 'officer', institution: 'rnpn' })).json()) as {
+      person: { id: number };
+      oneTimePassword: string;
+    };
     const cookie = await login('baja@rnpn.gob.sv', created.oneTimePassword);
     const changed = await api.request('http://portal.test/api/admin/password', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Origin: 'http://portal.test', Cookie: cookie },
-      body: JSON.stringify({ current_password: created.oneTimePassword, new_password: 'mesa-de-pino-junto-al-rio', confirm_password: 'mesa-de-pino-junto-al-rio' }),
+      body: JSON.stringify({
+        current_password: created.oneTimePassword,
+        new_password: 'mesa-de-pino-junto-al-rio',
+        confirm_password: 'mesa-de-pino-junto-al-rio',
+      }),
     });
     expect(changed.status).toBe(200);
     expect((await api.request('http://portal.test/api/admin/procedures', { headers: { Cookie: cookie } })).status).toBe(200);
@@ -214,7 +252,11 @@ describe('sessions', () => {
 
   it('rejects wrong passwords with the same message as unknown accounts, and rate limits attempts', async () => {
     const attempt = (email: string) =>
-      api.request('http://portal.test/api/admin/login', { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'http://portal.test' }, body: JSON.stringify({ email, password: 'no-es-la-clave-correcta' }) });
+      api.request('http://portal.test/api/admin/login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: 'http://portal.test' },
+        body: JSON.stringify({ email, password: 'no-es-la-clave-correcta' }),
+      });
     const wrong = (await (await attempt('admin@portal.test')).json()) as any;
     const unknown = (await (await attempt('nadie@portal.test')).json()) as any;
     expect(wrong.error.message).toBe(unknown.error.message);
@@ -237,7 +279,13 @@ describe('sessions', () => {
 
 describe('behind a TLS proxy (PUBLIC_BASE_URL)', () => {
   it('checks forms against the public origin and marks cookies Secure', async () => {
-    const proxied = createApi({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, remoteAddress: () => '192.0.2.77', publicOrigin: 'https://tramites.gob.sv' });
+    const proxied = createApi({
+      store: t.store,
+      search: createEmbeddedSearch(t.store.db),
+      log: consoleLog,
+      remoteAddress: () => '192.0.2.77',
+      publicOrigin: 'https://tramites.gob.sv',
+    });
     const admin = await createPerson(t.store, { email: 'proxy@portal.test', role: 'admin' }, null, { iterations: FAST });
     const login = (origin: string) =>
       proxied.request('http://127.0.0.1:4321/api/admin/login', {

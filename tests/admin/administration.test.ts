@@ -22,10 +22,20 @@ async function csrf(path: string) {
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  app = createWebApp({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, renderPage: await loadRenderPage(), remoteAddress: () => '192.0.2.40' });
+  app = createWebApp({
+    store: t.store,
+    search: createEmbeddedSearch(t.store.db),
+    log: consoleLog,
+    renderPage: await loadRenderPage(),
+    remoteAddress: () => '192.0.2.40',
+  });
   const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: 1000 });
   await t.store.batch(['UPDATE people SET must_change_password = 0']);
-  const response = await app.request(`${ORIGIN}/admin/entrar`, { method: 'POST', body: new URLSearchParams({ email: 'admin@portal.test', password: admin.oneTimePassword }), headers: { Origin: ORIGIN } });
+  const response = await app.request(`${ORIGIN}/admin/entrar`, {
+    method: 'POST',
+    body: new URLSearchParams({ email: 'admin@portal.test', password: admin.oneTimePassword }),
+    headers: { Origin: ORIGIN },
+  });
   cookie = (response.headers.get('Set-Cookie') ?? '').split(';')[0];
 });
 afterAll(() => t.cleanup());
@@ -37,7 +47,12 @@ describe('administration pages', () => {
     const html = await bad.text();
     expect(html).toContain('Use solo minúsculas');
     expect(html).toContain('Escriba el nombre completo');
-    const ok = await post('/admin/instituciones', { csrf: await csrf('/admin/instituciones'), slug: 'micultura', name: 'Ministerio de Cultura', acronym: 'MICULTURA' });
+    const ok = await post('/admin/instituciones', {
+      csrf: await csrf('/admin/instituciones'),
+      slug: 'micultura',
+      name: 'Ministerio de Cultura',
+      acronym: 'MICULTURA',
+    });
     expect(ok.headers.get('Location')).toBe('/admin/instituciones?aviso=guardada');
     expect(await (await get('/admin/instituciones')).text()).toContain('Ministerio de Cultura');
     const theme = await post('/admin/temas', { csrf: await csrf('/admin/temas'), slug: 'cultura', name: 'Cultura y patrimonio' });
@@ -45,7 +60,12 @@ describe('administration pages', () => {
   });
 
   it('creates an officer account showing the one-time password once, and disables it', async () => {
-    const response = await post('/admin/personas', { csrf: await csrf('/admin/personas'), email: 'nueva@micultura.gob.sv', role: 'officer', institution: 'micultura' });
+    const response = await post('/admin/personas', {
+      csrf: await csrf('/admin/personas'),
+      email: 'nueva@micultura.gob.sv',
+      role: 'officer',
+      institution: 'micultura',
+    });
     // Post/redirect/get: the page the form leads to shows the password, once.
     expect(response.status).toBe(303);
     expect(response.headers.get('Location')).toBe('/admin/personas?aviso=creada');
@@ -80,8 +100,16 @@ describe('administration pages', () => {
   });
 
   it('shows admins what people searched for and did not find', async () => {
-    await app.request(`${ORIGIN}/buscar/falta`, { method: 'POST', body: new URLSearchParams({ q: 'Permiso de mascotas', detalle: 'Registro de perros' }), headers: { 'Sec-Fetch-Site': 'same-origin' } });
-    await app.request(`${ORIGIN}/buscar/falta`, { method: 'POST', body: new URLSearchParams({ q: 'permiso de mascotas' }), headers: { 'Sec-Fetch-Site': 'same-origin' } });
+    await app.request(`${ORIGIN}/buscar/falta`, {
+      method: 'POST',
+      body: new URLSearchParams({ q: 'Permiso de mascotas', detalle: 'Registro de perros' }),
+      headers: { 'Sec-Fetch-Site': 'same-origin' },
+    });
+    await app.request(`${ORIGIN}/buscar/falta`, {
+      method: 'POST',
+      body: new URLSearchParams({ q: 'permiso de mascotas' }),
+      headers: { 'Sec-Fetch-Site': 'same-origin' },
+    });
     const html = await (await get('/admin/opiniones')).text();
     expect(html).toContain('«permiso de mascotas»</strong>: 2 avisos');
     expect(html).toContain('Registro de perros');

@@ -21,12 +21,22 @@ const admin: Actor = { kind: 'person', id: 1, email: 'admin@portal.test', role: 
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  app = createWebApp({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, renderPage: await loadRenderPage(), remoteAddress: () => address });
+  app = createWebApp({
+    store: t.store,
+    search: createEmbeddedSearch(t.store.db),
+    log: consoleLog,
+    renderPage: await loadRenderPage(),
+    remoteAddress: () => address,
+  });
 });
 afterAll(() => t.cleanup());
 
 function opinion(slug: string, fields: Record<string, string>) {
-  return app.request(`http://portal.test/tramites/${slug}/opinion`, { method: 'POST', body: new URLSearchParams(fields), headers: { 'Sec-Fetch-Site': 'same-origin' } });
+  return app.request(`http://portal.test/tramites/${slug}/opinion`, {
+    method: 'POST',
+    body: new URLSearchParams(fields),
+    headers: { 'Sec-Fetch-Site': 'same-origin' },
+  });
 }
 
 describe('the feedback buttons on a procedure page', () => {
@@ -79,7 +89,8 @@ describe('the feedback buttons on a procedure page', () => {
 
   it('takes the same feedback as JSON, with Spanish 4xx for bad input and a rate limit', async () => {
     const api = createApi({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, remoteAddress: () => '198.51.100.77' });
-    const post = (slug: string, body: unknown) => api.request(`/api/procedures/${slug}/feedback`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (slug: string, body: unknown) =>
+      api.request(`/api/procedures/${slug}/feedback`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post('prueba-pasaporte-renovacion', { kind: 'useful' })).status).toBe(201);
     const bad = await post('prueba-pasaporte-renovacion', { kind: 'me_gusta' });
     expect(bad.status).toBe(400);
@@ -88,7 +99,11 @@ describe('the feedback buttons on a procedure page', () => {
     let last = 0;
     for (let i = 0; i < 25; i++) last = (await post('prueba-pasaporte-renovacion', { kind: 'not_like_this', part: 'otro', message: `aviso ${i}` })).status;
     expect(last).toBe(429);
-    const big = await api.request('/api/procedures/prueba-pasaporte-renovacion/feedback', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'useful', message: 'x'.repeat(300_000) }) });
+    const big = await api.request('/api/procedures/prueba-pasaporte-renovacion/feedback', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ kind: 'useful', message: 'x'.repeat(300_000) }),
+    });
     expect(big.status).toBe(413);
   });
 
@@ -104,7 +119,8 @@ describe('the feedback buttons on a procedure page', () => {
 
 describe('the audit log', () => {
   it('detects an edited, deleted or reordered record and names the first bad one', async () => {
-    for (let i = 0; i < 3; i++) await t.store.write((tx) => appendAudit(t.store, tx, admin, { action: 'test.write', entity: 'test', entityId: String(i), after: { i } }));
+    for (let i = 0; i < 3; i++)
+      await t.store.write((tx) => appendAudit(t.store, tx, admin, { action: 'test.write', entity: 'test', entityId: String(i), after: { i } }));
     expect((await verifyAuditChain(t.store)).ok).toBe(true);
     const rows = await t.store.db.execute("SELECT id FROM audit_log WHERE action = 'test.write' ORDER BY id");
     const middle = Number(rows.rows[1].id);
@@ -113,7 +129,10 @@ describe('the audit log', () => {
   });
 
   it('npm run audit:verify exits 1 and names the first bad record', async () => {
-    const failed = await run(process.execPath, ['bin/run.mjs', 'scripts/audit-verify.node.ts'], { cwd: root, env: { ...process.env, DATABASE_URL: t.url } }).catch((error) => error);
+    const failed = await run(process.execPath, ['bin/run.mjs', 'scripts/audit-verify.node.ts'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: t.url },
+    }).catch((error) => error);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/ROTO en el registro \d+/);
   });

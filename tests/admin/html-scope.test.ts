@@ -24,24 +24,41 @@ async function signIn(email: string, password: string) {
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  app = createWebApp({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, renderPage: await loadRenderPage(), remoteAddress: () => '192.0.2.60' });
+  app = createWebApp({
+    store: t.store,
+    search: createEmbeddedSearch(t.store.db),
+    log: consoleLog,
+    renderPage: await loadRenderPage(),
+    remoteAddress: () => '192.0.2.60',
+  });
   const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: 1000 });
-  const officer = await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), { iterations: 1000 });
-  const operator = await createPerson(t.store, { email: 'operador@portal.test', role: 'operator', queue: 'quejas' }, personActor(admin.person), { iterations: 1000 });
-  someoneId = (await createPerson(t.store, { email: 'otra@dgme.gob.sv', role: 'officer', institutionSlug: 'dgme' }, personActor(admin.person), { iterations: 1000 })).person.id;
+  const officer = await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), {
+    iterations: 1000,
+  });
+  const operator = await createPerson(t.store, { email: 'operador@portal.test', role: 'operator', queue: 'quejas' }, personActor(admin.person), {
+    iterations: 1000,
+  });
+  someoneId = (
+    await createPerson(t.store, { email: 'otra@dgme.gob.sv', role: 'officer', institutionSlug: 'dgme' }, personActor(admin.person), { iterations: 1000 })
+  ).person.id;
   await createApiToken(t.store, personActor(admin.person), 'dgme', 'Sistema DGME');
   tokenId = Number((await t.store.db.execute('SELECT max(id) AS id FROM api_tokens')).rows[0].id);
   await t.store.batch(['UPDATE people SET must_change_password = 0']);
   sessions.officer = await signIn('oficial@rnpn.gob.sv', officer.oneTimePassword);
   sessions.operator = await signIn('operador@portal.test', operator.oneTimePassword);
-  await t.store.batch(["INSERT INTO feedback (procedure_id, kind, message) SELECT id, 'not_like_this', 'texto de otra institución' FROM procedures WHERE slug = 'prueba-pasaporte-renovacion'"]);
+  await t.store.batch([
+    "INSERT INTO feedback (procedure_id, kind, message) SELECT id, 'not_like_this', 'texto de otra institución' FROM procedures WHERE slug = 'prueba-pasaporte-renovacion'",
+  ]);
   foreignFeedback = Number((await t.store.db.execute('SELECT max(id) AS id FROM feedback')).rows[0].id);
 });
 afterAll(() => t.cleanup());
 
 /** Every HTML write route, aimed at DGME (foreign to the RNPN officer) or at admin-only objects. */
 const ROUTES = (): [string, Record<string, string>][] => [
-  ['/admin/tramites/prueba-pasaporte-renovacion', { title: 'Tomado', summary: 'Intento de escribir en otra institución.', category: 'migracion-y-viajes', cost_amount: '0' }],
+  [
+    '/admin/tramites/prueba-pasaporte-renovacion',
+    { title: 'Tomado', summary: 'Intento de escribir en otra institución.', category: 'migracion-y-viajes', cost_amount: '0' },
+  ],
   ['/admin/tramites/prueba-pasaporte-renovacion/verificar', {}],
   ['/admin/tramites/prueba-pasaporte-renovacion/archivar', {}],
   [`/admin/opiniones/${foreignFeedback}/resolver`, { note: 'No es mía' }],
@@ -55,19 +72,27 @@ const ROUTES = (): [string, Record<string, string>][] => [
 
 describe('HTML write routes × roles × a foreign institution', () => {
   it('sends anonymous posts to sign in and refuses officers and operators with 403, writing nothing', async () => {
-    const before = await t.store.db.execute('SELECT (SELECT count(*) FROM audit_log) AS audit, (SELECT group_concat(updated_at || status || version) FROM procedures) AS state');
+    const before = await t.store.db.execute(
+      'SELECT (SELECT count(*) FROM audit_log) AS audit, (SELECT group_concat(updated_at || status || version) FROM procedures) AS state',
+    );
     for (const [path, fields] of ROUTES()) {
       const anonymous = await app.request(`${ORIGIN}${path}`, { method: 'POST', body: new URLSearchParams(fields), headers: { Origin: ORIGIN } });
       expect(anonymous.status, `anonymous ${path}`).toBe(303);
       expect(anonymous.headers.get('Location'), path).toMatch(/^\/admin\/entrar\?volver=/);
       for (const role of ['officer', 'operator']) {
         const { cookie, csrf } = sessions[role];
-        const response = await app.request(`${ORIGIN}${path}`, { method: 'POST', body: new URLSearchParams({ ...fields, csrf }), headers: { Origin: ORIGIN, Cookie: cookie } });
+        const response = await app.request(`${ORIGIN}${path}`, {
+          method: 'POST',
+          body: new URLSearchParams({ ...fields, csrf }),
+          headers: { Origin: ORIGIN, Cookie: cookie },
+        });
         expect(response.status, `${role} ${path}`).toBe(403);
         expect(await response.text(), `${role} ${path}`).toContain('Sin acceso');
       }
     }
-    const after = await t.store.db.execute('SELECT (SELECT count(*) FROM audit_log) AS audit, (SELECT group_concat(updated_at || status || version) FROM procedures) AS state');
+    const after = await t.store.db.execute(
+      'SELECT (SELECT count(*) FROM audit_log) AS audit, (SELECT group_concat(updated_at || status || version) FROM procedures) AS state',
+    );
     expect(after.rows[0]).toEqual(before.rows[0]);
     const feedback = await t.store.db.execute({ sql: 'SELECT status FROM feedback WHERE id = ?', args: [foreignFeedback] });
     expect(feedback.rows[0].status).toBe('open');

@@ -15,16 +15,32 @@ let operatorPassword = '';
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  app = createWebApp({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, renderPage: await loadRenderPage(), remoteAddress: () => '192.0.2.30' });
+  app = createWebApp({
+    store: t.store,
+    search: createEmbeddedSearch(t.store.db),
+    log: consoleLog,
+    renderPage: await loadRenderPage(),
+    remoteAddress: () => '192.0.2.30',
+  });
   const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: 1000 });
-  officerPassword = (await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), { iterations: 1000 })).oneTimePassword;
-  operatorPassword = (await createPerson(t.store, { email: 'operador@portal.test', role: 'operator', queue: 'emergencias' }, personActor(admin.person), { iterations: 1000 })).oneTimePassword;
-  await t.store.batch(["INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'oficinas', 'Cerraron el Duicentro de prueba' FROM procedures WHERE slug = 'prueba-emision-dui'"]);
+  officerPassword = (
+    await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), { iterations: 1000 })
+  ).oneTimePassword;
+  operatorPassword = (
+    await createPerson(t.store, { email: 'operador@portal.test', role: 'operator', queue: 'emergencias' }, personActor(admin.person), { iterations: 1000 })
+  ).oneTimePassword;
+  await t.store.batch([
+    "INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'oficinas', 'Cerraron el Duicentro de prueba' FROM procedures WHERE slug = 'prueba-emision-dui'",
+  ]);
 });
 afterAll(() => t.cleanup());
 
 function post(path: string, fields: Record<string, string>, cookie?: string) {
-  return app.request(`${ORIGIN}${path}`, { method: 'POST', body: new URLSearchParams(fields), headers: { Origin: ORIGIN, ...(cookie ? { Cookie: cookie } : {}) } });
+  return app.request(`${ORIGIN}${path}`, {
+    method: 'POST',
+    body: new URLSearchParams(fields),
+    headers: { Origin: ORIGIN, ...(cookie ? { Cookie: cookie } : {}) },
+  });
 }
 function get(path: string, cookie?: string) {
   return app.request(`${ORIGIN}${path}`, { headers: cookie ? { Cookie: cookie } : {} });
@@ -63,13 +79,25 @@ describe("the officers' workspace", () => {
     expect(location).toBe('/admin/opiniones');
     expect((await get('/admin/opiniones', officer)).headers.get('Location')).toBe('/admin/clave');
     const csrf = await csrfOf('/admin/clave', officer);
-    const wrongCurrent = await post('/admin/clave', { csrf, current_password: 'no-es-la-de-un-solo-uso', new_password: 'girasol-tranvia-nube-ocho', confirm_password: 'girasol-tranvia-nube-ocho' }, officer);
+    const wrongCurrent = await post(
+      '/admin/clave',
+      { csrf, current_password: 'no-es-la-de-un-solo-uso', new_password: 'girasol-tranvia-nube-ocho', confirm_password: 'girasol-tranvia-nube-ocho' },
+      officer,
+    );
     expect(wrongCurrent.status).toBe(400);
     expect(await wrongCurrent.text()).toContain('La contraseña actual no es correcta');
-    const weak = await post('/admin/clave', { csrf, current_password: officerPassword, new_password: 'password1234', confirm_password: 'password1234' }, officer);
+    const weak = await post(
+      '/admin/clave',
+      { csrf, current_password: officerPassword, new_password: 'password1234', confirm_password: 'password1234' },
+      officer,
+    );
     expect(weak.status).toBe(400);
     expect(await weak.text()).toContain('muy común');
-    const strong = await post('/admin/clave', { csrf, current_password: officerPassword, new_password: 'girasol-tranvia-nube-ocho', confirm_password: 'girasol-tranvia-nube-ocho' }, officer);
+    const strong = await post(
+      '/admin/clave',
+      { csrf, current_password: officerPassword, new_password: 'girasol-tranvia-nube-ocho', confirm_password: 'girasol-tranvia-nube-ocho' },
+      officer,
+    );
     expect(strong.headers.get('Location')).toBe('/admin?aviso=clave');
   });
 
@@ -104,7 +132,16 @@ describe("the officers' workspace", () => {
   it('validates the edit form on the server, previews, then publishes with a note', async () => {
     const csrf = await csrfOf('/admin/tramites/prueba-emision-dui', officer);
     const form = await (await get('/admin/tramites/prueba-emision-dui', officer)).text();
-    const values: Record<string, string> = { csrf, title: '', summary: 'Resumen corto.', category: 'identidad', requirements: 'Tener 18 años', steps: 'Ir\nEsperar', cost_amount: 'diez', channel_presencial: 'on' };
+    const values: Record<string, string> = {
+      csrf,
+      title: '',
+      summary: 'Resumen corto.',
+      category: 'identidad',
+      requirements: 'Tener 18 años',
+      steps: 'Ir\nEsperar',
+      cost_amount: 'diez',
+      channel_presencial: 'on',
+    };
     const bad = await post('/admin/tramites/prueba-emision-dui', values, officer);
     expect(bad.status).toBe(400);
     const html = await bad.text();
@@ -112,7 +149,14 @@ describe("the officers' workspace", () => {
     expect(html).toContain('Escriba el costo como número');
     expect(html).toContain('href="#campo-title"');
     expect(form).toContain('name="title"');
-    const good = { ...values, title: 'Emisión del DUI (prueba revisada)', summary: 'Obtener el documento de identidad por primera vez, en versión revisada.', cost_amount: '0', keywords: 'dui\nsacar dui\ncedula', nota: 'Se revisó el título' };
+    const good = {
+      ...values,
+      title: 'Emisión del DUI (prueba revisada)',
+      summary: 'Obtener el documento de identidad por primera vez, en versión revisada.',
+      cost_amount: '0',
+      keywords: 'dui\nsacar dui\ncedula',
+      nota: 'Se revisó el título',
+    };
     const preview = await post('/admin/tramites/prueba-emision-dui', { ...good, accion: 'vista-previa' }, officer);
     expect(preview.status).toBe(200);
     expect(await preview.text()).toContain('Vista previa (aún no publicada)');
@@ -133,7 +177,11 @@ describe("the officers' workspace", () => {
     expect((await post('/admin/tramites/prueba-pasaporte-renovacion/archivar', { csrf }, officer)).status).toBe(403);
     const { cookie } = await signIn('operador@portal.test', operatorPassword);
     const csrfOperator = await csrfOf('/admin/clave', cookie);
-    await post('/admin/clave', { csrf: csrfOperator, current_password: operatorPassword, new_password: 'mango-faro-lluvia-siete', confirm_password: 'mango-faro-lluvia-siete' }, cookie);
+    await post(
+      '/admin/clave',
+      { csrf: csrfOperator, current_password: operatorPassword, new_password: 'mango-faro-lluvia-siete', confirm_password: 'mango-faro-lluvia-siete' },
+      cookie,
+    );
     const page = await get('/admin', cookie);
     expect(page.status).toBe(403);
     expect(await page.text()).toContain('Sin acceso');
@@ -152,7 +200,10 @@ describe("the officers' workspace", () => {
 
   it('uploads a file through the importer, with the per-row report and only my institution', async () => {
     const csrf = await csrfOf('/admin/importar', officer);
-    const foreign = [{ ...fixtureProcedures()[0], slug: 'prueba-carga', title: 'Trámite cargado de prueba' }, { ...fixtureProcedures()[1], slug: 'prueba-carga-ajena' }];
+    const foreign = [
+      { ...fixtureProcedures()[0], slug: 'prueba-carga', title: 'Trámite cargado de prueba' },
+      { ...fixtureProcedures()[1], slug: 'prueba-carga-ajena' },
+    ];
     const body = new FormData();
     body.set('csrf', csrf);
     body.set('archivo', new File([JSON.stringify(foreign, null, 2)], 'carga.json', { type: 'application/json' }));

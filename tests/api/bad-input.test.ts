@@ -50,7 +50,9 @@ const app = createWebApp({
 const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: 1000 });
 await t.store.batch(['UPDATE people SET must_change_password = 0']);
 const { token } = await createApiToken(t.store, personActor(admin.person), 'rnpn', 'Sistema de prueba RNPN');
-await t.store.batch([`INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'costo', 'El costo en la ventanilla es otro' FROM procedures WHERE slug = '${SLUG}'`]);
+await t.store.batch([
+  `INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'costo', 'El costo en la ventanilla es otro' FROM procedures WHERE slug = '${SLUG}'`,
+]);
 const feedbackId = Number((await t.store.db.execute('SELECT max(id) AS id FROM feedback')).rows[0].id);
 
 /** The admin's session for the JSON API (POST /api/admin/login). */
@@ -64,7 +66,11 @@ const adminCookie = (apiLogin.headers.get('Set-Cookie') ?? '').split(';')[0];
 
 /** Another session of the admin, for the HTML forms (POST /admin/entrar), and its CSRF token. */
 async function formSignIn(volver = ''): Promise<Response> {
-  return app.request(`${ORIGIN}/admin/entrar`, { method: 'POST', headers: { Origin: ORIGIN }, body: new URLSearchParams({ email: 'admin@portal.test', password: admin.oneTimePassword, volver }) });
+  return app.request(`${ORIGIN}/admin/entrar`, {
+    method: 'POST',
+    headers: { Origin: ORIGIN },
+    body: new URLSearchParams({ email: 'admin@portal.test', password: admin.oneTimePassword, volver }),
+  });
 }
 const formLogin = await formSignIn();
 if (formLogin.status !== 303) throw new Error(`form sign-in failed: ${formLogin.status} ${await formLogin.text()}`);
@@ -95,7 +101,13 @@ async function send(method: string, path: string, init: { headers?: Record<strin
     const requestInit = { method, headers: init.headers, body: init.body, ...(init.body instanceof ReadableStream ? { duplex: 'half' } : {}) } as RequestInit;
     const response = await app.request(`${ORIGIN}${path}`, requestInit);
     const text = await response.text();
-    return { status: response.status, type: response.headers.get('Content-Type') ?? '', text, location: response.headers.get('Location') ?? '', setCookie: response.headers.get('Set-Cookie') ?? '' };
+    return {
+      status: response.status,
+      type: response.headers.get('Content-Type') ?? '',
+      text,
+      location: response.headers.get('Location') ?? '',
+      setCookie: response.headers.get('Set-Cookie') ?? '',
+    };
   })();
   try {
     return await Promise.race([work, timeout]);
@@ -134,8 +146,13 @@ async function problemsOf(cases: Case[]): Promise<string[]> {
   return problems;
 }
 
-const short = (text: string) => text.replace(/(.)\1{15,}/g, (run, ch: string) => `${ch}×${run.length}`).replace(/\s+/g, ' ').slice(0, 220);
-const described = (a: Answer) => `answered ${a.status} ${a.type || '(no Content-Type)'}${a.location ? ` → ${a.location}` : ''}: ${short(a.text) || '(empty body)'}`;
+const short = (text: string) =>
+  text
+    .replace(/(.)\1{15,}/g, (run, ch: string) => `${ch}×${run.length}`)
+    .replace(/\s+/g, ' ')
+    .slice(0, 220);
+const described = (a: Answer) =>
+  `answered ${a.status} ${a.type || '(no Content-Type)'}${a.location ? ` → ${a.location}` : ''}: ${short(a.text) || '(empty body)'}`;
 const statusIn = (a: Answer, allowed?: number[]) => (allowed ? allowed.includes(a.status) : a.status >= 400 && a.status < 500);
 const wanted = (allowed?: number[]) => (allowed ? allowed.join(' or ') : 'a 4xx');
 
@@ -165,9 +182,11 @@ const jsonRefusal =
     if (typeof error?.code !== 'string' || error.code === '') return `no error.code; ${described(a)}`;
     if (typeof error.message !== 'string' || !isSpanish(error.message)) return `error.message is not a Spanish sentence; ${described(a)}`;
     if (error.fields !== undefined) {
-      if (typeof error.fields !== 'object' || error.fields === null || Object.values(error.fields).some((value) => typeof value !== 'string')) return `error.fields is not a map of field → message; ${described(a)}`;
+      if (typeof error.fields !== 'object' || error.fields === null || Object.values(error.fields).some((value) => typeof value !== 'string'))
+        return `error.fields is not a map of field → message; ${described(a)}`;
       const english = Object.entries(error.fields as Record<string, string>).filter(([, message]) => !isSpanish(message));
-      if (english.length > 0) return `error.fields has messages that are not Spanish (${english.map(([field, message]) => `${field}: «${message}»`).join('; ')}); ${described(a)}`;
+      if (english.length > 0)
+        return `error.fields has messages that are not Spanish (${english.map(([field, message]) => `${field}: «${message}»`).join('; ')}); ${described(a)}`;
     }
     return null;
   };
@@ -176,7 +195,8 @@ const jsonRefusal =
 const jsonOk: Check = (a) => (a.status === 200 && /^application\/json\b/i.test(a.type) ? null : `expected 200 JSON; ${described(a)}`);
 
 /** Zod's English defaults as they would show in a page's error summary. */
-const ZOD_ENGLISH = /\b(too big|too small|invalid (input|string|option|type|format)|must match pattern|expected (string|number|object|array|boolean)|received (number|string|array|object|null|undefined|boolean))\b/i;
+const ZOD_ENGLISH =
+  /\b(too big|too small|invalid (input|string|option|type|format)|must match pattern|expected (string|number|object|array|boolean)|received (number|string|array|object|null|undefined|boolean))\b/i;
 const visibleText = (html: string) => html.replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]*>/g, ' ');
 
 /** A workspace refusal: a 4xx (or one of `allowed`) drawn as a Spanish HTML page, with no English error in it. */
@@ -186,7 +206,8 @@ const pageRefusal =
     if (!statusIn(a, allowed)) return `expected ${wanted(allowed)}; ${described(a)}`;
     if (!/^text\/html\b/i.test(a.type) || !a.text.includes('<html lang="es"')) return `expected a Spanish HTML page; ${described(a)}`;
     const english = ZOD_ENGLISH.exec(visibleText(a.text));
-    if (english) return `the page shows an English error («${short(visibleText(a.text).slice(Math.max(0, english.index - 40), english.index + 80))}»); answered ${a.status}`;
+    if (english)
+      return `the page shows an English error («${short(visibleText(a.text).slice(Math.max(0, english.index - 40), english.index + 80))}»); answered ${a.status}`;
     return null;
   };
 
@@ -214,7 +235,8 @@ const redirectTo =
   (a) => {
     if (a.status !== 303) return `expected 303 to ${description}; ${described(a)}`;
     if (/[\r\n]/.test(a.location) || /x=1/.test(a.setCookie)) return `a header was injected; ${described(a)}`;
-    if (!a.location.startsWith('/') || a.location.startsWith('//') || new URL(a.location, ORIGIN).origin !== ORIGIN) return `redirects off the site; ${described(a)}`;
+    if (!a.location.startsWith('/') || a.location.startsWith('//') || new URL(a.location, ORIGIN).origin !== ORIGIN)
+      return `redirects off the site; ${described(a)}`;
     return expected(a.location) ? null : `expected 303 to ${description}; ${described(a)}`;
   };
 
@@ -273,7 +295,10 @@ interface Operation {
 
 const docResponse = await app.request(`${ORIGIN}/api/openapi.json`);
 const doc = (await docResponse.json()) as {
-  paths: Record<string, Record<string, { parameters?: Parameter[]; requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; security?: unknown[] }>>;
+  paths: Record<
+    string,
+    Record<string, { parameters?: Parameter[]; requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; security?: unknown[] }>
+  >;
   components?: { schemas?: Record<string, JsonSchema> };
 };
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch']);
@@ -372,7 +397,8 @@ const TOLERATED_QUERY_VALUES: Record<string, string[]> = {
   q: ['%22', '*', 'NEAR(a%20b)', 'a%20OR%20AND%20NOT', 'titulo%3Adui%20%5E%20-%20()', '%00%01', '%E0%A4%A', 'x'.repeat(5000)],
 };
 
-const fill = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? GOOD_PARAMS[name] ?? name);
+const fill = (template: string, values: Record<string, string>) =>
+  template.replace(/\{(\w+)\}/g, (_, name: string) => values[name] ?? GOOD_PARAMS[name] ?? name);
 const label = (method: string, path: string, caller: string, what: string) => `${method} ${short(path)} as ${caller}, ${what}`;
 
 interface BodyCase {
@@ -391,7 +417,11 @@ function bodyCases(op: Operation): BodyCase[] {
   const json = { 'Content-Type': 'application/json' };
   return [
     { what: 'a JSON body with no Content-Type', headers: {}, body: () => bytes('{"a":1}') },
-    { what: 'JSON text sent as text/plain', headers: { 'Content-Type': 'text/plain' }, body: () => JSON.stringify(GOOD_BODIES[`${op.method} ${op.template}`] ?? { a: 1 }) },
+    {
+      what: 'JSON text sent as text/plain',
+      headers: { 'Content-Type': 'text/plain' },
+      body: () => JSON.stringify(GOOD_BODIES[`${op.method} ${op.template}`] ?? { a: 1 }),
+    },
     { what: 'malformed JSON {"a":', headers: json, body: () => '{"a":', always: true },
     { what: 'an empty JSON body', headers: json, body: () => '' },
     { what: 'the JSON []', headers: json, body: () => '[]' },
@@ -507,7 +537,9 @@ describe('the OpenAPI document this test walks', () => {
   it('has bad values listed here for every path parameter, query parameter and body it documents', () => {
     const missing = operations.flatMap((op) => [
       ...op.pathParams.filter((name) => !BAD_PATH_VALUES[name]).map((name) => `${op.method} ${op.template}: path parameter «${name}»`),
-      ...op.queryParams.filter((name) => !BAD_QUERY_VALUES[name] && !TOLERATED_QUERY_VALUES[name]).map((name) => `${op.method} ${op.template}: query parameter «${name}»`),
+      ...op.queryParams
+        .filter((name) => !BAD_QUERY_VALUES[name] && !TOLERATED_QUERY_VALUES[name])
+        .map((name) => `${op.method} ${op.template}: query parameter «${name}»`),
       ...(op.body && !WRONG_VALUES[`${op.method} ${op.template}`] ? [`${op.method} ${op.template}: bodies with wrong values`] : []),
     ]);
     expect(missing).toEqual([]);
@@ -518,14 +550,16 @@ describe('every JSON route of the OpenAPI document refuses bad input with a 4xx 
   for (const op of operations.filter((o) => o.body)) {
     it(`${op.method} ${op.template} refuses bodies that are not the JSON object it documents, for every caller`, async () => {
       const cases = CALLERS.flatMap((caller) =>
-        bodyCases(op).filter((c) => c.always || reachesInput(caller, op)).map((c): Case => {
-          const path = fill(op.template, {});
-          return {
-            label: label(op.method, path, caller, c.what),
-            send: () => send(op.method, path, { headers: apiHeaders(caller, c.headers), body: c.body() }),
-            check: jsonRefusal(c.allowed?.(caller, op)),
-          };
-        }),
+        bodyCases(op)
+          .filter((c) => c.always || reachesInput(caller, op))
+          .map((c): Case => {
+            const path = fill(op.template, {});
+            return {
+              label: label(op.method, path, caller, c.what),
+              send: () => send(op.method, path, { headers: apiHeaders(caller, c.headers), body: c.body() }),
+              check: jsonRefusal(c.allowed?.(caller, op)),
+            };
+          }),
       );
       expect(await problemsOf(cases)).toEqual([]);
     });
@@ -577,7 +611,11 @@ describe('every JSON route of the OpenAPI document refuses bad input with a 4xx 
         op.queryParams.flatMap((param) =>
           (BAD_QUERY_VALUES[param] ?? []).slice(0, reachesInput(caller, op) ? undefined : 1).map((value): Case => {
             const path = `${fill(op.template, {})}?${param}=${value}`;
-            return { label: label(op.method, path, caller, `${param}=${short(value)}`), send: () => send(op.method, path, { headers: apiHeaders(caller) }), check: jsonRefusal() };
+            return {
+              label: label(op.method, path, caller, `${param}=${short(value)}`),
+              send: () => send(op.method, path, { headers: apiHeaders(caller) }),
+              check: jsonRefusal(),
+            };
           }),
         ),
       );
@@ -591,7 +629,11 @@ describe('every JSON route of the OpenAPI document refuses bad input with a 4xx 
         op.queryParams.flatMap((param) =>
           (TOLERATED_QUERY_VALUES[param] ?? []).map((value): Case => {
             const path = `${fill(op.template, {})}?${param}=${value}`;
-            return { label: label(op.method, path, caller, `${param}=${short(value)}`), send: () => send(op.method, path, { headers: apiHeaders(caller) }), check: jsonOk };
+            return {
+              label: label(op.method, path, caller, `${param}=${short(value)}`),
+              send: () => send(op.method, path, { headers: apiHeaders(caller) }),
+              check: jsonOk,
+            };
           }),
         ),
       );
@@ -605,14 +647,30 @@ describe('JSON routes outside the OpenAPI document refuse bad input with a 4xx i
     const cookies = ['portal_sesion=no-es-una-sesion', `portal_sesion=${'a'.repeat(5000)}`, 'portal_sesion=%E0%A4%A', 'portal_sesion=', 'portal_sesion="\\"'];
     const cases: Case[] = [
       { label: 'GET /api/admin/me as anonymous', send: () => send('GET', '/api/admin/me'), check: jsonRefusal([401]) },
-      { label: 'GET /api/admin/me with the bearer token', send: () => send('GET', '/api/admin/me', { headers: apiHeaders('token') }), check: jsonRefusal([401]) },
-      ...cookies.map((cookie): Case => ({ label: `GET /api/admin/me with Cookie ${short(cookie)}`, send: () => send('GET', '/api/admin/me', { headers: { Cookie: cookie } }), check: jsonRefusal([401]) })),
+      {
+        label: 'GET /api/admin/me with the bearer token',
+        send: () => send('GET', '/api/admin/me', { headers: apiHeaders('token') }),
+        check: jsonRefusal([401]),
+      },
+      ...cookies.map((cookie): Case => ({
+        label: `GET /api/admin/me with Cookie ${short(cookie)}`,
+        send: () => send('GET', '/api/admin/me', { headers: { Cookie: cookie } }),
+        check: jsonRefusal([401]),
+      })),
     ];
     expect(await problemsOf(cases)).toEqual([]);
   });
 
   it('GET /api/admin/procedures refuses malformed, unknown and non-bearer Authorization headers', async () => {
-    const values = ['Bearer', 'Bearer   ', `Bearer tsv_${'a'.repeat(5000)}`, 'Bearer tsv_aaaaaaaaaaaaaaaaaaaaaaaaaaaa', `Bearer ${token} extra`, 'Basic YWRtaW46YWRtaW4=', `Token ${token}`];
+    const values = [
+      'Bearer',
+      'Bearer   ',
+      `Bearer tsv_${'a'.repeat(5000)}`,
+      'Bearer tsv_aaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      `Bearer ${token} extra`,
+      'Basic YWRtaW46YWRtaW4=',
+      `Token ${token}`,
+    ];
     const cases = values.map((value): Case => ({
       label: `GET /api/admin/procedures with Authorization: ${short(value)}`,
       send: () => send('GET', '/api/admin/procedures', { headers: { Authorization: value } }),
@@ -623,12 +681,28 @@ describe('JSON routes outside the OpenAPI document refuse bad input with a 4xx i
 
   it('POST /api/admin/logout refuses cross-site calls and oversized bodies', async () => {
     const cases: Case[] = [
-      { label: 'POST /api/admin/logout with a foreign Origin', send: () => send('POST', '/api/admin/logout', { headers: { Origin: EVIL, Cookie: 'portal_sesion=no-es-una-sesion' } }), check: jsonRefusal([403]) },
-      { label: 'POST /api/admin/logout with Sec-Fetch-Site: cross-site', send: () => send('POST', '/api/admin/logout', { headers: { 'Sec-Fetch-Site': 'cross-site' } }), check: jsonRefusal([403]) },
-      { label: 'POST /api/admin/logout with a text/plain body and no Origin', send: () => send('POST', '/api/admin/logout', { headers: { 'Content-Type': 'text/plain' }, body: '{}' }), check: jsonRefusal([403]) },
+      {
+        label: 'POST /api/admin/logout with a foreign Origin',
+        send: () => send('POST', '/api/admin/logout', { headers: { Origin: EVIL, Cookie: 'portal_sesion=no-es-una-sesion' } }),
+        check: jsonRefusal([403]),
+      },
+      {
+        label: 'POST /api/admin/logout with Sec-Fetch-Site: cross-site',
+        send: () => send('POST', '/api/admin/logout', { headers: { 'Sec-Fetch-Site': 'cross-site' } }),
+        check: jsonRefusal([403]),
+      },
+      {
+        label: 'POST /api/admin/logout with a text/plain body and no Origin',
+        send: () => send('POST', '/api/admin/logout', { headers: { 'Content-Type': 'text/plain' }, body: '{}' }),
+        check: jsonRefusal([403]),
+      },
       {
         label: 'POST /api/admin/logout with a body over 256 KB',
-        send: () => send('POST', '/api/admin/logout', { headers: { Origin: ORIGIN, 'Content-Type': 'application/json', 'Content-Length': String(hugeJson().length) }, body: hugeJson() }),
+        send: () =>
+          send('POST', '/api/admin/logout', {
+            headers: { Origin: ORIGIN, 'Content-Type': 'application/json', 'Content-Length': String(hugeJson().length) },
+            body: hugeJson(),
+          }),
         check: jsonRefusal([413]),
       },
     ];
@@ -674,7 +748,11 @@ describe('JSON routes outside the OpenAPI document refuse bad input with a 4xx i
 type Fields = Record<string, string>;
 const form = (path: string, fields: Fields, headers: Record<string, string> = {}) =>
   send('POST', path, { headers: { Origin: ORIGIN, Cookie: pageCookie, ...headers }, body: new URLSearchParams(fields) });
-const formCase = (path: string, what: string, fields: Fields, check: Check): Case => ({ label: `POST ${short(path)}, ${what}`, send: () => form(path, fields), check });
+const formCase = (path: string, what: string, fields: Fields, check: Check): Case => ({
+  label: `POST ${short(path)}, ${what}`,
+  send: () => form(path, fields),
+  check,
+});
 
 /**
  * Every POST of the workspace (api/admin/pages.ts), aimed at targets that do not exist, so that
@@ -716,11 +794,21 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
       label: `POST /admin/entrar with volver = ${what}`,
       send: async () => {
         const response = await formSignIn(volver);
-        return { status: response.status, type: response.headers.get('Content-Type') ?? '', text: await response.text(), location: response.headers.get('Location') ?? '', setCookie: response.headers.get('Set-Cookie') ?? '' };
+        return {
+          status: response.status,
+          type: response.headers.get('Content-Type') ?? '',
+          text: await response.text(),
+          location: response.headers.get('Location') ?? '',
+          setCookie: response.headers.get('Set-Cookie') ?? '',
+        };
       },
       check: redirectTo((location) => location === '/admin' || (/^\/admin[/?]/.test(location) && !location.includes('//')), 'a path inside /admin'),
     }));
-    const pages = values.map(([what, volver]): Case => ({ label: `GET /admin/entrar?volver= ${what}`, send: () => send('GET', `/admin/entrar?volver=${encodeURIComponent(volver)}`), check: pageDrawn }));
+    const pages = values.map(([what, volver]): Case => ({
+      label: `GET /admin/entrar?volver= ${what}`,
+      send: () => send('GET', `/admin/entrar?volver=${encodeURIComponent(volver)}`),
+      check: pageDrawn,
+    }));
     expect(await problemsOf([...cases, ...pages])).toEqual([]);
   });
 
@@ -736,12 +824,17 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
   });
 
   it('every workspace POST without a session goes to the sign-in page', async () => {
-    const cases = WORKSPACE_POSTS.map((path): Case => ({ label: `POST ${path} without a session`, send: () => send('POST', path, { headers: { Origin: ORIGIN }, body: new URLSearchParams({ csrf }) }), check: toSignIn }));
+    const cases = WORKSPACE_POSTS.map((path): Case => ({
+      label: `POST ${path} without a session`,
+      send: () => send('POST', path, { headers: { Origin: ORIGIN }, body: new URLSearchParams({ csrf }) }),
+      check: toSignIn,
+    }));
     expect(await problemsOf(cases)).toEqual([]);
   });
 
   it('resolving feedback with a bad version or note goes back with an error, and resolves nothing', async () => {
-    const back = (error: string) => redirectTo((location) => location === `/admin/opiniones?error=${error}&id=${feedbackId}`, `/admin/opiniones?error=${error}`);
+    const back = (error: string) =>
+      redirectTo((location) => location === `/admin/opiniones?error=${error}&id=${feedbackId}`, `/admin/opiniones?error=${error}`);
     const path = `/admin/opiniones/${feedbackId}/resolver`;
     const note = 'Se corrigió el costo en la ficha';
     const cases: Case[] = [
@@ -756,7 +849,9 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
       formCase(path, 'a version the procedure never had', { csrf, note, version: '999999' }, pageRefusal([400])),
       formCase('/admin/opiniones/999999999999/resolver', 'an id that does not exist', { csrf, note }, pageRefusal([404])),
       formCase('/admin/opiniones/0/resolver', 'the id 0', { csrf, note }, pageRefusal([404])),
-      ...['abc', '-1', '1e9999', '99999999999999999999', '1.5', '%00'].map((id) => formCase(`/admin/opiniones/${id}/resolver`, `the id ${id}`, { csrf, note }, pageRefusal([404]))),
+      ...['abc', '-1', '1e9999', '99999999999999999999', '1.5', '%00'].map((id) =>
+        formCase(`/admin/opiniones/${id}/resolver`, `the id ${id}`, { csrf, note }, pageRefusal([404])),
+      ),
     ];
     expect(await problemsOf(cases)).toEqual([]);
     expect(await feedbackStatus()).toBe('open');
@@ -773,9 +868,19 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
       formCase('/admin/clave', 'no fields', { csrf }, pageRefusal([400])),
       formCase('/admin/clave', 'a 300-character password', { csrf, current_password: long(300), new_password: 'y' }, pageRefusal([400])),
       formCase('/admin/nuevo-tramite', 'no fields', { csrf }, pageRefusal([400])),
-      formCase('/admin/nuevo-tramite', 'a slug with ../ and a cost of 1e9999', { csrf, slug: '../etc', title: 'Título', cost_amount: '1e9999', institution: 'rnpn' }, pageRefusal([400])),
+      formCase(
+        '/admin/nuevo-tramite',
+        'a slug with ../ and a cost of 1e9999',
+        { csrf, slug: '../etc', title: 'Título', cost_amount: '1e9999', institution: 'rnpn' },
+        pageRefusal([400]),
+      ),
       formCase(`/admin/tramites/${SLUG}`, 'an empty title and a cost in words', { csrf, title: '', cost_amount: 'diez' }, pageRefusal([400])),
-      formCase(`/admin/tramites/${SLUG}`, 'a 5,000-character title', { csrf, title: long(5000), summary: long(5000), category: 'identidad', steps: 'Ir', channel_presencial: 'on' }, pageRefusal([400])),
+      formCase(
+        `/admin/tramites/${SLUG}`,
+        'a 5,000-character title',
+        { csrf, title: long(5000), summary: long(5000), category: 'identidad', steps: 'Ir', channel_presencial: 'on' },
+        pageRefusal([400]),
+      ),
       formCase('/admin/tramites/no-existe', 'no fields', { csrf }, pageRefusal()),
       formCase(`/admin/tramites/${SLUG}/archivar`, 'a 600-character note', { csrf, nota: long(600) }, pageRefusal([400])),
       formCase('/admin/tramites/no-existe/verificar', 'a slug that does not exist', { csrf }, pageRefusal([404])),
@@ -785,15 +890,35 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
       formCase(`/admin/tramites/${'a'.repeat(121)}/archivar`, 'an overlong slug', { csrf }, pageRefusal([404])),
       formCase('/admin/tramites/tr%C3%A1mite/archivar', 'a unicode slug', { csrf }, pageRefusal([404])),
       formCase('/admin/instituciones', 'no fields', { csrf }, pageRefusal([400])),
-      formCase('/admin/instituciones', 'an accented slug and a javascript: website', { csrf, slug: 'ÁÉÍ', name: 'x', acronym: long(40), website: 'javascript:alert(1)' }, pageRefusal([400])),
+      formCase(
+        '/admin/instituciones',
+        'an accented slug and a javascript: website',
+        { csrf, slug: 'ÁÉÍ', name: 'x', acronym: long(40), website: 'javascript:alert(1)' },
+        pageRefusal([400]),
+      ),
       formCase('/admin/temas', 'no fields', { csrf }, pageRefusal([400])),
       formCase('/admin/temas', 'a slug of .. and a 200-character name', { csrf, slug: '..', name: long(200) }, pageRefusal([400])),
       formCase('/admin/personas', 'no fields', { csrf }, pageRefusal([400])),
       formCase('/admin/personas', 'an email that is not one and an unknown role', { csrf, email: 'no-es-correo', role: 'root' }, pageRefusal([400])),
-      formCase('/admin/personas', 'an institution that does not exist', { csrf, email: 'nuevo@portal.test', role: 'officer', institution: 'no-existe' }, pageRefusal([400])),
-      formCase('/admin/personas', 'a 121-character institution', { csrf, email: 'nuevo@portal.test', role: 'officer', institution: 'a'.repeat(121) }, pageRefusal([400])),
+      formCase(
+        '/admin/personas',
+        'an institution that does not exist',
+        { csrf, email: 'nuevo@portal.test', role: 'officer', institution: 'no-existe' },
+        pageRefusal([400]),
+      ),
+      formCase(
+        '/admin/personas',
+        'a 121-character institution',
+        { csrf, email: 'nuevo@portal.test', role: 'officer', institution: 'a'.repeat(121) },
+        pageRefusal([400]),
+      ),
       formCase('/admin/tokens', 'a 121-character institution', { csrf, institution: 'a'.repeat(121), name: 'Sistema de prueba' }, pageRefusal([400])),
-      formCase('/admin/clave', 'a 201-character confirmation', { csrf, current_password: 'x', new_password: 'y', confirm_password: 'z'.repeat(201) }, pageRefusal([400])),
+      formCase(
+        '/admin/clave',
+        'a 201-character confirmation',
+        { csrf, current_password: 'x', new_password: 'y', confirm_password: 'z'.repeat(201) },
+        pageRefusal([400]),
+      ),
       formCase('/admin/personas', 'an unknown queue', { csrf, email: 'operador@portal.test', role: 'operator', queue: 'xyz' }, pageRefusal([400])),
       formCase('/admin/personas/abc/desactivar', 'the id abc', { csrf }, pageRefusal([404])),
       formCase('/admin/personas/-1/desactivar', 'the id -1', { csrf }, pageRefusal([404])),
@@ -823,7 +948,9 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
     });
     const boundary = 'frontera';
     const cases: Case[] = [
-      upload('a multipart Content-Type with a body that is not multipart', 'esto no es multipart', pageRefusal([400, 403]), { 'Content-Type': `multipart/form-data; boundary=${boundary}` }),
+      upload('a multipart Content-Type with a body that is not multipart', 'esto no es multipart', pageRefusal([400, 403]), {
+        'Content-Type': `multipart/form-data; boundary=${boundary}`,
+      }),
       upload('multipart without a boundary', `--${boundary}\r\n`, pageRefusal([400, 403]), { 'Content-Type': 'multipart/form-data' }),
       upload(
         'multipart cut off in the middle',
@@ -837,9 +964,21 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
       upload('a file that is neither .json nor .csv', multipart({ csrf, archivo: new File(['MZ'], 'catalogo.exe') }), pageRefusal([400])),
       upload('a .json file that is not JSON', multipart({ csrf, archivo: new File(['{'], 'catalogo.json') }), pageRefusal([400])),
       upload('a .json file that is not a list', multipart({ csrf, archivo: new File(['{"slug":"x"}'], 'catalogo.json') }), pageRefusal([400])),
-      upload('a .json list of things that are not procedures', multipart({ csrf, archivo: new File(['[1, "x", null, {}]'], 'catalogo.json'), prueba: 'on' }), pageRefusal()),
-      upload('a .csv file with an unclosed quote', multipart({ csrf, archivo: new File(['slug,title\n"sin cerrar'], 'catalogo.csv'), prueba: 'on' }), pageRefusal([400])),
-      upload('a .csv file in UTF-16 with a NUL in it', multipart({ csrf, archivo: new File([new Uint8Array([0xff, 0xfe, 0x73, 0x00, 0x00, 0x00])], 'catalogo.csv'), prueba: 'on' }), pageDrawn),
+      upload(
+        'a .json list of things that are not procedures',
+        multipart({ csrf, archivo: new File(['[1, "x", null, {}]'], 'catalogo.json'), prueba: 'on' }),
+        pageRefusal(),
+      ),
+      upload(
+        'a .csv file with an unclosed quote',
+        multipart({ csrf, archivo: new File(['slug,title\n"sin cerrar'], 'catalogo.csv'), prueba: 'on' }),
+        pageRefusal([400]),
+      ),
+      upload(
+        'a .csv file in UTF-16 with a NUL in it',
+        multipart({ csrf, archivo: new File([new Uint8Array([0xff, 0xfe, 0x73, 0x00, 0x00, 0x00])], 'catalogo.csv'), prueba: 'on' }),
+        pageDrawn,
+      ),
     ];
     expect(await problemsOf(cases)).toEqual([]);
   });
@@ -847,8 +986,13 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
   it('the public forms refuse unknown procedures and bad fields without a 500, and redirect back with an error', async () => {
     const opinion = `/tramites/${SLUG}/opinion`;
     const backToProcedure = redirectTo((location) => location.startsWith(`/tramites/${SLUG}?opinion=error`), 'the procedure with opinion=error');
-    const backToSearch = (aviso: string) => redirectTo((location) => location.startsWith('/buscar?') && location.includes(`aviso=${aviso}`), `/buscar with aviso=${aviso}`);
-    const publicForm = (path: string, what: string, fields: Fields, check: Check): Case => ({ label: `POST ${short(path)}, ${what}`, send: () => send('POST', path, { headers: { Origin: ORIGIN }, body: new URLSearchParams(fields) }), check });
+    const backToSearch = (aviso: string) =>
+      redirectTo((location) => location.startsWith('/buscar?') && location.includes(`aviso=${aviso}`), `/buscar with aviso=${aviso}`);
+    const publicForm = (path: string, what: string, fields: Fields, check: Check): Case => ({
+      label: `POST ${short(path)}, ${what}`,
+      send: () => send('POST', path, { headers: { Origin: ORIGIN }, body: new URLSearchParams(fields) }),
+      check,
+    });
     const badSlugs = BAD_PATH_VALUES.slug.filter(([, value]) => value !== '..');
     const cases: Case[] = [
       ...badSlugs.map(([what, value]) => publicForm(`/tramites/${value}/opinion`, what, { kind: 'useful' }, spanishRefusal([404]))),
@@ -859,10 +1003,16 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
       publicForm(opinion, 'a message of control characters', { kind: 'not_like_this', message: '\u0001\u0002' }, backToProcedure),
       {
         label: `POST ${opinion}, a body that is not multipart under a multipart Content-Type`,
-        send: () => send('POST', opinion, { headers: { Origin: ORIGIN, 'Content-Type': 'multipart/form-data; boundary=frontera' }, body: 'esto no es multipart' }),
+        send: () =>
+          send('POST', opinion, { headers: { Origin: ORIGIN, 'Content-Type': 'multipart/form-data; boundary=frontera' }, body: 'esto no es multipart' }),
         check: backToProcedure,
       },
-      { label: `POST ${opinion}, a body over 64 KB`, send: () => send('POST', opinion, { headers: { Origin: ORIGIN }, body: new URLSearchParams({ kind: 'not_like_this', message: 'm'.repeat(OVER_FORM_LIMIT) }) }), check: spanishRefusal([413]) },
+      {
+        label: `POST ${opinion}, a body over 64 KB`,
+        send: () =>
+          send('POST', opinion, { headers: { Origin: ORIGIN }, body: new URLSearchParams({ kind: 'not_like_this', message: 'm'.repeat(OVER_FORM_LIMIT) }) }),
+        check: spanishRefusal([413]),
+      },
       publicForm('/buscar/falta', 'an empty search', { q: '' }, backToSearch('error')),
       publicForm('/buscar/falta', 'a 5,000-character search', { q: 'q'.repeat(5000) }, backToSearch('error')),
       publicForm('/buscar/falta', 'a 5,000-character detail', { q: 'licencia de pesca', detalle: 'd'.repeat(5000) }, backToSearch('error')),
@@ -870,14 +1020,30 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
       publicForm('/buscar/falta', 'the honeypot filled', { q: 'pesca', sitio_web: 'https://spam.example' }, backToSearch('gracias')),
       {
         label: 'POST /buscar/falta, a body that is not multipart under a multipart Content-Type',
-        send: () => send('POST', '/buscar/falta', { headers: { Origin: ORIGIN, 'Content-Type': 'multipart/form-data; boundary=frontera' }, body: 'esto no es multipart' }),
+        send: () =>
+          send('POST', '/buscar/falta', {
+            headers: { Origin: ORIGIN, 'Content-Type': 'multipart/form-data; boundary=frontera' },
+            body: 'esto no es multipart',
+          }),
         check: backToSearch('error'),
       },
-      { label: 'POST /buscar/falta, a body over 64 KB', send: () => send('POST', '/buscar/falta', { headers: { Origin: ORIGIN }, body: new URLSearchParams({ q: 'q'.repeat(OVER_FORM_LIMIT) }) }), check: spanishRefusal([413]) },
-      { label: 'POST /admin/tokens, a body over 64 KB', send: () => form('/admin/tokens', { csrf, name: 'n'.repeat(OVER_FORM_LIMIT) }), check: spanishRefusal([413]) },
+      {
+        label: 'POST /buscar/falta, a body over 64 KB',
+        send: () => send('POST', '/buscar/falta', { headers: { Origin: ORIGIN }, body: new URLSearchParams({ q: 'q'.repeat(OVER_FORM_LIMIT) }) }),
+        check: spanishRefusal([413]),
+      },
+      {
+        label: 'POST /admin/tokens, a body over 64 KB',
+        send: () => form('/admin/tokens', { csrf, name: 'n'.repeat(OVER_FORM_LIMIT) }),
+        check: spanishRefusal([413]),
+      },
       {
         label: 'POST /admin/tokens, a body that is not multipart under a multipart Content-Type',
-        send: () => send('POST', '/admin/tokens', { headers: { Origin: ORIGIN, Cookie: pageCookie, 'Content-Type': 'multipart/form-data; boundary=frontera' }, body: 'esto no es multipart' }),
+        send: () =>
+          send('POST', '/admin/tokens', {
+            headers: { Origin: ORIGIN, Cookie: pageCookie, 'Content-Type': 'multipart/form-data; boundary=frontera' },
+            body: 'esto no es multipart',
+          }),
         check: pageRefusal([400, 403]),
       },
     ];
@@ -889,9 +1055,19 @@ describe('the HTML forms refuse bad input with a 4xx page or a redirect back, ne
     const crossSite = new Set(['/admin/entrar', '/admin/tokens', `/tramites/${SLUG}/opinion`, '/buscar/falta']);
     const cases = FORM_POSTS.flatMap((path): Case[] => [
       { label: `POST ${path} with Origin ${EVIL}`, send: () => form(path, fields(path), { Origin: EVIL }), check: spanishRefusal([403]) },
-      { label: `POST ${path} with neither Origin nor Sec-Fetch-Site`, send: () => send('POST', path, { headers: { Cookie: pageCookie }, body: new URLSearchParams(fields(path)) }), check: spanishRefusal([403]) },
+      {
+        label: `POST ${path} with neither Origin nor Sec-Fetch-Site`,
+        send: () => send('POST', path, { headers: { Cookie: pageCookie }, body: new URLSearchParams(fields(path)) }),
+        check: spanishRefusal([403]),
+      },
       ...(crossSite.has(path)
-        ? [{ label: `POST ${path} with Sec-Fetch-Site: cross-site and no Origin`, send: () => send('POST', path, { headers: { Cookie: pageCookie, 'Sec-Fetch-Site': 'cross-site' }, body: new URLSearchParams(fields(path)) }), check: spanishRefusal([403]) }]
+        ? [
+            {
+              label: `POST ${path} with Sec-Fetch-Site: cross-site and no Origin`,
+              send: () => send('POST', path, { headers: { Cookie: pageCookie, 'Sec-Fetch-Site': 'cross-site' }, body: new URLSearchParams(fields(path)) }),
+              check: spanishRefusal([403]),
+            },
+          ]
         : []),
     ]);
     expect(await problemsOf(cases)).toEqual([]);
@@ -937,7 +1113,11 @@ describe('pages asked for with odd paths and query values are drawn or refused, 
       '/admin/importar?prueba=xyz',
       '/admin/nope',
     ];
-    const cases = paths.map((path): Case => ({ label: `GET ${short(path)} signed in`, send: () => send('GET', path, { headers: { Cookie: pageCookie } }), check: pageDrawn }));
+    const cases = paths.map((path): Case => ({
+      label: `GET ${short(path)} signed in`,
+      send: () => send('GET', path, { headers: { Cookie: pageCookie } }),
+      check: pageDrawn,
+    }));
     expect(await problemsOf(cases)).toEqual([]);
   });
 });

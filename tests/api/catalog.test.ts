@@ -137,7 +137,13 @@ describe('the API surface', () => {
   it('hides unexpected failures behind a generic Spanish 500 and logs no request data', async () => {
     const broken = createApi({
       store: t.store,
-      search: { name: 'broken', pending: async () => 0, search: async () => { throw new Error('boom'); } },
+      search: {
+        name: 'broken',
+        pending: async () => 0,
+        search: async () => {
+          throw new Error('boom');
+        },
+      },
       log,
     });
     const response = await broken.request('/api/search?q=mi%20nombre%20es%20Ana');

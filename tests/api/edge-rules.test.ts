@@ -17,18 +17,34 @@ const passwords: Record<string, string> = {};
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  app = createWebApp({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, renderPage: await loadRenderPage(), remoteAddress: () => address, passwordIterations: 1000 });
+  app = createWebApp({
+    store: t.store,
+    search: createEmbeddedSearch(t.store.db),
+    log: consoleLog,
+    renderPage: await loadRenderPage(),
+    remoteAddress: () => address,
+    passwordIterations: 1000,
+  });
   const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: 1000 });
   passwords.admin = admin.oneTimePassword;
-  passwords.officer = (await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), { iterations: 1000 })).oneTimePassword;
+  passwords.officer = (
+    await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), { iterations: 1000 })
+  ).oneTimePassword;
   await t.store.batch(['UPDATE people SET must_change_password = 0']);
-  await importCatalog(t.store, asRows([{ ...fixtureProcedures()[0], slug: 'nuevo', title: 'Trámite cuyo identificador es «nuevo»' }]), { actor: systemActor('cli') });
+  await importCatalog(t.store, asRows([{ ...fixtureProcedures()[0], slug: 'nuevo', title: 'Trámite cuyo identificador es «nuevo»' }]), {
+    actor: systemActor('cli'),
+  });
 });
 afterAll(() => t.cleanup());
 
 const jsonLogin = (email: string, password: string) =>
-  app.request(`${ORIGIN}/api/admin/login`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: ORIGIN }, body: JSON.stringify({ email, password }) });
-const htmlLogin = (email: string, password: string) => app.request(`${ORIGIN}/admin/entrar`, { method: 'POST', headers: { Origin: ORIGIN }, body: new URLSearchParams({ email, password }) });
+  app.request(`${ORIGIN}/api/admin/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: ORIGIN },
+    body: JSON.stringify({ email, password }),
+  });
+const htmlLogin = (email: string, password: string) =>
+  app.request(`${ORIGIN}/admin/entrar`, { method: 'POST', headers: { Origin: ORIGIN }, body: new URLSearchParams({ email, password }) });
 const cookieOf = (response: Response) => (response.headers.get('Set-Cookie') ?? '').split(';')[0];
 
 describe('sign-in limits', () => {
@@ -68,7 +84,10 @@ describe('the edge', () => {
   it('lets an institution system with its bearer token post without a body or an Origin', async () => {
     const { createApiToken } = await import('../../store/people/tokens.ts');
     const { token } = await createApiToken(t.store, systemActor('cli'), 'rnpn', 'Sistema de citas');
-    const response = await app.request(`${ORIGIN}/api/admin/procedures/prueba-emision-dui/verify`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    const response = await app.request(`${ORIGIN}/api/admin/procedures/prueba-emision-dui/verify`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(response.status).toBe(200);
   });
 
@@ -84,7 +103,11 @@ describe('the edge', () => {
   });
 
   it('refuses a public form from another site even when the browser sends no Sec-Fetch-Site', async () => {
-    const response = await app.request(`${ORIGIN}/tramites/prueba-emision-dui/opinion`, { method: 'POST', headers: { Origin: 'https://otro.example' }, body: new URLSearchParams({ kind: 'want_online' }) });
+    const response = await app.request(`${ORIGIN}/tramites/prueba-emision-dui/opinion`, {
+      method: 'POST',
+      headers: { Origin: 'https://otro.example' },
+      body: new URLSearchParams({ kind: 'want_online' }),
+    });
     expect(response.status).toBe(403);
     expect(await response.text()).toMatch(/propio portal/);
     expect(Number((await t.store.db.execute("SELECT count(*) AS n FROM feedback WHERE kind = 'want_online'")).rows[0].n)).toBe(0);
@@ -106,7 +129,11 @@ describe('catalog writes', () => {
     address = '192.0.2.205';
     const cookie = cookieOf(await jsonLogin('admin@portal.test', passwords.admin));
     const future = { ...fixtureProcedures()[0], updated_at: '2026-11-21' };
-    const response = await app.request(`${ORIGIN}/api/admin/procedures/prueba-emision-dui`, { method: 'PUT', headers: { 'Content-Type': 'application/json', Origin: ORIGIN, Cookie: cookie }, body: JSON.stringify(future) });
+    const response = await app.request(`${ORIGIN}/api/admin/procedures/prueba-emision-dui`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', Origin: ORIGIN, Cookie: cookie },
+      body: JSON.stringify(future),
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as any).error.fields.updated_at).toMatch(/posterior a hoy \(2026-11-20\)/);
     const report = await importCatalog(t.store, asRows([future]), { actor: systemActor('cli') });
@@ -128,7 +155,16 @@ describe('catalog writes', () => {
     const taken = await app.request(`${ORIGIN}/admin/nuevo-tramite`, {
       method: 'POST',
       headers: { Origin: ORIGIN, Cookie: cookie },
-      body: new URLSearchParams({ csrf, slug: 'nuevo', institution: 'rnpn', title: 'Otro trámite distinto', summary: 'Un resumen de otro trámite distinto.', category: 'identidad', cost_amount: '0', accion: 'publicar' }),
+      body: new URLSearchParams({
+        csrf,
+        slug: 'nuevo',
+        institution: 'rnpn',
+        title: 'Otro trámite distinto',
+        summary: 'Un resumen de otro trámite distinto.',
+        category: 'identidad',
+        cost_amount: '0',
+        accion: 'publicar',
+      }),
     });
     expect(taken.status).toBe(409);
     expect(await taken.text()).toContain('Ya existe un trámite con el identificador «nuevo»');
@@ -137,11 +173,18 @@ describe('catalog writes', () => {
 
   it('limit the resolution note of the HTML inbox like the API does', async () => {
     address = '192.0.2.207';
-    await t.store.batch(["INSERT INTO feedback (procedure_id, kind, message) SELECT id, 'not_like_this', 'texto' FROM procedures WHERE slug = 'prueba-emision-dui'"]);
+    await t.store.batch([
+      "INSERT INTO feedback (procedure_id, kind, message) SELECT id, 'not_like_this', 'texto' FROM procedures WHERE slug = 'prueba-emision-dui'",
+    ]);
     const id = Number((await t.store.db.execute('SELECT max(id) AS id FROM feedback')).rows[0].id);
     const cookie = cookieOf(await htmlLogin('admin@portal.test', passwords.admin));
     const csrf = /name="csrf" value="([^"]+)"/.exec(await (await app.request(`${ORIGIN}/admin/opiniones`, { headers: { Cookie: cookie } })).text())?.[1] ?? '';
-    const post = (fields: Record<string, string>) => app.request(`${ORIGIN}/admin/opiniones/${id}/resolver`, { method: 'POST', headers: { Origin: ORIGIN, Cookie: cookie }, body: new URLSearchParams({ csrf, ...fields }) });
+    const post = (fields: Record<string, string>) =>
+      app.request(`${ORIGIN}/admin/opiniones/${id}/resolver`, {
+        method: 'POST',
+        headers: { Origin: ORIGIN, Cookie: cookie },
+        body: new URLSearchParams({ csrf, ...fields }),
+      });
     expect((await post({ note: 'x'.repeat(2001) })).headers.get('Location')).toBe(`/admin/opiniones?error=nota&id=${id}`);
     expect((await post({ note: 'Corregido', version: 'abc' })).headers.get('Location')).toBe(`/admin/opiniones?error=version&id=${id}`);
     expect((await t.store.db.execute({ sql: 'SELECT status FROM feedback WHERE id = ?', args: [id] })).rows[0].status).toBe('open');

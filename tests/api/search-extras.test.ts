@@ -78,7 +78,9 @@ describe('«¿No encuentra el trámite?»', () => {
     expect(response.headers.get('Location')).toBe('/buscar?q=permiso%20para%20perro&aviso=gracias#falta');
     await post({ q: 'Permiso para  PERRO' });
     const groups = await listMissingProcedures(t.store, systemActor('cli'));
-    expect(groups).toContainEqual(expect.objectContaining({ query: 'permiso para perro', count: 2, details: ['Registro de mascotas en la colonia Xochiquetzal-7731'] }));
+    expect(groups).toContainEqual(
+      expect.objectContaining({ query: 'permiso para perro', count: 2, details: ['Registro de mascotas en la colonia Xochiquetzal-7731'] }),
+    );
     // Neither the database nor its write-ahead log holds the texts in clear.
     const files = ['portal.db', 'portal.db-wal'].map((name) => join(t.dir, name)).filter((path) => existsSync(path));
     for (const path of files) {
@@ -100,7 +102,11 @@ describe('«¿No encuentra el trámite?»', () => {
     const crossSite = await post({ q: 'algo' }, { 'Sec-Fetch-Site': 'cross-site' });
     expect(crossSite.status).toBe(403);
     expect(await crossSite.text()).toMatch(/desde el propio portal/);
-    const foreign = await api.request('/buscar/falta', { method: 'POST', body: new URLSearchParams({ q: 'algo' }), headers: { Origin: 'https://otro-sitio.example' } });
+    const foreign = await api.request('/buscar/falta', {
+      method: 'POST',
+      body: new URLSearchParams({ q: 'algo' }),
+      headers: { Origin: 'https://otro-sitio.example' },
+    });
     expect(foreign.status).toBe(403);
     expect((await post({ q: 'x' })).headers.get('Location')).toContain('aviso=error');
   });
@@ -109,7 +115,11 @@ describe('«¿No encuentra el trámite?»', () => {
     const limited = createApi({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, remoteAddress: () => '198.51.100.9' });
     const locations: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const response = await limited.request('/buscar/falta', { method: 'POST', body: new URLSearchParams({ q: `consulta ${i}` }), headers: { 'Sec-Fetch-Site': 'same-origin' } });
+      const response = await limited.request('/buscar/falta', {
+        method: 'POST',
+        body: new URLSearchParams({ q: `consulta ${i}` }),
+        headers: { 'Sec-Fetch-Site': 'same-origin' },
+      });
       locations.push(response.headers.get('Location') ?? '');
     }
     expect(locations.filter((l) => l.includes('aviso=gracias'))).toHaveLength(5);

@@ -19,7 +19,7 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     t = await createTestStore('seed');
     server = await listen({ store: t.store, log: consoleLog, port: 0, host: '127.0.0.1' });
     browser = await launchChromium();
-    const row = await t.store.db.execute("SELECT slug FROM procedures WHERE online = 1 AND document LIKE '%\"offices\":[{%' LIMIT 1");
+    const row = await t.store.db.execute('SELECT slug FROM procedures WHERE online = 1 AND document LIKE \'%"offices":[{%\' LIMIT 1');
     procedureSlug = String(row.rows[0].slug);
   });
   afterAll(async () => {
@@ -96,7 +96,10 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
 
     // The open list passes axe too.
     await page.addScriptTag({ content: axeSource });
-    const violations = await page.evaluate(async (tags) => (await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map((v: any) => v.id), WCAG_TAGS);
+    const violations = await page.evaluate(
+      async (tags) => (await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map((v: any) => v.id),
+      WCAG_TAGS,
+    );
     expect(violations).toEqual([]);
 
     await input.press('Escape');
@@ -112,13 +115,21 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
 
   it("runs the officers' workspace in the browser with no axe violations", async () => {
     const { createPerson } = await import('../../store/people/people.ts');
-    const { oneTimePassword } = await createPerson(t.store, { email: 'oficial-e2e@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, null, { iterations: 1000 });
+    const { oneTimePassword } = await createPerson(t.store, { email: 'oficial-e2e@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, null, {
+      iterations: 1000,
+    });
     const context = await browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
     const failures: string[] = [];
     const check = async (name: string) => {
       await page.addScriptTag({ content: axeSource });
-      const violations = await page.evaluate(async (tags) => (await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`), WCAG_TAGS);
+      const violations = await page.evaluate(
+        async (tags) =>
+          (await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map(
+            (v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`,
+          ),
+        WCAG_TAGS,
+      );
       for (const violation of violations) failures.push(`${name} — ${violation}`);
     };
     await page.goto(`${server.url}/admin`);
@@ -137,7 +148,9 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     await page.getByLabel('Repita la contraseña nueva').fill('cometa-arroyo-violeta-doce');
     await Promise.all([page.waitForURL(/\/admin\?aviso=clave/), page.getByRole('button', { name: 'Guardar contraseña' }).click()]);
     await check('mis trámites');
-    const slug = String((await t.store.db.execute("SELECT p.slug FROM procedures p JOIN institutions i ON i.id = p.institution_id WHERE i.slug = 'rnpn' LIMIT 1")).rows[0].slug);
+    const slug = String(
+      (await t.store.db.execute("SELECT p.slug FROM procedures p JOIN institutions i ON i.id = p.institution_id WHERE i.slug = 'rnpn' LIMIT 1")).rows[0].slug,
+    );
     for (const path of [`/admin/tramites/${slug}`, `/admin/tramites/${slug}/historial`, '/admin/opiniones', '/admin/importar', '/admin/nuevo-tramite']) {
       await page.goto(server.url + path);
       await check(path);
@@ -166,7 +179,13 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     for (const path of ['/admin', '/admin/instituciones', '/admin/temas', '/admin/personas', '/admin/tokens']) {
       await page.goto(server.url + path);
       await page.addScriptTag({ content: axeSource });
-      const violations = await page.evaluate(async (tags) => (await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`), WCAG_TAGS);
+      const violations = await page.evaluate(
+        async (tags) =>
+          (await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map(
+            (v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`,
+          ),
+        WCAG_TAGS,
+      );
       for (const violation of violations) failures.push(`${path} — ${violation}`);
     }
     await context.close();

@@ -45,7 +45,15 @@ describe('vocabulary', () => {
 describe('query plans', () => {
   const thesaurus = buildThesaurus();
   const vocabulary = new Vocabulary([
-    ['partida', 5], ['nacimiento', 6], ['certificacion', 8], ['dui', 7], ['emision', 3], ['licencia', 5], ['conducir', 4], ['antecedentes', 2], ['penales', 2],
+    ['partida', 5],
+    ['nacimiento', 6],
+    ['certificacion', 8],
+    ['dui', 7],
+    ['emision', 3],
+    ['licencia', 5],
+    ['conducir', 4],
+    ['antecedentes', 2],
+    ['penales', 2],
   ]);
 
   it('drops stop words and joins known phrases with their synonyms', () => {

@@ -37,7 +37,7 @@ describe('search sync when Meilisearch is unreachable', () => {
     await importCatalog(t.store, asRows(changed), { actor: systemActor('cli'), source: 'test' });
     // The procedure already waits to be sent: the drain sends its state at drain time, once.
     expect(await countUndelivered(t.store.db, SEARCH_SYNC.kind)).toBe(3);
-    const rows = await t.store.db.execute("SELECT kind, payload, state, created_at FROM outbox ORDER BY id");
+    const rows = await t.store.db.execute('SELECT kind, payload, state, created_at FROM outbox ORDER BY id');
     expect(rows.rows.every((row) => row.kind === 'search.procedure' && row.state === 'pending' && row.created_at === TEST_NOW)).toBe(true);
   });
 
@@ -108,7 +108,10 @@ describe.skipIf(!MEILI_URL)('against a real Meilisearch (MEILI_URL)', () => {
     t = await createTestStore('fixture');
   });
   afterAll(async () => {
-    await createMeiliClient(meili).deleteIndex(indexUid).waitTask().catch(() => undefined);
+    await createMeiliClient(meili)
+      .deleteIndex(indexUid)
+      .waitTask()
+      .catch(() => undefined);
     t.cleanup();
   });
 

@@ -47,14 +47,21 @@ describe('search relevance on the seed catalog', () => {
   });
 
   it.skipIf(!process.env.MEILI_URL)('does the same with Meilisearch (MEILI_URL)', async () => {
-    const meili = { url: process.env.MEILI_URL ?? '', apiKey: process.env.MEILI_API_KEY, indexUid: `relevance_${process.pid}_${Math.random().toString(36).slice(2, 8)}` };
+    const meili = {
+      url: process.env.MEILI_URL ?? '',
+      apiKey: process.env.MEILI_API_KEY,
+      indexUid: `relevance_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
+    };
     const client = createMeiliClient(meili);
     await reindex({ client, store: t.store, indexUid: meili.indexUid });
     try {
       const { top3, misses } = await measure(createSearch(t.store, meili).engine, 'Meilisearch');
       expect(top3, misses.join('\n')).toBeGreaterThanOrEqual(0.9);
     } finally {
-      await client.deleteIndex(meili.indexUid).waitTask().catch(() => undefined);
+      await client
+        .deleteIndex(meili.indexUid)
+        .waitTask()
+        .catch(() => undefined);
     }
   });
 });

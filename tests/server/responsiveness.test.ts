@@ -97,7 +97,12 @@ describe('responsiveness under scheduled jobs and writes', () => {
     const officer = async (slug: string) => {
       const original = fixtureProcedures().find((doc) => doc.slug === slug)!;
       for (let round = 1; performance.now() < deadline; round++) {
-        const document = { ...original, summary: `${original.summary} Revisión ${round}.`, change_note: `Revisión ${round} desde el sistema de la institución`, change_kind: round % 2 ? 'minor' : 'major' };
+        const document = {
+          ...original,
+          summary: `${original.summary} Revisión ${round}.`,
+          change_note: `Revisión ${round} desde el sistema de la institución`,
+          change_kind: round % 2 ? 'minor' : 'major',
+        };
         const published = await fetch(`${base}/api/admin/procedures/${slug}`, {
           method: 'PUT',
           headers: { Authorization: `Bearer ${tokens[slug]}`, 'Content-Type': 'application/json', 'X-Forwarded-For': '10.0.0.1' },
@@ -140,7 +145,11 @@ describe('responsiveness under scheduled jobs and writes', () => {
       health: { count: latencies.length, p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)), max: round(sorted[sorted.length - 1]) },
       eventLoopDelay: { p50: round(histogram.percentile(50) / 1e6), p99: round(histogram.percentile(99) / 1e6), max: round(histogram.max / 1e6) },
       writes: { publishes: writes.filter((w) => w.what.startsWith('PUT')).length, feedback: writes.filter((w) => w.what.startsWith('feedback')).length },
-      outbox: (await t.store.db.execute("SELECT count(*) AS rows, coalesce(sum(attempts), 0) AS attempts, coalesce(max(attempts), 0) AS most FROM outbox WHERE kind = 'search.procedure'")).rows[0],
+      outbox: (
+        await t.store.db.execute(
+          "SELECT count(*) AS rows, coalesce(sum(attempts), 0) AS attempts, coalesce(max(attempts), 0) AS most FROM outbox WHERE kind = 'search.procedure'",
+        )
+      ).rows[0],
       maxPendingSeen: Math.max(...pendingSeen),
       jobErrorsLogged: logged.length,
     };

@@ -117,7 +117,10 @@ function formFields(html: string, action: string, containing?: string): [string,
     } else if (/^<textarea/i.test(tag)) {
       fields.push([attributes.name, decodeEntities(match[1]).replace(/^\r?\n/, '')]);
     } else {
-      const options = [...match[2].matchAll(/<option\b[^>]*>([\s\S]*?)<\/option>/gi)].map((option) => ({ attributes: attributesOf(/^<option\b[^>]*>/i.exec(option[0])![0]), text: decodeEntities(option[1]).trim() }));
+      const options = [...match[2].matchAll(/<option\b[^>]*>([\s\S]*?)<\/option>/gi)].map((option) => ({
+        attributes: attributesOf(/^<option\b[^>]*>/i.exec(option[0])![0]),
+        text: decodeEntities(option[1]).trim(),
+      }));
       const chosen = options.find((option) => 'selected' in option.attributes) ?? options[0];
       if (chosen) fields.push([attributes.name, chosen.attributes.value ?? chosen.text]);
     }
@@ -274,9 +277,19 @@ const STRONG_OFFICER = 'girasol-tranvia-nube-ocho';
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  server = await listen({ store: t.store, log: consoleLog, port: 0, host: '127.0.0.1', publicBaseUrl: PUBLIC_ORIGIN, trustProxy: true, passwordIterations: 1000, jobSpeed: 0 });
+  server = await listen({
+    store: t.store,
+    log: consoleLog,
+    port: 0,
+    host: '127.0.0.1',
+    publicBaseUrl: PUBLIC_ORIGIN,
+    trustProxy: true,
+    passwordIterations: 1000,
+    jobSpeed: 0,
+  });
   adminPassword = (await createPerson(t.store, { email: 'admin-tls@portal.test', role: 'admin' }, null, { iterations: 1000 })).oneTimePassword;
-  officerPassword = (await createPerson(t.store, { email: 'oficial-tls@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, null, { iterations: 1000 })).oneTimePassword;
+  officerPassword = (await createPerson(t.store, { email: 'oficial-tls@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, null, { iterations: 1000 }))
+    .oneTimePassword;
 });
 afterAll(async () => {
   await server?.close();
@@ -318,10 +331,18 @@ async function signInForTheFirstTime(browser: Browser, email: string, oneTimePas
   expect(passwordPage.status).toBe(200);
   expect(passwordPage.body).toContain('Está usando una contraseña de un solo uso');
 
-  const weak = await browser.submit(passwordPage, '/admin/clave', { current_password: oneTimePassword, new_password: 'password1234', confirm_password: 'password1234' });
+  const weak = await browser.submit(passwordPage, '/admin/clave', {
+    current_password: oneTimePassword,
+    new_password: 'password1234',
+    confirm_password: 'password1234',
+  });
   expect(weak.status).toBe(400);
   expect(weak.body).toContain('muy común');
-  const changed = await browser.submit(weak, '/admin/clave', { current_password: oneTimePassword, new_password: strongPassword, confirm_password: strongPassword });
+  const changed = await browser.submit(weak, '/admin/clave', {
+    current_password: oneTimePassword,
+    new_password: strongPassword,
+    confirm_password: strongPassword,
+  });
   expect(changed.status).toBe(303);
   expect(changed.location).toBe('/admin?aviso=clave');
   const home = await browser.follow(changed);
@@ -345,7 +366,12 @@ async function editPublishAndVerify(browser: Browser, slug: string, newTitle: st
   expect(invalid.body).toContain('Escriba el título');
   expect(invalid.body).toContain('Escriba el costo como número');
 
-  const preview = await browser.submit(invalid, `/admin/tramites/${slug}`, { title: newTitle, cost_amount: '0', nota: 'Revisado detrás del proxy' }, { submitter: ['accion', 'vista-previa'] });
+  const preview = await browser.submit(
+    invalid,
+    `/admin/tramites/${slug}`,
+    { title: newTitle, cost_amount: '0', nota: 'Revisado detrás del proxy' },
+    { submitter: ['accion', 'vista-previa'] },
+  );
   expect(preview.status).toBe(200);
   expect(preview.body).toContain('Vista previa (aún no publicada)');
   expect(preview.body).toContain(newTitle);
@@ -406,7 +432,12 @@ describe("the officers' workspace behind a TLS-terminating proxy", () => {
       expect(badInstitution.status).toBe(400);
       expect(badInstitution.body).toContain('Use solo minúsculas');
       expect(badInstitution.body).toContain('Escriba el nombre completo');
-      const institution = await admin.submit(badInstitution, '/admin/instituciones', { slug: 'micultura', name: 'Ministerio de Cultura', acronym: 'MICULTURA', website: 'https://www.cultura.gob.sv' });
+      const institution = await admin.submit(badInstitution, '/admin/instituciones', {
+        slug: 'micultura',
+        name: 'Ministerio de Cultura',
+        acronym: 'MICULTURA',
+        website: 'https://www.cultura.gob.sv',
+      });
       expect(institution.status).toBe(303);
       expect(institution.location).toBe('/admin/instituciones?aviso=guardada');
       const listed = await admin.follow(institution);
@@ -418,7 +449,11 @@ describe("the officers' workspace behind a TLS-terminating proxy", () => {
       expect(badTheme.status).toBe(400);
       expect(badTheme.body).toContain('Use solo minúsculas');
       expect(badTheme.body).toContain('Escriba el nombre del tema');
-      const theme = await admin.submit(badTheme, '/admin/temas', { slug: 'cultura', name: 'Cultura y patrimonio', description: 'Museos, bibliotecas y patrimonio.' });
+      const theme = await admin.submit(badTheme, '/admin/temas', {
+        slug: 'cultura',
+        name: 'Cultura y patrimonio',
+        description: 'Museos, bibliotecas y patrimonio.',
+      });
       expect(theme.status).toBe(303);
       expect(theme.location).toBe('/admin/temas?aviso=guardado');
       expect((await admin.follow(theme)).body).toContain('Cultura y patrimonio');
@@ -503,7 +538,11 @@ describe("the officers' workspace behind a TLS-terminating proxy", () => {
       expect((await admin.get(token.location as string)).body).not.toMatch(/<code>tsv_/);
 
       // Failing in the middle of the markup, after the page's data was loaded, loses nothing either.
-      const again = await admin.submit(await admin.get('/admin/personas'), '/admin/personas', { email: 'a-medias@micultura.gob.sv', role: 'officer', institution: 'micultura' });
+      const again = await admin.submit(await admin.get('/admin/personas'), '/admin/personas', {
+        email: 'a-medias@micultura.gob.sv',
+        role: 'officer',
+        institution: 'micultura',
+      });
       expect(again.status).toBe(303);
       const halfDrawn = failNextRead(t.store.db, 'SELECT p.id, p.email, p.role', 'markup');
       let broken2: Reply;
@@ -524,7 +563,15 @@ describe("the officers' workspace behind a TLS-terminating proxy", () => {
     });
 
     it('opens every page of the workspace, and is refused the administration pages with «Sin acceso»', async () => {
-      for (const path of ['/admin', '/admin/nuevo-tramite', '/admin/tramites/prueba-emision-dui', '/admin/tramites/prueba-emision-dui/historial', '/admin/opiniones', '/admin/importar', '/admin/clave']) {
+      for (const path of [
+        '/admin',
+        '/admin/nuevo-tramite',
+        '/admin/tramites/prueba-emision-dui',
+        '/admin/tramites/prueba-emision-dui/historial',
+        '/admin/opiniones',
+        '/admin/importar',
+        '/admin/clave',
+      ]) {
         const page = await officer.get(path);
         expect(page.status, path).toBe(200);
         expect(page.body, path).toContain('oficial-tls@rnpn.gob.sv');
@@ -544,7 +591,12 @@ describe("the officers' workspace behind a TLS-terminating proxy", () => {
       const citizen = new Browser('203.0.113.77');
       const page = await citizen.get('/tramites/prueba-emision-dui');
       expect(page.status).toBe(200);
-      const sent = await citizen.submit(page, '/tramites/prueba-emision-dui/opinion', { part: 'oficinas', message: 'El Duicentro de prueba cerró por remodelación' }, { containing: 'name="message"' });
+      const sent = await citizen.submit(
+        page,
+        '/tramites/prueba-emision-dui/opinion',
+        { part: 'oficinas', message: 'El Duicentro de prueba cerró por remodelación' },
+        { containing: 'name="message"' },
+      );
       expect(sent.status).toBe(303);
       expect(sent.location).toMatch(/^\/tramites\/prueba-emision-dui\?opinion=gracias/);
       expect((await citizen.follow(sent)).status).toBe(200);
@@ -596,10 +648,18 @@ describe("the officers' workspace behind a TLS-terminating proxy", () => {
       const verify = await officer.post('/admin/tramites/prueba-emision-dui/verificar', { csrf }, { Origin: plainOrigin });
       expect(verify.status).toBe(403);
       expect(verify.body).toContain(CROSS_SITE_REFUSAL);
-      const signIn = await new Browser('198.51.100.40').post('/admin/entrar', { email: 'oficial-tls@rnpn.gob.sv', password: STRONG_OFFICER }, { Origin: plainOrigin });
+      const signIn = await new Browser('198.51.100.40').post(
+        '/admin/entrar',
+        { email: 'oficial-tls@rnpn.gob.sv', password: STRONG_OFFICER },
+        { Origin: plainOrigin },
+      );
       expect(signIn.status).toBe(403);
       expect(signIn.setCookies).toEqual([]);
-      const publish = await officer.post('/admin/tramites/prueba-emision-dui', { ...formFromDocument(procedureDocumentSchema.parse(fixtureProcedures()[0])), csrf, accion: 'publicar' }, { Origin: plainOrigin, 'Sec-Fetch-Site': 'same-origin' });
+      const publish = await officer.post(
+        '/admin/tramites/prueba-emision-dui',
+        { ...formFromDocument(procedureDocumentSchema.parse(fixtureProcedures()[0])), csrf, accion: 'publicar' },
+        { Origin: plainOrigin, 'Sec-Fetch-Site': 'same-origin' },
+      );
       expect(publish.status).toBe(403);
       expect((await t.store.db.execute("SELECT version, updated_at FROM procedures WHERE slug = 'prueba-emision-dui'")).rows).toEqual(before.rows);
     });
@@ -634,13 +694,22 @@ describe("the officers' workspace behind a TLS-terminating proxy", () => {
       const upstream = new Browser('198.51.100.50', { host: `127.0.0.1:${server.port}` });
       const form = await upstream.get('/admin/entrar');
       expect(form.status).toBe(200);
-      const signedIn = await upstream.submit(form, '/admin/entrar', { email: 'oficial-tls@rnpn.gob.sv', password: STRONG_OFFICER, volver: '/admin/tramites/prueba-emision-dui' });
+      const signedIn = await upstream.submit(form, '/admin/entrar', {
+        email: 'oficial-tls@rnpn.gob.sv',
+        password: STRONG_OFFICER,
+        volver: '/admin/tramites/prueba-emision-dui',
+      });
       expect(signedIn.status).toBe(303);
       expect(signedIn.location).toBe('/admin/tramites/prueba-emision-dui');
       expect(parseSetCookie(signedIn.setCookies[0]).attributes).toHaveProperty('secure');
       const editor = await upstream.follow(signedIn);
       expect(editor.status).toBe(200);
-      const preview = await upstream.submit(editor, '/admin/tramites/prueba-emision-dui', { nota: 'Vista previa por el host de atrás' }, { submitter: ['accion', 'vista-previa'] });
+      const preview = await upstream.submit(
+        editor,
+        '/admin/tramites/prueba-emision-dui',
+        { nota: 'Vista previa por el host de atrás' },
+        { submitter: ['accion', 'vista-previa'] },
+      );
       expect(preview.status).toBe(200);
       expect(preview.body).toContain('Vista previa (aún no publicada)');
       const published = await upstream.submit(preview, '/admin/tramites/prueba-emision-dui', {}, { submitter: ['accion', 'publicar'] });
@@ -703,7 +772,9 @@ describe("the officers' workspace behind a TLS-terminating proxy", () => {
         expect(cookie.attributes, cookie.raw).toHaveProperty('secure');
         expect(cookie.attributes.path, cookie.raw).toBe('/');
       }
-      const offSite = replies.filter((reply) => reply.location !== null && new URL(reply.location, PUBLIC_ORIGIN).origin !== PUBLIC_ORIGIN).map((reply) => `${reply.path} → ${reply.location}`);
+      const offSite = replies
+        .filter((reply) => reply.location !== null && new URL(reply.location, PUBLIC_ORIGIN).origin !== PUBLIC_ORIGIN)
+        .map((reply) => `${reply.path} → ${reply.location}`);
       expect(offSite).toEqual([]);
       // The only refusals of the origin check are the ones the test provoked on purpose.
       const refused = replies.filter((reply) => reply.status === 403 && reply.body.includes(CROSS_SITE_REFUSAL)).map((reply) => reply.path);

@@ -82,13 +82,17 @@ describe('the audit log under attack by someone who can write the database', () 
     const statements = [];
     for (const row of rows.slice(4)) {
       const actor = Number(row.id) === target ? 'person:999' : String(row.actor);
-      const text = ['v2', row.id, prev, row.at, actor, row.action, row.entity, row.entity_id, row.before_hash ?? '', row.after_hash ?? ''].map(String).join('\n');
+      const text = ['v2', row.id, prev, row.at, actor, row.action, row.entity, row.entity_id, row.before_hash ?? '', row.after_hash ?? '']
+        .map(String)
+        .join('\n');
       const hash = createHash('sha256').update(text).digest('hex');
       statements.push({ sql: 'UPDATE audit_log SET actor = ?, prev_hash = ?, hash = ? WHERE id = ?', args: [actor, prev, hash, Number(row.id)] });
       prev = hash;
     }
     // The forger also rewrites the checkpoint to the new head, signing it the only way they can.
-    const fakeSignature = createHmac('sha256', 'a key of the forger').update(`checkpoint v1\n${rows.at(-1)?.id}\n${prev}\n12`).digest('hex');
+    const fakeSignature = createHmac('sha256', 'a key of the forger')
+      .update(`checkpoint v1\n${rows.at(-1)?.id}\n${prev}\n12`)
+      .digest('hex');
     statements.push({ sql: 'UPDATE audit_checkpoint SET head_hash = ?, signature = ?', args: [prev, fakeSignature] });
     await t.store.batch(statements);
     expect(await verifyAuditChain(t.store)).toMatchObject({ ok: false, firstBad: { id: target, reason: expect.stringMatching(/modificado/) } });
@@ -106,7 +110,10 @@ describe('the audit log under attack by someone who can write the database', () 
 
   it('npm run audit:verify exits 1 naming what is missing from a truncated log', async () => {
     await t.store.batch(['DELETE FROM audit_log WHERE id > 9']);
-    const failed = await run(process.execPath, ['bin/run.mjs', 'scripts/audit-verify.node.ts'], { cwd: root, env: { ...process.env, DATABASE_URL: t.url } }).catch((error) => error);
+    const failed = await run(process.execPath, ['bin/run.mjs', 'scripts/audit-verify.node.ts'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: t.url },
+    }).catch((error) => error);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/ROTO: faltan 3 registro\(s\) al final/);
   });
@@ -115,11 +122,17 @@ describe('the audit log under attack by someone who can write the database', () 
 describe('a log written before the chain was keyed', () => {
   async function writeLegacyLog(count: number): Promise<void> {
     let prev = '0'.repeat(64);
-    const statements: { sql: string; args: (string | number)[] }[] = [{ sql: 'DELETE FROM audit_log', args: [] }, { sql: 'DELETE FROM audit_checkpoint', args: [] }];
+    const statements: { sql: string; args: (string | number)[] }[] = [
+      { sql: 'DELETE FROM audit_log', args: [] },
+      { sql: 'DELETE FROM audit_checkpoint', args: [] },
+    ];
     for (let id = 1; id <= count; id++) {
       const fields = [prev, '2026-01-0' + ((id % 9) + 1) + 'T10:00:00.000Z', 'person:1', 'procedure.update', 'procedure', `tramite-${id}`, '', 'abc'];
       const hash = createHash('sha256').update(fields.join('\n')).digest('hex');
-      statements.push({ sql: 'INSERT INTO audit_log (id, at, actor, action, entity, entity_id, before_hash, after_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)', args: [id, fields[1], fields[2], fields[3], fields[4], fields[5], 'abc', prev, hash] });
+      statements.push({
+        sql: 'INSERT INTO audit_log (id, at, actor, action, entity, entity_id, before_hash, after_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)',
+        args: [id, fields[1], fields[2], fields[3], fields[4], fields[5], 'abc', prev, hash],
+      });
       prev = hash;
     }
     await t.store.batch(statements);

@@ -18,12 +18,18 @@ afterAll(() => t.cleanup());
 
 function feedbackFrom(address: string) {
   const api = createApi({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, remoteAddress: () => address });
-  return api.request('/api/procedures/prueba-emision-dui/feedback', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ kind: 'want_online' }) });
+  return api.request('/api/procedures/prueba-emision-dui/feedback', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ kind: 'want_online' }),
+  });
 }
 
 /** Every value in the database that could be a 256-bit key written as hex. */
 async function hexValuesInDatabase(): Promise<string[]> {
-  const tables = (await t.store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'procedure_search%'")).rows.map((row) => String(row.name));
+  const tables = (
+    await t.store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'procedure_search%'")
+  ).rows.map((row) => String(row.name));
   const found = new Set<string>();
   for (const table of tables) {
     const rows = await t.store.db.execute(`SELECT * FROM "${table}"`);

@@ -42,7 +42,9 @@ describe('the seed catalog', () => {
     expect(await scalar('SELECT count(*) AS n FROM departments')).toBe(14);
     expect(await scalar('SELECT count(*) AS n FROM municipalities')).toBe(44);
     expect(await scalar('SELECT count(*) AS n FROM districts')).toBe(262);
-    expect(await scalar("SELECT count(*) AS n FROM districts d JOIN municipalities m ON m.code = d.municipality_code WHERE m.name = 'San Salvador Centro'")).toBe(5);
+    expect(
+      await scalar("SELECT count(*) AS n FROM districts d JOIN municipalities m ON m.code = d.municipality_code WHERE m.name = 'San Salvador Centro'"),
+    ).toBe(5);
   });
 
   it('migrates once: a second run applies nothing and changes nothing', async () => {
