@@ -41,6 +41,21 @@ interface ChainFields {
   prevHash: string;
 }
 
+/** A stored record's chained fields, linked to `prevHash`. */
+function chainFieldsOf(row: Record<string, unknown>, prevHash: string): ChainFields {
+  return {
+    id: Number(row.id),
+    at: String(row.at),
+    actor: String(row.actor),
+    action: String(row.action),
+    entity: String(row.entity),
+    entityId: String(row.entity_id),
+    beforeHash: row.before_hash === null ? null : String(row.before_hash),
+    afterHash: row.after_hash === null ? null : String(row.after_hash),
+    prevHash,
+  };
+}
+
 function rowText(row: ChainFields): string {
   return ['v2', row.id, row.prevHash, row.at, row.actor, row.action, row.entity, row.entityId, row.beforeHash ?? '', row.afterHash ?? ''].join('\n');
 }
@@ -135,20 +150,7 @@ export async function verifyAuditChain(store: Pick<Store, 'db' | 'keys'>): Promi
       if (String(row.prev_hash) !== prevHash) {
         return { ok: false, checked, head, firstBad: { id, reason: 'no sigue al registro anterior (falta o se cambió un registro antes de este)' } };
       }
-      const expected = await hmacWith(
-        key,
-        rowText({
-          id,
-          at: String(row.at),
-          actor: String(row.actor),
-          action: String(row.action),
-          entity: String(row.entity),
-          entityId: String(row.entity_id),
-          beforeHash: row.before_hash === null ? null : String(row.before_hash),
-          afterHash: row.after_hash === null ? null : String(row.after_hash),
-          prevHash,
-        }),
-      );
+      const expected = await hmacWith(key, rowText(chainFieldsOf(row, prevHash)));
       if (expected !== String(row.hash)) {
         return { ok: false, checked, head, firstBad: { id, reason: 'su contenido fue modificado, o no fue escrito con la clave de este portal (DATA_KEY)' } };
       }
@@ -206,17 +208,7 @@ export async function resealLegacyAuditLog(store: Pick<Store, 'keys' | 'clock'>,
   let prevHash = AUDIT_GENESIS;
   let lastId = 0;
   for (const row of rows.rows) {
-    const fields: ChainFields = {
-      id: Number(row.id),
-      at: String(row.at),
-      actor: String(row.actor),
-      action: String(row.action),
-      entity: String(row.entity),
-      entityId: String(row.entity_id),
-      beforeHash: row.before_hash === null ? null : String(row.before_hash),
-      afterHash: row.after_hash === null ? null : String(row.after_hash),
-      prevHash,
-    };
+    const fields = chainFieldsOf(row, prevHash);
     const hash = await hmacWith(store.keys.audit, rowText(fields));
     await tx.execute({ sql: 'UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?', args: [prevHash, hash, fields.id] });
     prevHash = hash;

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consoleLog } from '../../api/errors.ts';
 import { createWebApp } from '../../api/web-app.ts';
-import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { verifyAuditChain } from '../../store/audit/audit.ts';
 import { createPerson } from '../../store/people/people.ts';
-import { loadRenderPage } from '../../server.node.ts';
+import { createTestWebApp } from '../fixtures/web.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
 
 const ORIGIN = 'http://portal.test';
@@ -22,13 +20,7 @@ async function csrf(path: string) {
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  app = createWebApp({
-    store: t.store,
-    search: createEmbeddedSearch(t.store.db),
-    log: consoleLog,
-    renderPage: await loadRenderPage(),
-    remoteAddress: () => '192.0.2.40',
-  });
+  app = await createTestWebApp(t, { remoteAddress: () => '192.0.2.40' });
   const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: 1000 });
   await t.store.batch(['UPDATE people SET must_change_password = 0']);
   const response = await app.request(`${ORIGIN}/admin/entrar`, {

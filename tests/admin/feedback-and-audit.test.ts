@@ -9,7 +9,7 @@ import { appendAudit, verifyAuditChain, type Actor } from '../../store/audit/aud
 import { archiveProcedure } from '../../store/catalog/editing.ts';
 import { listFeedback } from '../../store/feedback/feedback.ts';
 import { hashPassword, passwordProblem, PBKDF2_ITERATIONS, verifyPassword } from '../../store/people/passwords.ts';
-import { loadRenderPage } from '../../server.node.ts';
+import { createTestWebApp } from '../fixtures/web.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
 
 const run = promisify(execFile);
@@ -21,13 +21,7 @@ const admin: Actor = { kind: 'person', id: 1, email: 'admin@portal.test', role: 
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  app = createWebApp({
-    store: t.store,
-    search: createEmbeddedSearch(t.store.db),
-    log: consoleLog,
-    renderPage: await loadRenderPage(),
-    remoteAddress: () => address,
-  });
+  app = await createTestWebApp(t, { remoteAddress: () => address });
 });
 afterAll(() => t.cleanup());
 

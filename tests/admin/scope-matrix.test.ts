@@ -6,15 +6,14 @@ import { NEW_PROCEDURE_PATH } from '../../api/admin/paths.ts';
 import { createApi } from '../../api/app.ts';
 import { consoleLog } from '../../api/errors.ts';
 import { createWebApp } from '../../api/web-app.ts';
-import { createEmbeddedSearch } from '../../search/embedded.ts';
 import type { ProcedureDocumentInput } from '../../store/catalog/exchange-format.ts';
 import { importCatalog } from '../../store/catalog/import.ts';
 import { saveCategory, saveInstitution } from '../../store/catalog/reference.ts';
 import { createPerson, personActor } from '../../store/people/people.ts';
 import { createApiToken, readApiToken } from '../../store/people/tokens.ts';
 import { systemActor, type Actor } from '../../store/policy.ts';
-import { loadRenderPage } from '../../server.node.ts';
 import { asRows, createTestStore, type TestStore } from '../fixtures/store.ts';
+import { createTestWebApp } from '../fixtures/web.ts';
 
 /**
  * The scope matrix: every JSON admin route (read from the OpenAPI document, so a new route cannot
@@ -159,14 +158,7 @@ const categoryRows = new Map<string, { name: string; description?: string }>();
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  app = createWebApp({
-    store: t.store,
-    search: createEmbeddedSearch(t.store.db),
-    log: consoleLog,
-    renderPage: await loadRenderPage(),
-    passwordIterations: FAST,
-    remoteAddress: () => '192.0.2.91',
-  });
+  app = await createTestWebApp(t, { remoteAddress: () => '192.0.2.91' });
   const admin = await createPerson(t.store, { email: ACCOUNTS.admin.email, role: 'admin' }, null, { iterations: FAST });
   adminActor = personActor(admin.person);
   passwords.set(ACCOUNTS.admin.email, admin.oneTimePassword);

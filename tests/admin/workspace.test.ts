@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consoleLog } from '../../api/errors.ts';
 import { createWebApp } from '../../api/web-app.ts';
-import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { createPerson, personActor } from '../../store/people/people.ts';
-import { loadRenderPage } from '../../server.node.ts';
 import { fixtureProcedures } from '../fixtures/catalog.ts';
+import { createTestWebApp } from '../fixtures/web.ts';
 import { createTestStore, TEST_NOW, type TestStore } from '../fixtures/store.ts';
 
 const ORIGIN = 'http://portal.test';
@@ -15,13 +13,7 @@ let operatorPassword = '';
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  app = createWebApp({
-    store: t.store,
-    search: createEmbeddedSearch(t.store.db),
-    log: consoleLog,
-    renderPage: await loadRenderPage(),
-    remoteAddress: () => '192.0.2.30',
-  });
+  app = await createTestWebApp(t, { remoteAddress: () => '192.0.2.30' });
   const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: 1000 });
   officerPassword = (
     await createPerson(t.store, { email: 'oficial@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, personActor(admin.person), { iterations: 1000 })

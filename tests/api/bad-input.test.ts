@@ -11,12 +11,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Log } from '../../api/errors.ts';
-import { createWebApp } from '../../api/web-app.ts';
-import { createEmbeddedSearch } from '../../search/embedded.ts';
-import { loadRenderPage } from '../../server.node.ts';
 import { createPerson, personActor } from '../../store/people/people.ts';
 import { createApiToken } from '../../store/people/tokens.ts';
 import { fixtureProcedures } from '../fixtures/catalog.ts';
+import { createTestWebApp } from '../fixtures/web.ts';
 import { createTestStore } from '../fixtures/store.ts';
 
 const ORIGIN = 'http://portal.test';
@@ -38,14 +36,7 @@ const log: Log = {
 
 const t = await createTestStore('fixture');
 afterAll(() => t.cleanup());
-const app = createWebApp({
-  store: t.store,
-  search: createEmbeddedSearch(t.store.db),
-  log,
-  renderPage: await loadRenderPage(),
-  remoteAddress: () => '192.0.2.80',
-  passwordIterations: 1000,
-});
+const app = await createTestWebApp(t, { remoteAddress: () => '192.0.2.80', log });
 
 const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: 1000 });
 await t.store.batch(['UPDATE people SET must_change_password = 0']);

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consoleLog } from '../../api/errors.ts';
 import { createWebApp } from '../../api/web-app.ts';
-import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { importCatalog } from '../../store/catalog/import.ts';
 import { createPerson, personActor } from '../../store/people/people.ts';
 import { systemActor } from '../../store/policy.ts';
-import { loadRenderPage } from '../../server.node.ts';
 import { fixtureProcedures } from '../fixtures/catalog.ts';
 import { asRows, createTestStore, type TestStore } from '../fixtures/store.ts';
+import { createTestWebApp } from '../fixtures/web.ts';
 
 const ORIGIN = 'http://portal.test';
 let t: TestStore;
@@ -17,14 +15,7 @@ const passwords: Record<string, string> = {};
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
-  app = createWebApp({
-    store: t.store,
-    search: createEmbeddedSearch(t.store.db),
-    log: consoleLog,
-    renderPage: await loadRenderPage(),
-    remoteAddress: () => address,
-    passwordIterations: 1000,
-  });
+  app = await createTestWebApp(t, { remoteAddress: () => address });
   const admin = await createPerson(t.store, { email: 'admin@portal.test', role: 'admin' }, null, { iterations: 1000 });
   passwords.admin = admin.oneTimePassword;
   passwords.officer = (
