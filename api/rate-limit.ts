@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import { clientSubnet } from '../store/client-address.ts';
-import { createRateLimiter, type RateLimiter, type RateLimitRule } from '../store/rate-limits.ts';
-import type { Store } from '../store/db.ts';
+import type { RateLimitRule } from '../store/rate-limits.ts';
 
 /** Every rate limit of the portal, in one place. Counters live in the store (store/rate-limits.ts). */
 export const RATE_LIMITS = {
@@ -12,10 +11,6 @@ export const RATE_LIMITS = {
   feedback: { bucket: 'feedback', limit: 20, windowMs: 60 * 60_000 },
   missingProcedure: { bucket: 'missing-procedure', limit: 5, windowMs: 60 * 60_000 },
 } satisfies Record<string, RateLimitRule>;
-
-export function limiter(store: Store, rule: RateLimitRule): RateLimiter {
-  return createRateLimiter(store, rule);
-}
 
 /**
  * Who the client is, for rate limits and «one per day»: the runtime's peer address (behind a

@@ -12,17 +12,16 @@ import { clearFlash, endSession, keepFlash, peekFlash, sessionActor, type Active
 import { createApiToken, revokeToken } from '../../store/people/tokens.ts';
 import { isAdmin } from '../../store/policy.ts';
 import { CACHE_CONTROL } from '../edge/http-cache.ts';
-import type { AdminLocals, PageLocals, PagesEnv, RenderPage } from '../env.ts';
-
-export type { AdminLocals } from '../env.ts';
-import { asAppError } from '../errors.ts';
 import { pageRefusal } from '../edge/page-refusal.ts';
-
+import type { AdminLocals, PageLocals, PagesEnv, RenderPage } from '../env.ts';
+import { asAppError } from '../errors.ts';
 import { clearSessionCookie, currentSession, sessionCookieName } from './auth.ts';
 import { NEW_PROCEDURE_PATH } from './paths.ts';
 import { documentFromForm } from './procedure-form.ts';
 import { newPersonSchema, newTokenSchema, parseFields, passwordChangeSchema, resolveFeedbackSchema, signInSchema } from './schemas.ts';
 import { signIn } from './sign-in.ts';
+
+export type { AdminLocals } from '../env.ts';
 
 const PUBLIC_PATHS = new Set(['/admin/entrar']);
 /** The pages that show a kept one-time secret. */
@@ -123,15 +122,8 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
         { iterations: c.var.passwordIterations, keepSessionHash: session(c).idHash },
       );
     } catch (error) {
-      if (isAppError(error) && error.fields) {
-        const errors = Object.fromEntries(
-          Object.entries(error.fields).map(([field, message]) => [
-            field === 'actual' ? 'current_password' : field === 'nueva' ? 'new_password' : field,
-            message,
-          ]),
-        );
-        return render(c, { form: { values: {}, errors } }, 400);
-      }
+      // The store names fields as the form does (passwordChangeSchema).
+      if (isAppError(error) && error.fields) return render(c, { form: { values: {}, errors: error.fields } }, 400);
       throw error;
     }
     return c.redirect('/admin?aviso=clave', 303);

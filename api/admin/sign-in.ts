@@ -4,7 +4,8 @@ import { AppError } from '../../store/app-error.ts';
 import { authenticate, type Person } from '../../store/people/people.ts';
 import { createSession, endSession } from '../../store/people/sessions.ts';
 import type { ApiVariables } from '../env.ts';
-import { clientIdentity, limiter, RATE_LIMITS } from '../rate-limit.ts';
+import { createRateLimiter } from '../../store/rate-limits.ts';
+import { clientIdentity, RATE_LIMITS } from '../rate-limit.ts';
 import { sessionCookieName, setSessionCookie } from './auth.ts';
 
 /**
@@ -18,8 +19,8 @@ import { sessionCookieName, setSessionCookie } from './auth.ts';
 export async function signIn(c: Context, credentials: { email: string; password: string }): Promise<Person> {
   const vars = c.var as ApiVariables;
   const store = vars.store;
-  const byAddress = limiter(store, RATE_LIMITS.signInAddress);
-  const byEmail = limiter(store, RATE_LIMITS.signInEmail);
+  const byAddress = createRateLimiter(store, RATE_LIMITS.signInAddress);
+  const byEmail = createRateLimiter(store, RATE_LIMITS.signInEmail);
   const address = clientIdentity(c);
   const email = credentials.email.trim().toLowerCase();
   if ((await byAddress.exhausted(address)) || (await byEmail.exhausted(email))) {

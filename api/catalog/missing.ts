@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { recordMissingProcedure } from '../../store/catalog/missing-requests.ts';
 import type { ApiEnv } from '../env.ts';
-import { clientIdentity, limiter, RATE_LIMITS } from '../rate-limit.ts';
+import { createRateLimiter } from '../../store/rate-limits.ts';
+import { clientIdentity, RATE_LIMITS } from '../rate-limit.ts';
 
 /** Control characters (tabs and line breaks included) become spaces: nothing invisible is stored. */
 const cleanText = (max: number) =>
@@ -37,7 +38,7 @@ export function missingProcedureRoutes() {
     // The edge has checked the origin (api/edge/origin-check.ts): a page elsewhere cannot post here.
     const parsed = missingSchema.safeParse(form);
     if (!parsed.success) return back(form.sitio_web ? 'gracias' : 'error');
-    if (!(await limiter(c.var.store, RATE_LIMITS.missingProcedure).allow(clientIdentity(c)))) return back('limite');
+    if (!(await createRateLimiter(c.var.store, RATE_LIMITS.missingProcedure).allow(clientIdentity(c)))) return back('limite');
     await recordMissingProcedure(c.var.store, { query: parsed.data.q, details: parsed.data.detalle || undefined });
     return back('gracias');
   });

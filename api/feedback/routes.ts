@@ -6,7 +6,8 @@ import { today } from '../../store/clock.ts';
 import type { ApiEnv } from '../env.ts';
 import { validationError } from '../errors.ts';
 import { errorResponses, errorSchema } from '../openapi.ts';
-import { clientIdentity, limiter, RATE_LIMITS } from '../rate-limit.ts';
+import { createRateLimiter } from '../../store/rate-limits.ts';
+import { clientIdentity, RATE_LIMITS } from '../rate-limit.ts';
 
 const MESSAGE_MAX = 2000;
 
@@ -35,7 +36,7 @@ async function submit(c: Context<ApiEnv>, submission: Submission): Promise<{ cou
   }
   const store = c.var.store;
   const client = clientIdentity(c);
-  if (!(await limiter(store, RATE_LIMITS.feedback).allow(client))) {
+  if (!(await createRateLimiter(store, RATE_LIMITS.feedback).allow(client))) {
     throw new AppError('rate_limited', 'Recibimos muchos mensajes desde su conexión. Intente de nuevo en una hora.', { status: 429 });
   }
   const day = today(store.clock);

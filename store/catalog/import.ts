@@ -1,7 +1,7 @@
 import { appendAudit } from '../audit/audit.ts';
 import { today as todayOf } from '../clock.ts';
 import type { Db, Store } from '../db.ts';
-import { actorLabel, canEditInstitution, isAdmin, type Actor } from '../policy.ts';
+import { actorLabel, canEditInstitution, catalogScope, isAdmin, type Actor } from '../policy.ts';
 import { loadTerritoryIndex, placeProblem, type TerritoryIndex } from '../territory/territory.ts';
 import { documentIssues, describePath, procedureDocumentSchema, type ProcedureDocument } from './exchange-format.ts';
 import type { RawRow } from './exchange-files.ts';
@@ -181,10 +181,7 @@ async function checkScope(
     } else if (target === undefined && !doc.institution_name) {
       refuse('institution_name', `La institución «${doc.institution}» es nueva: escriba su nombre completo en «institution_name».`);
     } else if (target !== undefined && !canEditInstitution(actor, target)) {
-      refuse(
-        'institution',
-        `Solo puede cargar trámites de su institución (${slugById.get((actor as { institutionId: number }).institutionId) ?? 'la de su cuenta'}).`,
-      );
+      refuse('institution', `Solo puede cargar trámites de su institución (${slugById.get(catalogScope(actor) ?? -1) ?? 'la de su cuenta'}).`);
     } else if (owner !== undefined && target !== undefined && owner !== target && !isAdmin(actor)) {
       refuse('institution', `El trámite «${doc.slug}» es de ${slugById.get(owner)}: solo la administración puede pasarlo a otra institución.`);
     } else if (!categories.has(doc.category) && !isAdmin(actor)) {

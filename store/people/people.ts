@@ -168,16 +168,16 @@ export async function changePassword(
   if (!stored.rows[0] || !(await verifyPassword(passwords.current, String(stored.rows[0].password_hash)))) {
     throw new AppError('wrong_password', 'La contraseña actual no es correcta.', {
       status: 400,
-      fields: { actual: 'La contraseña actual no es correcta: escriba la que usó para entrar.' },
+      fields: { current_password: 'La contraseña actual no es correcta: escriba la que usó para entrar.' },
     });
   }
   if (passwords.next === passwords.current) {
     throw new AppError('same_password', 'La contraseña nueva debe ser distinta de la actual.', {
-      fields: { nueva: 'Elija una contraseña distinta de la actual.' },
+      fields: { new_password: 'Elija una contraseña distinta de la actual.' },
     });
   }
   const problem = passwordProblem(passwords.next, [person.email, ...person.email.split(/[@.]/)]);
-  if (problem) throw new AppError('weak_password', problem, { fields: { nueva: problem } });
+  if (problem) throw new AppError('weak_password', problem, { fields: { new_password: problem } });
   const hash = await hashPassword(passwords.next, options.iterations);
   await store.write(async (tx) => {
     await tx.execute({ sql: 'UPDATE people SET password_hash = ?, must_change_password = 0 WHERE id = ?', args: [hash, person.id] });
