@@ -15,15 +15,28 @@ export type Queue = (typeof QUEUES)[number];
  * system itself (the seed at first start, a command run on the server by whoever runs it).
  */
 export type Actor =
-  | { kind: 'person'; id: number; email: string; role: Role; institutionId: number | null; queue: string | null }
+  | { kind: 'person'; id: number; email: string; role: Role; institutionId: number | null; queue: string | null; supervisor?: boolean }
   | { kind: 'token'; id: number; institutionId: number }
-  | { kind: 'system'; name: 'seed' | 'cli' };
+  | { kind: 'system'; name: 'seed' | 'cli' | 'jobs' }
+  /** Whoever holds a case's tracking code (and, for violence, its code word): the person who reported. */
+  | { kind: 'citizen'; channel: string };
 
-/** The system actor of commands run on the server (`npm run catalog:import`, the seed). */
-export const systemActor = (name: 'seed' | 'cli'): Actor => ({ kind: 'system', name });
+/** The system actor of commands run on the server (`npm run catalog:import`, the seed, scheduled jobs). */
+export const systemActor = (name: 'seed' | 'cli' | 'jobs'): Actor => ({ kind: 'system', name });
+
+export const citizenActor = (channel: string): Actor => ({ kind: 'citizen', channel });
 
 export function actorLabel(actor: Actor): string {
-  return actor.kind === 'person' ? `person:${actor.id}` : actor.kind === 'token' ? `token:${actor.id}` : `system:${actor.name}`;
+  switch (actor.kind) {
+    case 'person':
+      return `person:${actor.id}`;
+    case 'token':
+      return `token:${actor.id}`;
+    case 'system':
+      return `system:${actor.name}`;
+    case 'citizen':
+      return `citizen:${actor.channel}`;
+  }
 }
 
 function forbidden(message: string): AppError {
@@ -132,14 +145,85 @@ export function canReadAudit(actor: Actor): boolean {
   return isAdmin(actor);
 }
 
-// --- Report queues (the reports issue builds on these) ----------------------------------------
+// --- Reports ----------------------------------------------------------------------------------
 
-/** Admins work every queue; an operator only their own; officers and tokens none. */
+/** Admins work every queue but 198; an operator only their own; officers and tokens none. */
 export function canWorkQueue(actor: Actor, queue: string): boolean {
+  if (queue === '198') return actor.kind === 'person' && actor.role === 'operator' && actor.queue === '198';
   if (isAdmin(actor)) return true;
   return actor.kind === 'person' && actor.role === 'operator' && actor.queue === queue;
 }
 
 export function assertCanWorkQueue(actor: Actor, queue: string): void {
   if (!canWorkQueue(actor, queue)) throw forbidden('Ese caso es de otra cola de atención.');
+}
+
+/** What the store needs to know about a case to decide who may see it. */
+export interface ReportScopeFacts {
+  kind: string;
+  queue: string;
+  institutionId: number | null;
+}
+
+/**
+ * Which cases an actor may list, as filters the store applies in SQL:
+ * - a violence case only ever to operators of the 198 queue (not even to admins);
+ * - operators: their queue's cases, whichever institution;
+ * - officers and institution tokens: the cases routed to their institution (never violence);
+ * - admins: every case but violence.
+ */
+export interface ReportScope {
+  queues: string[] | 'all';
+  institutionId: number | null;
+  violence: boolean;
+}
+
+export function reportScope(actor: Actor): ReportScope {
+  if (actor.kind === 'person' && actor.role === 'operator' && actor.queue) {
+    return { queues: [actor.queue], institutionId: null, violence: actor.queue === '198' };
+  }
+  if (actor.kind === 'person' && actor.role === 'officer' && actor.institutionId !== null) {
+    return { queues: 'all', institutionId: actor.institutionId, violence: false };
+  }
+  if (actor.kind === 'token') return { queues: 'all', institutionId: actor.institutionId, violence: false };
+  if (actor.kind === 'person' && actor.role === 'admin') return { queues: 'all', institutionId: null, violence: false };
+  throw forbidden('Su cuenta no atiende casos.');
+}
+
+export function canSeeReport(actor: Actor, report: ReportScopeFacts): boolean {
+  if (actor.kind === 'citizen' || actor.kind === 'system') return false;
+  let scope: ReportScope;
+  try {
+    scope = reportScope(actor);
+  } catch {
+    return false;
+  }
+  if (report.kind === 'violence' && !scope.violence) return false;
+  if (scope.queues !== 'all' && !scope.queues.includes(report.queue)) return false;
+  if (scope.institutionId !== null && report.institutionId !== scope.institutionId) return false;
+  return true;
+}
+
+/** Cases outside the scope answer 404, not 403: whether a case exists is not given away. */
+export function assertCanSeeReport(actor: Actor, report: ReportScopeFacts): void {
+  if (!canSeeReport(actor, report)) throw new AppError('not_found', 'No existe ese caso o no está en su bandeja.', { status: 404 });
+}
+
+/**
+ * Opening a person's contact is for people who answer her (never institution tokens); the page
+ * shows a pseudonym until someone opens it on purpose, and each opening is audited.
+ */
+export function assertCanOpenContact(actor: Actor, report: ReportScopeFacts): void {
+  assertCanSeeReport(actor, report);
+  if (actor.kind !== 'person') throw forbidden('Solo una persona que atiende el caso puede ver el contacto.');
+}
+
+/** The routing table decides where cases go: admins only. */
+export function assertCanManageRouting(actor: Actor): void {
+  if (!isAdmin(actor)) throw forbidden('Solo la administración cambia a dónde se envía cada tipo de caso.');
+}
+
+/** Open311 client keys are issued by admins. */
+export function assertCanManageOpen311Clients(actor: Actor): void {
+  if (!isAdmin(actor)) throw forbidden('Solo la administración emite claves de Open311.');
 }
