@@ -10,6 +10,11 @@ export const RATE_LIMITS = {
   signInEmail: { bucket: 'sign-in:email', limit: 10, windowMs: 15 * 60_000 },
   feedback: { bucket: 'feedback', limit: 20, windowMs: 60 * 60_000 },
   missingProcedure: { bucket: 'missing-procedure', limit: 5, windowMs: 60 * 60_000 },
+  /** New reports per client address (a community centre may share one). */
+  reportIntake: { bucket: 'report-intake', limit: 30, windowMs: 60 * 60_000 },
+  /** Follow-up lookups per client address, and lookups that found nothing (guessing codes). */
+  reportLookup: { bucket: 'report-lookup', limit: 120, windowMs: 15 * 60_000 },
+  reportLookupMiss: { bucket: 'report-lookup-miss', limit: 15, windowMs: 15 * 60_000 },
 } satisfies Record<string, RateLimitRule>;
 
 /**

@@ -15,6 +15,7 @@ import { errorResponses, errorSchema } from '../openapi.ts';
 import { clearSessionCookie, currentSession, requireActor, sessionCookieName } from './auth.ts';
 import { newPersonSchema, newTokenSchema, passwordChangeSchema, resolveFeedbackSchema, signInSchema } from './schemas.ts';
 import { signIn } from './sign-in.ts';
+import { registerReportAdminRoutes } from '../reports/admin-routes.ts';
 
 const slugParam = z.object({
   slug: z
@@ -406,5 +407,6 @@ export function adminRoutes() {
     },
   );
 
+  registerReportAdminRoutes(app);
   return app;
 }

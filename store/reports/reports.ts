@@ -153,7 +153,7 @@ export async function createReport(store: Store, input: NewReport, options: Inta
   const attributes = input.attributes && Object.keys(input.attributes).length > 0 ? await cipher.encrypt(JSON.stringify(input.attributes)) : null;
   const idempotency = options.idempotencyKey
     ? {
-        key: await store.keys.fingerprint(`report idempotency\n${options.idempotencyKey}`),
+        key: await idempotencyKeyHash(store, options.idempotencyKey),
         request: await store.keys.fingerprint(`report request\n${canonicalJson({ ...input, codeWord: input.codeWord ?? null })}`),
       }
     : null;
@@ -240,6 +240,14 @@ export async function createReport(store: Store, input: NewReport, options: Inta
     });
     return { code, created: true, reportId };
   });
+}
+
+const idempotencyKeyHash = (store: Store, key: string) => store.keys.fingerprint(`report idempotency\n${key}`);
+
+/** Whether a submission with this Idempotency-Key was already stored (a retry). */
+export async function isKnownIdempotencyKey(store: Store, key: string): Promise<boolean> {
+  const rows = await store.db.execute({ sql: 'SELECT 1 FROM report_idempotency WHERE key_hash = ?', args: [await idempotencyKeyHash(store, key)] });
+  return rows.rows.length > 0;
 }
 
 // --- The citizen's view -----------------------------------------------------------------------
