@@ -56,6 +56,8 @@ export async function listen(options: {
   /** Runs scheduled jobs this many times faster (tests); 0 runs none. */
   jobSpeed?: number;
   passwordIterations?: number;
+  /** Days a closed case keeps its contact (CONTACT_RETENTION_DAYS, default 90). */
+  contactRetentionDays?: number;
 }): Promise<RunningServer> {
   const search = options.search ?? createSearch(options.store);
   const views = createViewCounter(options.store);
@@ -90,7 +92,9 @@ export async function listen(options: {
       const stopJobs =
         options.jobSpeed === 0
           ? () => undefined
-          : startJobTimers(scheduledJobs({ store: options.store, search, views }), options.log, { speed: options.jobSpeed });
+          : startJobTimers(scheduledJobs({ store: options.store, search, views, contactRetentionDays: options.contactRetentionDays }), options.log, {
+              speed: options.jobSpeed,
+            });
       resolve({
         url: `http://localhost:${info.port}`,
         port: info.port,
@@ -160,6 +164,7 @@ export async function main(): Promise<void> {
       publicBaseUrl: config.PUBLIC_BASE_URL,
       search,
       trustProxy: config.TRUST_PROXY,
+      contactRetentionDays: config.CONTACT_RETENTION_DAYS,
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

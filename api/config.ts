@@ -37,6 +37,12 @@ const configSchema = z.object({
   TWILIO_ACCOUNT_SID: optionalText,
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_FROM: optionalText,
+  CONTACT_RETENTION_DAYS: z.coerce
+    .number({ error: 'CONTACT_RETENTION_DAYS debe ser un número de días.' })
+    .int({ error: 'CONTACT_RETENTION_DAYS debe ser un número entero de días.' })
+    .min(1, { error: 'CONTACT_RETENTION_DAYS debe ser al menos 1.' })
+    .max(3650, { error: 'CONTACT_RETENTION_DAYS no puede pasar de 3650 días.' })
+    .default(90),
 });
 
 export type Config = z.output<typeof configSchema>;

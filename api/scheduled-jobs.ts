@@ -1,13 +1,14 @@
 import type { SearchSetup } from '../search/select.ts';
 import type { Store } from '../store/db.ts';
 import { pruneExpired } from '../store/housekeeping.ts';
+import { DEFAULT_CONTACT_RETENTION_DAYS, escalateOverdue, purgeClosedContacts } from '../store/reports/handling.ts';
 import type { ViewCounter } from './catalog/views.ts';
 import type { Log } from './errors.ts';
 
 /**
  * Work that runs on a schedule rather than on a request. One list, run by a timer on Node
- * (server.node.ts) and by a cron trigger on Workers; the reports issue adds SLA checks, the
- * retention purge and the weekly report here.
+ * (server.node.ts) and by a cron trigger on Workers: search sync, SLA escalations, the contact
+ * retention purge, housekeeping (the weekly report joins here).
  */
 export interface ScheduledJob {
   name: string;
@@ -16,11 +17,18 @@ export interface ScheduledJob {
   run(): Promise<void>;
 }
 
-export function scheduledJobs(deps: { store: Store; search: SearchSetup; views?: ViewCounter }): ScheduledJob[] {
+export function scheduledJobs(deps: { store: Store; search: SearchSetup; views?: ViewCounter; contactRetentionDays?: number }): ScheduledJob[] {
   const jobs: ScheduledJob[] = [
     { name: 'search sync', everyMs: 5_000, run: () => deps.search.sync() },
     { name: 'search prune', everyMs: 86_400_000, run: () => deps.search.prune() },
     { name: 'housekeeping', everyMs: 3_600_000, run: () => pruneExpired(deps.store) },
+    // The shortest promise is 5 minutes (emergencies): checked every 30 s, an overdue case is escalated within a minute.
+    { name: 'report escalations', everyMs: 30_000, run: async () => void (await escalateOverdue(deps.store)) },
+    {
+      name: 'contact retention',
+      everyMs: 3_600_000,
+      run: async () => void (await purgeClosedContacts(deps.store, deps.contactRetentionDays ?? DEFAULT_CONTACT_RETENTION_DAYS)),
+    },
   ];
   if (deps.views) jobs.push({ name: 'page views', everyMs: 60_000, run: () => deps.views!.flush() });
   return jobs;

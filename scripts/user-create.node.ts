@@ -1,4 +1,4 @@
-// npm run user:create -- --email E --role admin|officer|operator [--institution SLUG] [--queue Q] [--name N]
+// npm run user:create -- --email E --role admin|officer|operator [--institution SLUG] [--queue Q] [--name N] [--supervisor]
 // Prints the one-time password alone on the last line (CONTRACTS.md).
 import { parseArgs } from 'node:util';
 import { parseConfig } from '../api/config.ts';
@@ -6,12 +6,21 @@ import { isAppError } from '../store/app-error.ts';
 import { createPerson, type Role } from '../store/people/people.ts';
 import { openConfiguredStore, prepareStore } from '../store/seed.node.ts';
 
-const USAGE = 'Uso: npm run user:create -- --email CORREO --role admin|officer|operator [--institution SLUG] [--queue emergencias|198|quejas] [--name NOMBRE]';
+const USAGE =
+  'Uso: npm run user:create -- --email CORREO --role admin|officer|operator [--institution SLUG] [--queue emergencias|198|quejas] [--name NOMBRE] [--supervisor]';
 let values: Record<string, string | undefined>;
 try {
   values = parseArgs({
-    options: { email: { type: 'string' }, role: { type: 'string' }, institution: { type: 'string' }, queue: { type: 'string' }, name: { type: 'string' } },
-  }).values;
+    options: {
+      email: { type: 'string' },
+      role: { type: 'string' },
+      institution: { type: 'string' },
+      queue: { type: 'string' },
+      name: { type: 'string' },
+      // Supervisors receive the escalations of overdue cases of their queue or institution.
+      supervisor: { type: 'boolean' },
+    },
+  }).values as Record<string, string | undefined>;
 } catch (error) {
   console.error(`${(error as Error).message}\n${USAGE}`);
   process.exit(1);
@@ -27,7 +36,14 @@ try {
   // The command line stands for the system administrator of the machine.
   const { person, oneTimePassword } = await createPerson(
     store,
-    { email: values.email, role: values.role as Role, institutionSlug: values.institution, queue: values.queue, name: values.name },
+    {
+      email: values.email,
+      role: values.role as Role,
+      institutionSlug: values.institution,
+      queue: values.queue,
+      name: values.name,
+      supervisor: Boolean(values.supervisor),
+    },
     null,
   );
   console.log(

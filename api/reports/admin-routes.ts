@@ -1,11 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { QUEUES } from '../../store/policy.ts';
 import { addReportEvent, getCase, listReports, openContact, type CaseDetail, type QueueItem } from '../../store/reports/handling.ts';
-import { PRIORITIES, REPORT_KINDS } from '../../store/reports/kinds.ts';
+import { REPORT_KINDS } from '../../store/reports/kinds.ts';
 import { deleteRoute, listRoutes, saveRoute } from '../../store/reports/routing.ts';
 import type { ActorEnv } from '../env.ts';
 import { errorResponses, errorSchema } from '../openapi.ts';
-import { codeParam, handlerEventSchema } from './schemas.ts';
+import { codeParam, handlerEventSchema, reportRouteSchema as routeSchema } from './schemas.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
@@ -70,7 +70,7 @@ function caseJson(detail: CaseDetail) {
 }
 
 const booleanQuery = z
-  .enum(['1', '0', 'true', 'false'], { error: 'Use 1 o 0.' })
+  .enum(['1', '0', 'true', 'false'], { error: 'Escriba 1 (sí) o 0 (no).' })
   .optional()
   .transform((value) => value === '1' || value === 'true');
 
@@ -97,13 +97,13 @@ export function registerReportAdminRoutes(app: OpenAPIHono<ActorEnv>): void {
             .number({ error: 'Escriba la página como número.' })
             .int({ error: 'La página es un número entero.' })
             .min(1, { error: 'La página empieza en 1.' })
-            .max(10_000, { error: 'Página demasiado alta.' })
+            .max(1000, { error: 'La página máxima es 1000: use filtros para acotar la bandeja.' })
             .optional(),
           limit: z.coerce
             .number({ error: 'Escriba el límite como número.' })
             .int({ error: 'El límite es un número entero.' })
             .min(1, { error: 'El límite mínimo es 1.' })
-            .max(200, { error: 'El límite máximo es 200.' })
+            .max(50, { error: 'El límite máximo es 50.' })
             .optional(),
         }),
       },
@@ -173,16 +173,6 @@ export function registerReportAdminRoutes(app: OpenAPIHono<ActorEnv>): void {
     }),
     async (c) => c.json({ contact: await openContact(c.var.store, c.var.actor, c.req.valid('param').code) }, 200),
   );
-
-  const routeSchema = z.object({
-    kind: z.enum(REPORT_KINDS, { error: `Use en «kind» uno de: ${REPORT_KINDS.join(', ')}.` }),
-    institution: z.string().max(120, { error: 'Identificador demasiado largo.' }).optional(),
-    procedure: z.string().max(120, { error: 'Identificador demasiado largo.' }).optional(),
-    queue: z.enum(QUEUES, { error: `Use en «queue» una de: ${QUEUES.join(', ')}.` }),
-    target: z.string().max(120, { error: 'Identificador demasiado largo.' }).optional(),
-    to_named: z.boolean({ error: 'Indique en «to_named» true o false.' }),
-    priority: z.enum(PRIORITIES, { error: `Use en «priority» una de: ${PRIORITIES.join(', ')}.` }),
-  });
 
   app.openapi(
     createRoute({

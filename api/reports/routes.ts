@@ -26,7 +26,7 @@ const codeWordHeader = z.object({
     .string()
     .max(200, { error: 'La palabra clave es demasiado larga.' })
     .optional()
-    .openapi({ param: { name: 'X-Clave', in: 'header' }, description: 'La palabra clave de un caso de violencia (sin ella, 404 como un código desconocido).' }),
+    .openapi({ param: { in: 'header' }, description: 'La palabra clave de un caso de violencia (sin ella, 404 como un código desconocido).' }),
 });
 
 const publicReportSchema = z
@@ -125,7 +125,10 @@ export function reportRoutes() {
             .min(8, { error: 'Use una Idempotency-Key de al menos 8 caracteres (por ejemplo un UUID).' })
             .max(200, { error: 'Acorte la Idempotency-Key a 200 caracteres.' })
             .optional()
-            .openapi({ param: { name: 'Idempotency-Key', in: 'header' } }),
+            .openapi({
+              param: { in: 'header' },
+              description: 'Una clave única por reporte (p. ej. un UUID): un reintento con la misma clave devuelve el mismo código.',
+            }),
         }),
         body: jsonBody(reportBodySchema),
       },

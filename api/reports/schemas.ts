@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { CONTACT_CHANNELS, REPORT_KINDS } from '../../store/reports/kinds.ts';
+import { QUEUES } from '../../store/policy.ts';
+import { CONTACT_CHANNELS, PRIORITIES, REPORT_KINDS } from '../../store/reports/kinds.ts';
 import { CODE_WORD_MAX, DESCRIPTION_MAX, MESSAGE_MAX, type NewReport } from '../../store/reports/reports.ts';
 import { HANDLER_EVENT_TYPES } from '../../store/reports/handling.ts';
 import type { ReportChannel } from '../../store/reports/kinds.ts';
@@ -89,6 +90,17 @@ export const handlerEventSchema = z
     into: z.string().max(40, { error: 'Código no válido.' }).optional(),
   })
   .openapi('ReportEvent');
+
+/** A rule of the routing table (PUT /api/admin/report-routes and the /admin/enrutamiento form). */
+export const reportRouteSchema = z.object({
+  kind: z.enum(REPORT_KINDS, { error: `Use en «kind» uno de: ${REPORT_KINDS.join(', ')}.` }),
+  institution: z.string().max(120, { error: 'Identificador demasiado largo.' }).optional(),
+  procedure: z.string().max(120, { error: 'Identificador demasiado largo.' }).optional(),
+  queue: z.enum(QUEUES, { error: `Use en «queue» una de: ${QUEUES.join(', ')}.` }),
+  target: z.string().max(120, { error: 'Identificador demasiado largo.' }).optional(),
+  to_named: z.boolean({ error: 'Indique en «to_named» true o false.' }),
+  priority: z.enum(PRIORITIES, { error: `Use en «priority» una de: ${PRIORITIES.join(', ')}.` }),
+});
 
 /** Tracking code in a path: the canonical check happens in the store (a bad one is an unknown case). */
 export const codeParam = z.object({

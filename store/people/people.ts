@@ -16,10 +16,12 @@ export interface Person {
   queue: Queue | null;
   mustChangePassword: boolean;
   disabled: boolean;
+  /** Receives the escalations of the queue (operators) or institution (officers). */
+  supervisor: boolean;
 }
 
 const PERSON_SQL = `SELECT p.id, p.email, p.name, p.role, p.institution_id, i.slug AS institution_slug, p.queue,
-       p.must_change_password, p.disabled_at, p.password_hash
+       p.must_change_password, p.disabled_at, p.password_hash, p.supervisor
   FROM people p LEFT JOIN institutions i ON i.id = p.institution_id`;
 
 function toPerson(row: Record<string, unknown>): Person {
@@ -33,6 +35,7 @@ function toPerson(row: Record<string, unknown>): Person {
     queue: row.queue === null ? null : (String(row.queue) as Queue),
     mustChangePassword: Number(row.must_change_password) === 1,
     disabled: row.disabled_at !== null,
+    supervisor: Number(row.supervisor ?? 0) === 1,
   };
 }
 
@@ -42,7 +45,15 @@ function toPerson(row: Record<string, unknown>): Person {
  * itself (tests, commands) acting on a person's behalf.
  */
 export function personActor(person: Person): Actor {
-  return { kind: 'person', id: person.id, email: person.email, role: person.role, institutionId: person.institutionId, queue: person.queue };
+  return {
+    kind: 'person',
+    id: person.id,
+    email: person.email,
+    role: person.role,
+    institutionId: person.institutionId,
+    queue: person.queue,
+    supervisor: person.supervisor,
+  };
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -53,6 +64,7 @@ export interface NewPerson {
   role: Role;
   institutionSlug?: string;
   queue?: string;
+  supervisor?: boolean;
 }
 
 /**
@@ -108,8 +120,8 @@ export async function createPerson(
         fields: { email: 'Ya hay una cuenta con ese correo.' },
       });
     const inserted = await tx.execute({
-      sql: 'INSERT INTO people (email, name, role, institution_id, queue, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
-      args: [email, input.name?.trim() || null, input.role, institutionId, queue, passwordHash, store.clock.now().toISOString()],
+      sql: 'INSERT INTO people (email, name, role, institution_id, queue, supervisor, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+      args: [email, input.name?.trim() || null, input.role, institutionId, queue, input.supervisor ? 1 : 0, passwordHash, store.clock.now().toISOString()],
     });
     const id = Number(inserted.rows[0].id);
     const created = await getPerson(tx, id);
@@ -118,7 +130,7 @@ export async function createPerson(
       action: 'person.create',
       entity: 'person',
       entityId: String(id),
-      after: { email, role: input.role, institutionId, queue },
+      after: { email, role: input.role, institutionId, queue, supervisor: input.supervisor ?? false },
     });
     return created as Person;
   });

@@ -12,6 +12,9 @@ import { saveCategory, saveInstitution } from '../../store/catalog/reference.ts'
 import { createPerson, personActor } from '../../store/people/people.ts';
 import { createApiToken, readApiToken } from '../../store/people/tokens.ts';
 import { systemActor, type Actor } from '../../store/policy.ts';
+import { createReport } from '../../store/reports/reports.ts';
+import { saveRoute } from '../../store/reports/routing.ts';
+import { formatTrackingCode } from '../../store/reports/tracking-code.ts';
 import { asRows, createTestStore, type TestStore } from '../fixtures/store.ts';
 import { createTestWebApp } from '../fixtures/web.ts';
 
@@ -93,7 +96,16 @@ const needs = {
   people: new Map<string, string>(), // email → institution (an officer to disable)
   tokens: new Map<string, string>(), // name → institution (a token to revoke)
   accounts: new Map<string, { role: 'admin' | 'officer' | 'operator'; institution?: string; queue?: string; oneTime: boolean }>(), // signed in by the cell itself
+  reports: new Map<string, { kind: 'complaint' | 'violence'; institution: string }>(), // key → a case of its own (with a contact)
+  routes: new Map<string, string>(), // key → a routing rule of its own (on the matrix entry of that key)
 };
+/** A case for the cell: a complaint routed to `institution`, or a violence case (198 queue only). */
+const needReport = (key: string, target: string, role: Role) => {
+  needs.reports.set(key, target === 'violence' ? { kind: 'violence', institution: 'rnpn' } : { kind: 'complaint', institution: instOf(role, target) });
+  return key;
+};
+const reportCodes = new Map<string, string>(); // key → tracking code (formatted)
+const routeIds = new Map<string, number>();
 const entrySlug = (key: string) => `m-${key}`;
 const needEntry = (key: string, institution: string) => {
   needs.procedures.set(entrySlug(key), institution);
@@ -218,6 +230,31 @@ beforeAll(async () => {
   }
   for (const [name, institution] of needs.tokens) tokenIds.set(name, (await createApiToken(t.store, adminActor, institution, name)).id);
 
+  for (const [key, { kind, institution }] of needs.reports) {
+    const { code } = await createReport(
+      t.store,
+      {
+        kind,
+        channel: 'web',
+        description: `Relato reservado de la celda ${key}`,
+        institutionSlug: kind === 'complaint' ? institution : undefined,
+        anonymous: false,
+        contact: { channel: 'email', value: `persona-${key}@correo.test` },
+        codeWord: kind === 'violence' ? 'palabra de la matriz' : undefined,
+      },
+      { codeWordIterations: FAST },
+    );
+    reportCodes.set(key, formatTrackingCode(code));
+  }
+  for (const key of needs.routes.keys()) {
+    await saveRoute(t.store, adminActor, { kind: 'complaint', procedure: entrySlug(key), queue: 'quejas', toNamed: true, priority: 'normal' });
+    const row = await t.store.db.execute({
+      sql: 'SELECT r.id FROM report_routes r JOIN procedures p ON p.id = r.procedure_id WHERE p.slug = ?',
+      args: [entrySlug(key)],
+    });
+    routeIds.set(key, Number(row.rows[0].id));
+  }
+
   // Everyone has chosen a password, except the one-time accounts.
   const oneTime = [ACCOUNTS['one-time'].email, ...[...needs.accounts].filter(([, a]) => a.oneTime).map(([email]) => email)];
   await t.store.batch([
@@ -322,6 +359,13 @@ async function snapshot(): Promise<Snapshot> {
   await add('token', 'name', 'SELECT name, institution_id, revoked_at FROM api_tokens');
   await add('institution', 'slug', 'SELECT slug, name, acronym, website FROM institutions');
   await add('category', 'slug', 'SELECT slug, name, description FROM categories');
+  await add('report', 'code', 'SELECT code, state, institution_id, taken_by, updated_at, contact IS NULL AS no_contact FROM reports');
+  await add('events', 'code', 'SELECT r.code, count(e.id) AS n FROM reports r LEFT JOIN report_events e ON e.report_id = r.id GROUP BY r.id');
+  await add(
+    'route',
+    'rule',
+    "SELECT r.kind || ':' || coalesce(i.slug, '*') || ':' || coalesce(p.slug, '*') AS rule, r.queue, r.target_institution_id, r.to_named, r.priority FROM report_routes r LEFT JOIN institutions i ON i.id = r.institution_id LEFT JOIN procedures p ON p.id = r.procedure_id",
+  );
   const audit = Number((await t.store.db.execute('SELECT count(*) AS n FROM audit_log')).rows[0].n);
   return { audit, rows };
 }
@@ -594,6 +638,7 @@ const JSON_ROUTES: Record<string, JsonRoute> = {
     request: ({ role, target, key }) => ({ path: '/api/admin/tokens', body: { institution: instOf(role, target), name: `Sistema ${key}` } }),
     outcome: guardedJson(adminOnly, ({ key }) => allowed(201, { changes: ['audit+1', `token:Sistema ${key}`] })),
   },
+  ...REPORT_JSON_ROUTES(),
   // Served outside the OpenAPI document (plain Hono routes): listed here so they are not forgotten either.
   'GET /api/admin/me': {
     targets: { self: 'read who it is' },
@@ -608,6 +653,107 @@ const JSON_ROUTES: Record<string, JsonRoute> = {
           )(cell),
   },
 };
+/**
+ * Cases: a complaint routed to the caller's institution, one routed to another, and a violence
+ * case. Operators here work the quejas queue (every complaint, whichever institution); officers and
+ * the token their institution's; admins every case but violence, which only 198 operators see.
+ * A case outside the scope answers 404, as if it did not exist.
+ */
+function REPORT_JSON_ROUTES(): Record<string, JsonRoute> {
+  const caseTargets = { own: 'a case routed to its own institution', foreign: 'a case routed to another institution', violence: 'a violence case (198 queue)' };
+  const seesCase = (cell: Cell) =>
+    cell.target !== 'violence' &&
+    (cell.role === 'admin' || cell.role === 'operator' || ((isOfficer(cell.role) || cell.role === 'token-rnpn') && cell.target === 'own'));
+  const hidden = () => refused(404, { code: 'not_found' });
+  const caseCall =
+    (ok: (cell: Cell) => Outcome, people = false) =>
+    (cell: Cell): Outcome =>
+      guardedJson(
+        () => true,
+        (c) => (!seesCase(c) ? hidden() : people && c.role === 'token-rnpn' ? refused(403, { code: 'forbidden' }) : ok(c)),
+      )(cell);
+  const reportKey = (cell: Cell) => (cell.target === 'violence' ? `v-${cell.key}` : cell.key);
+  return {
+    'GET /api/admin/reports': {
+      targets: caseTargets,
+      prepare: (cell) => void needReport(reportKey(cell), cell.target, cell.role),
+      request: () => ({ path: '/api/admin/reports?status=all&limit=50' }),
+      outcome: (cell) =>
+        guardedJson(
+          () => true,
+          (c) => allowed(200, { then: async (text) => expect(text.includes(reportCodes.get(reportKey(c)) ?? '?'), 'lists the case').toBe(seesCase(c)) }),
+        )(cell),
+    },
+    'GET /api/admin/reports/{code}': {
+      targets: caseTargets,
+      prepare: (cell) => void needReport(reportKey(cell), cell.target, cell.role),
+      request: (cell) => ({ path: `/api/admin/reports/${reportCodes.get(reportKey(cell))}` }),
+      outcome: caseCall((cell) =>
+        allowed(200, { has: [`Relato reservado de la celda ${reportKey(cell)}`], lacks: [`persona-${reportKey(cell)}@correo.test`] }),
+      ),
+    },
+    'POST /api/admin/reports/{code}/events': {
+      targets: caseTargets,
+      prepare: (cell) => void needReport(reportKey(cell), cell.target, cell.role),
+      request: (cell) => ({
+        path: `/api/admin/reports/${reportCodes.get(reportKey(cell))}/events`,
+        body: { type: 'internal_note', message: 'Nota de la matriz' },
+      }),
+      outcome: caseCall((cell) => {
+        const code = reportCodes.get(reportKey(cell)) ?? '';
+        return allowed(201, {
+          changes: ['audit+1', `events:${code.replace(/-/g, '')}`],
+          then: async () => {
+            const events = await t.store.db.execute({
+              sql: "SELECT count(*) AS n FROM report_events e JOIN reports r ON r.id = e.report_id WHERE r.code = ? AND e.type = 'internal_note'",
+              args: [code.replace(/-/g, '')],
+            });
+            expect(Number(events.rows[0].n)).toBe(1);
+          },
+        });
+      }),
+    },
+    'POST /api/admin/reports/{code}/contact': {
+      targets: caseTargets,
+      prepare: (cell) => void needReport(reportKey(cell), cell.target, cell.role),
+      request: (cell) => ({ path: `/api/admin/reports/${reportCodes.get(reportKey(cell))}/contact` }),
+      outcome: caseCall(
+        (cell) =>
+          allowed(200, {
+            has: [`persona-${reportKey(cell)}@correo.test`],
+            changes: ['audit+1', `events:${reportCodes.get(reportKey(cell))?.replace(/-/g, '')}`],
+          }),
+        true,
+      ),
+    },
+    'GET /api/admin/report-routes': {
+      targets: { all: 'read the routing table' },
+      request: () => ({ path: '/api/admin/report-routes' }),
+      outcome: guardedJson(
+        () => true,
+        () => allowed(200, { has: ['"kind":"violence"'] }),
+      ),
+    },
+    'PUT /api/admin/report-routes': {
+      targets: { own: 'route complaints about its own institution', foreign: 'route complaints about another institution' },
+      request: (cell) => ({
+        path: '/api/admin/report-routes',
+        body: { kind: 'missing_requirement', institution: instOf(cell.role, cell.target), queue: 'quejas', to_named: true, priority: 'high' },
+      }),
+      outcome: guardedJson(adminOnly, (cell) => allowed(200, { changes: ['audit+1', `route:missing_requirement:${instOf(cell.role, cell.target)}:*`] })),
+    },
+    'DELETE /api/admin/report-routes/{id}': {
+      targets: { one: 'delete a routing rule' },
+      prepare: (cell) => {
+        needEntry(cell.key, 'rnpn');
+        needs.routes.set(cell.key, 'rnpn');
+      },
+      request: (cell) => ({ path: `/api/admin/report-routes/${routeIds.get(cell.key)}` }),
+      outcome: guardedJson(adminOnly, (cell) => allowed(200, { changes: ['audit+1', `route:complaint:*:${entrySlug(cell.key)}`] })),
+    },
+  };
+}
+
 /** JSON admin routes that the OpenAPI document does not list. */
 const UNDOCUMENTED = new Set(['POST /api/admin/logout', 'GET /api/admin/me']);
 

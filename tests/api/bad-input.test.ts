@@ -12,6 +12,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Log } from '../../api/errors.ts';
 import { createPerson, personActor } from '../../store/people/people.ts';
+import { createReport } from '../../store/reports/reports.ts';
 import { createApiToken } from '../../store/people/tokens.ts';
 import { fixtureProcedures } from '../fixtures/catalog.ts';
 import { createTestWebApp } from '../fixtures/web.ts';
@@ -45,6 +46,16 @@ await t.store.batch([
   `INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'costo', 'El costo en la ventanilla es otro' FROM procedures WHERE slug = '${SLUG}'`,
 ]);
 const feedbackId = Number((await t.store.db.execute('SELECT max(id) AS id FROM feedback')).rows[0].id);
+/** A case routed to RNPN that the admin and the token may handle. */
+const reportCode = (
+  await createReport(t.store, {
+    kind: 'complaint',
+    channel: 'web',
+    description: 'Caso de prueba para entradas inválidas.',
+    institutionSlug: 'rnpn',
+    anonymous: true,
+  })
+).code;
 
 /** The admin's session for the JSON API (POST /api/admin/login). */
 const apiLogin = await app.request(`${ORIGIN}/api/admin/login`, {
@@ -340,7 +351,7 @@ function wrongTypes(schema: JsonSchema | undefined): Record<string, unknown> {
 }
 
 /** Well-formed values for path parameters, used while another part of the request is the bad one. */
-const GOOD_PARAMS: Record<string, string> = { slug: SLUG, id: String(feedbackId) };
+const GOOD_PARAMS: Record<string, string> = { slug: SLUG, id: String(feedbackId), code: reportCode };
 
 /** Bad values for every path parameter name the document uses. */
 const BAD_PATH_VALUES: Record<string, [what: string, value: string][]> = {
@@ -363,6 +374,15 @@ const BAD_PATH_VALUES: Record<string, [what: string, value: string][]> = {
     ['the id 0', '0'],
     ['a well-formed id that does not exist', '999999999999'],
   ],
+  code: [
+    ['an overlong code', 'K'.repeat(41)],
+    ['a code with %00', 'K7QM%002XDT'],
+    ['a code of ..', '..'],
+    ['a code with a wrong check symbol', 'K7QM-2XDT-9RBH-4D'],
+    ['a unicode code', '%C3%91%C3%91%C3%91%C3%91'],
+    ['a code with broken percent-encoding', '%E0%A4%A'],
+    ['a well-formed code that does not exist', 'K7QM-2XDT-9RBH-4C'],
+  ],
 };
 
 /** A body that is right, for cases where only the path is wrong. */
@@ -370,6 +390,11 @@ const GOOD_BODIES: Record<string, unknown> = {
   'POST /api/procedures/{slug}/feedback': { kind: 'useful' },
   [`PUT /api/admin/procedures/{slug}`]: fixtureProcedures()[0],
   'POST /api/admin/feedback/{id}/resolve': { note: 'Revisado durante la prueba' },
+  'POST /api/reports': { kind: 'complaint', description: 'Un caso bien escrito para la prueba.', anonymous: true },
+  'POST /api/reports/{code}/messages': { message: 'Mensaje de prueba' },
+  'POST /api/reports/{code}/actions': { action: 'delete_contact' },
+  'POST /api/admin/reports/{code}/events': { type: 'internal_note', message: 'Nota de prueba' },
+  'PUT /api/admin/report-routes': { kind: 'complaint', queue: 'quejas', to_named: true, priority: 'normal' },
 };
 
 /** Wrong values for every query parameter the document uses (each must be refused with a 400). */
@@ -382,6 +407,9 @@ const BAD_QUERY_VALUES: Record<string, string[]> = {
   status: ['xyz', 'OPEN'],
   kind: ['xyz', 'USEFUL'],
   tramite: ['NO-EXISTE', '%00', 'a'.repeat(121)],
+  queue: ['xyz', 'EMERGENCIAS', '%00'],
+  overdue: ['2', 'si'],
+  escalated: ['2', 'si'],
 };
 /** Query parameters that take any text: odd values must still get a normal answer, never a 5xx. */
 const TOLERATED_QUERY_VALUES: Record<string, string[]> = {
@@ -449,7 +477,51 @@ function bodyCases(op: Operation): BodyCase[] {
  * by operation. None of them may be accepted, so none changes anything.
  */
 const doc0 = fixtureProcedures()[0];
+const goodReport = { kind: 'complaint', description: 'Un caso bien escrito para la prueba.', anonymous: true };
 const WRONG_VALUES: Record<string, [what: string, body: unknown][]> = {
+  'POST /api/reports': [
+    ['an unknown kind', { ...goodReport, kind: 'robo' }],
+    ['a nine-character description', { ...goodReport, description: 'muy corto' }],
+    ['a 4,001-character description', { ...goodReport, description: 'd'.repeat(4001) }],
+    ['a description of control characters', { ...goodReport, description: '\u0001\u0002'.repeat(10) }],
+    ['anonymous as a string', { ...goodReport, anonymous: 'sí' }],
+    ['violence without a code word', { ...goodReport, kind: 'violence' }],
+    ['a three-letter code word', { ...goodReport, kind: 'violence', code_word: 'sol' }],
+    ['a procedure that does not exist', { ...goodReport, procedure: 'no-existe' }],
+    ['an uppercase institution', { ...goodReport, institution: 'RNPN' }],
+    ['a missing requirement without its procedure', { ...goodReport, kind: 'missing_requirement' }],
+    ['a municipality of another department', { ...goodReport, location: { department: 'Santa Ana', municipality: 'San Miguel Centro' } }],
+    ['coordinates outside El Salvador', { ...goodReport, location: { lat: 40.4, lng: -3.7 } }],
+    ['a latitude without longitude', { ...goodReport, location: { lat: 13.7 } }],
+    ['a latitude of 1e308', { ...goodReport, location: { lat: 1e308, lng: 0 } }],
+    ['an unknown contact channel', { ...goodReport, anonymous: false, contact: { channel: 'paloma', value: 'x' } }],
+    ['an SMS number with letters', { ...goodReport, anonymous: false, contact: { channel: 'sms', value: 'siete mil' } }],
+    ['safe hours as «mañana»', { ...goodReport, anonymous: false, contact: { channel: 'sms', value: '70001234', safe_hours: 'mañana' } }],
+  ],
+  'POST /api/reports/{code}/messages': [
+    ['an empty message', { message: '   ' }],
+    ['a 2,001-character message', { message: 'm'.repeat(2001) }],
+    ['a message of control characters', { message: '\u0001\u0002' }],
+  ],
+  'POST /api/reports/{code}/actions': [
+    ['an unknown action', { action: 'borrar-todo' }],
+    ['a 2,001-character reason', { action: 'close', reason: 'r'.repeat(2001) }],
+  ],
+  'POST /api/admin/reports/{code}/events': [
+    ['an unknown type', { type: 'xyz' }],
+    ['a public reply with nothing said', { type: 'public_reply' }],
+    ['an unknown status', { type: 'status', status: 'volando' }],
+    ['a status only the citizen may set', { type: 'status', status: 'withdrawn' }],
+    ['a referral to an institution that does not exist', { type: 'refer', institution: 'no-existe' }],
+    ['a merge into a code that does not exist', { type: 'merge', into: 'K7QM-2XDT-9RBH-4C' }],
+    ['a 2,001-character note', { type: 'internal_note', message: 'n'.repeat(2001) }],
+  ],
+  'PUT /api/admin/report-routes': [
+    ['an unknown kind', { kind: 'robo', queue: 'quejas', to_named: true, priority: 'normal' }],
+    ['violence outside the 198 queue', { kind: 'violence', queue: 'quejas', to_named: false, priority: 'urgent' }],
+    ['an unknown target institution', { kind: 'complaint', queue: 'quejas', to_named: true, priority: 'normal', target: 'no-existe' }],
+    ['an unknown priority', { kind: 'complaint', queue: 'quejas', to_named: true, priority: 'ya' }],
+  ],
   'POST /api/procedures/{slug}/feedback': [
     ['an unknown kind', { kind: 'xyz' }],
     ['an unknown part', { kind: 'not_like_this', part: 'xyz' }],
@@ -1116,7 +1188,7 @@ describe('pages asked for with odd paths and query values are drawn or refused, 
 describe('after all of the above', () => {
   it('nothing was logged as an unhandled error, and the test stayed bounded', () => {
     expect(unhandled).toEqual([]);
-    // Every route × case × caller, in process: about 820 requests, a couple of seconds.
-    expect(requestsSent).toBeLessThan(900);
+    // Every route × case × caller, in process: about 1,100 requests (the reports routes added ~250), a few seconds.
+    expect(requestsSent).toBeLessThan(1300);
   });
 });
