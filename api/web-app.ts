@@ -54,8 +54,9 @@ export function createWebApp(deps: WebAppDeps) {
         baseUri: ["'self'"],
         objectSrc: ["'none'"],
       },
-      // Victims may be on shared phones: never tell other sites where a visit came from.
-      referrerPolicy: 'same-origin',
+      // Set at the edge instead (api/edge/sensitive.ts): same-origin, and no-referrer on sensitive
+      // pages, which this outer middleware would otherwise overwrite.
+      referrerPolicy: false,
       crossOriginEmbedderPolicy: false,
     }),
   );

@@ -35,7 +35,11 @@ export function originCheck(options: { exempt?: string[] } = {}): MiddlewareHand
     if (!SAFE_METHODS.has(c.req.method) && !bearerOnly && !exempt.some((prefix) => c.req.path.startsWith(prefix))) {
       const origin = c.req.header('Origin');
       const site = c.req.header('Sec-Fetch-Site');
-      if ((origin !== undefined && origin !== siteOrigin(c)) || (site !== undefined && site !== 'same-origin')) throw refuse();
+      // A form posted from a sensitive page (Referrer-Policy: no-referrer) carries `Origin: null`
+      // (Fetch, «serializing a request origin»); Sec-Fetch-Site, which no page can set, still
+      // tells a same-origin post from a sandboxed frame's.
+      const nullFromSameOrigin = origin === 'null' && site === 'same-origin';
+      if ((origin !== undefined && origin !== siteOrigin(c) && !nullFromSameOrigin) || (site !== undefined && site !== 'same-origin')) throw refuse();
       try {
         await check(c, async () => undefined);
       } catch (error) {

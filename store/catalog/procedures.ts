@@ -142,6 +142,24 @@ export async function listPopularProcedures(db: Db, limit: number): Promise<Proc
   return rows.rows.map((row) => toSummary(row));
 }
 
+/**
+ * The published procedures among `slugs`, in the order given (a hand-picked list); unknown,
+ * draft and archived ones are left out.
+ *
+ * @example await listProceduresBySlugs(db, relatedProcedureSlugs('198'))
+ */
+export async function listProceduresBySlugs(db: Db, slugs: readonly string[]): Promise<ProcedureSummary[]> {
+  if (slugs.length === 0) return [];
+  const rows = await db.execute({
+    sql: `SELECT ${SUMMARY_COLUMNS} FROM procedures p
+            JOIN institutions i ON i.id = p.institution_id JOIN categories c ON c.id = p.category_id
+           WHERE p.status = 'published' AND p.slug IN (${slugs.map(() => '?').join(', ')})`,
+    args: [...slugs],
+  });
+  const bySlug = new Map(rows.rows.map((row) => [String(row.slug), toSummary(row)]));
+  return slugs.flatMap((slug) => bySlug.get(slug) ?? []);
+}
+
 /** Other published procedures of the same category, for «Trámites relacionados». */
 export async function listRelatedProcedures(db: Db, procedureId: number, categorySlug: string, limit: number): Promise<ProcedureSummary[]> {
   const rows = await db.execute({
