@@ -141,8 +141,17 @@ export const es = {
   'notfound.text': 'Puede que la dirección esté mal escrita o que el trámite haya cambiado de nombre. Búsquelo aquí:',
   'notfound.browse': 'O explore los trámites por tema:',
 
-  'quickexit.label': 'Salir rápido de esta página',
   'quickexit.text': 'Salir rápido',
+  'quickexit.hint': 'Con teclado: Esc, o 3 veces Mayús (Shift).',
+  'quickexit.history': 'No borra el historial: vea cómo',
+  'quickexit.leaving': 'Cargando…',
+  'quickexit.press.two': 'Pulse Mayús 2 veces más para salir de esta página.',
+  'quickexit.press.one': 'Pulse Mayús 1 vez más para salir de esta página.',
+  'quickexit.press.timeout': 'Se acabó el tiempo para salir con Mayús.',
+  'safety.title': 'Ayuda',
+  'safety.danger': '¿Peligro ahora? Llame al',
+  'safety.description': 'Orientación y ayuda del Gobierno de El Salvador.',
+  'safety.related': 'Trámites que pueden ayudarle',
 
   'error.prefix': 'Error:',
 } as const;
