@@ -7,6 +7,7 @@ import { applyEdge } from './edge/edge.ts';
 import type { ApiDeps, ApiEnv } from './env.ts';
 import { AppError, errorResponse, formErrorResponse, isApiPath } from './errors.ts';
 import { feedbackRoutes } from './feedback/routes.ts';
+import { open311Routes } from './open311/routes.ts';
 import { safetyRoutes } from './safety/routes.ts';
 import { systemRoutes } from './system/routes.ts';
 
@@ -44,6 +45,7 @@ export function createApi(deps: ApiDeps, options: { standalone?: boolean } = {})
   app.route('/', feedback.forms);
   app.route('/api/admin', adminRoutes());
   app.route('/', safetyRoutes());
+  app.route('/open311/v2', open311Routes());
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {

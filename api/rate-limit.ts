@@ -15,6 +15,8 @@ export const RATE_LIMITS = {
   /** Follow-up lookups per client address, and lookups that found nothing (guessing codes). */
   reportLookup: { bucket: 'report-lookup', limit: 120, windowMs: 15 * 60_000 },
   reportLookupMiss: { bucket: 'report-lookup-miss', limit: 15, windowMs: 15 * 60_000 },
+  /** Open311 service requests per client application (its api_key), whatever address they come from. */
+  open311Intake: { bucket: 'open311-intake', limit: 600, windowMs: 60 * 60_000 },
 } satisfies Record<string, RateLimitRule>;
 
 /**
