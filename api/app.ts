@@ -8,6 +8,7 @@ import type { ApiDeps, ApiEnv } from './env.ts';
 import { AppError, errorResponse, formErrorResponse, isApiPath } from './errors.ts';
 import { feedbackRoutes } from './feedback/routes.ts';
 import { open311Routes } from './open311/routes.ts';
+import { reportForms } from './reports/forms.ts';
 import { safetyRoutes } from './safety/routes.ts';
 import { systemRoutes } from './system/routes.ts';
 
@@ -43,6 +44,7 @@ export function createApi(deps: ApiDeps, options: { standalone?: boolean } = {})
   const feedback = feedbackRoutes();
   app.route('/api', feedback.api);
   app.route('/', feedback.forms);
+  app.route('/', reportForms());
   app.route('/api/admin', adminRoutes());
   app.route('/', safetyRoutes());
   app.route('/open311/v2', open311Routes());

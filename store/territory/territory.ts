@@ -100,3 +100,46 @@ export function placeProblem(
   }
   return null;
 }
+
+/**
+ * The whole territory as a tree, in Spanish alphabetical order at each level: for the
+ * department → municipality → district pickers of /denuncia.
+ *
+ * @example const departments = await listTerritory(store.db); departments[0].municipalities[0].districts
+ */
+export async function listTerritory(db: Db): Promise<TerritoryData['departments']> {
+  const rows = await db.execute(
+    `SELECT d.code AS department_code, d.name AS department, m.code AS municipality_code, m.name AS municipality,
+            x.code AS district_code, x.name AS district
+       FROM departments d
+       LEFT JOIN municipalities m ON m.department_code = d.code
+       LEFT JOIN districts x ON x.municipality_code = m.code`,
+  );
+  const collator = new Intl.Collator('es');
+  const departments = new Map<string, TerritoryData['departments'][number]>();
+  const municipalities = new Map<string, TerritoryData['departments'][number]['municipalities'][number]>();
+  for (const row of rows.rows) {
+    const departmentCode = String(row.department_code);
+    let department = departments.get(departmentCode);
+    if (!department) {
+      department = { code: departmentCode, name: String(row.department), municipalities: [] };
+      departments.set(departmentCode, department);
+    }
+    if (row.municipality_code === null) continue;
+    const municipalityCode = String(row.municipality_code);
+    let municipality = municipalities.get(municipalityCode);
+    if (!municipality) {
+      municipality = { code: municipalityCode, name: String(row.municipality), districts: [] };
+      municipalities.set(municipalityCode, municipality);
+      department.municipalities.push(municipality);
+    }
+    if (row.district_code !== null) municipality.districts.push({ code: String(row.district_code), name: String(row.district) });
+  }
+  const byName = (a: { name: string }, b: { name: string }) => collator.compare(a.name, b.name);
+  const tree = [...departments.values()].sort(byName);
+  for (const department of tree) {
+    department.municipalities.sort(byName);
+    for (const municipality of department.municipalities) municipality.districts.sort(byName);
+  }
+  return tree;
+}
