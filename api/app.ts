@@ -9,6 +9,7 @@ import { AppError, errorResponse, formErrorResponse, isApiPath } from './errors.
 import { feedbackRoutes } from './feedback/routes.ts';
 import { open311Routes } from './open311/routes.ts';
 import { reportForms } from './reports/forms.ts';
+import { reportRoutes } from './reports/routes.ts';
 import { safetyRoutes } from './safety/routes.ts';
 import { systemRoutes } from './system/routes.ts';
 
@@ -45,6 +46,7 @@ export function createApi(deps: ApiDeps, options: { standalone?: boolean } = {})
   app.route('/api', feedback.api);
   app.route('/', feedback.forms);
   app.route('/', reportForms());
+  app.route('/api', reportRoutes());
   app.route('/api/admin', adminRoutes());
   app.route('/', safetyRoutes());
   app.route('/open311/v2', open311Routes());
