@@ -19,7 +19,9 @@ export function compressResponses(): MiddlewareHandler {
     const response = c.res;
     if (c.req.method === 'HEAD' || response.status < 200 || response.status === 204 || response.status === 304) return;
     if (response.headers.has('Content-Encoding') || !response.body) return;
-    if (!COMPRESSIBLE.test(response.headers.get('Content-Type') ?? '')) return;
+    const type = response.headers.get('Content-Type') ?? '';
+    // A live queue's event stream runs for minutes: reading it whole first would hold every event back.
+    if (!COMPRESSIBLE.test(type) || type.startsWith('text/event-stream')) return;
     const accepted = c.req.header('Accept-Encoding') ?? '';
     const encoding = /\bbr\b/.test(accepted) ? 'br' : /\bgzip\b/.test(accepted) ? 'gzip' : null;
     const headers = new Headers(response.headers);

@@ -190,6 +190,16 @@ export function reportScope(actor: Actor): ReportScope {
   throw forbidden('Su cuenta no atiende casos.');
 }
 
+/** Whether the workspace should offer the case pages at all (anyone with a scope of cases). */
+export function canHandleReports(actor: Actor): boolean {
+  try {
+    reportScope(actor);
+    return actor.kind === 'person';
+  } catch {
+    return false;
+  }
+}
+
 export function canSeeReport(actor: Actor, report: ReportScopeFacts): boolean {
   if (actor.kind === 'citizen' || actor.kind === 'system') return false;
   let scope: ReportScope;
@@ -221,6 +231,10 @@ export function assertCanOpenContact(actor: Actor, report: ReportScopeFacts): vo
 /** The routing table decides where cases go: admins only. */
 export function assertCanManageRouting(actor: Actor): void {
   if (!isAdmin(actor)) throw forbidden('Solo la administración cambia a dónde se envía cada tipo de caso.');
+}
+
+export function canManageRouting(actor: Actor): boolean {
+  return isAdmin(actor);
 }
 
 /** Open311 client keys are issued by admins. */

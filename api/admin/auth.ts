@@ -24,10 +24,10 @@ export function clearSessionCookie(c: Context): void {
   deleteCookie(c, sessionCookieName(c), { path: '/', secure: isSecure(c) });
 }
 
-/** The session behind the request's cookie, if any and still valid. */
-export async function currentSession(c: Context, store: Store): Promise<ActiveSession | null> {
+/** The session behind the request's cookie, if any and still valid (`touch: false`: see readSession). */
+export async function currentSession(c: Context, store: Store, options: { touch?: boolean } = {}): Promise<ActiveSession | null> {
   const value = getCookie(c, sessionCookieName(c));
-  return value && value.length <= 100 ? readSession(store, value) : null;
+  return value && value.length <= 100 ? readSession(store, value, options) : null;
 }
 
 /**

@@ -29,9 +29,11 @@ export async function createSession(store: Store, person: Person): Promise<{ coo
 
 /**
  * The person behind a session cookie, or null when the session is unknown, idle for 30 minutes,
- * older than 12 hours, or the account is disabled. Touches the session (idle timer) when valid.
+ * older than 12 hours, or the account is disabled. Touches the session (idle timer) when valid,
+ * unless `touch: false`: a live queue polling by itself is not the person being there, and must
+ * not keep an unattended workstation signed in.
  */
-export async function readSession(store: Store, cookieValue: string): Promise<ActiveSession | null> {
+export async function readSession(store: Store, cookieValue: string, options: { touch?: boolean } = {}): Promise<ActiveSession | null> {
   const now = store.clock.now().getTime();
   const idHash = await sha256Hex(cookieValue);
   const rows = await store.db.execute({ sql: 'SELECT person_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = ?', args: [idHash] });
@@ -44,7 +46,7 @@ export async function readSession(store: Store, cookieValue: string): Promise<Ac
     return null;
   }
   // Touch at most once a minute: reading a page should rarely write.
-  if (now - Date.parse(String(row.last_seen_at)) > 60_000) {
+  if (options.touch !== false && now - Date.parse(String(row.last_seen_at)) > 60_000) {
     await store.batch([{ sql: 'UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?', args: [new Date(now).toISOString(), idHash] }]);
   }
   return { person, csrfToken: String(row.csrf_token), idHash };
@@ -68,20 +70,30 @@ export async function endSession(store: Store, cookieValue: string): Promise<voi
 }
 
 /**
+ * A one-time secret kept for the page a form redirects to. `path`: the only page that may show it
+ * (a case's contact belongs on that case's page, never on another one).
+ */
+export interface Flash {
+  label: string;
+  value: string;
+  path?: string;
+}
+
+/**
  * Keeps a one-time secret (a new account's password, a new token) for the page the form redirects
  * to, encrypted. Post/redirect/get: if that page fails to draw, the secret is still there on reload.
  */
-export async function keepFlash(store: Store, session: ActiveSession, flash: { label: string; value: string }): Promise<void> {
+export async function keepFlash(store: Store, session: ActiveSession, flash: Flash): Promise<void> {
   await store.batch([{ sql: 'UPDATE sessions SET flash = ? WHERE id_hash = ?', args: [await store.cipher.encrypt(JSON.stringify(flash)), session.idHash] }]);
 }
 
 /** The kept secret, if any (it stays until `clearFlash`, called once the page showing it is drawn). */
-export async function peekFlash(store: Store, session: ActiveSession): Promise<{ label: string; value: string } | null> {
+export async function peekFlash(store: Store, session: ActiveSession): Promise<Flash | null> {
   const rows = await store.db.execute({ sql: 'SELECT flash FROM sessions WHERE id_hash = ?', args: [session.idHash] });
   const stored = rows.rows[0]?.flash;
   if (stored === null || stored === undefined) return null;
   try {
-    return JSON.parse(await store.cipher.decrypt(String(stored))) as { label: string; value: string };
+    return JSON.parse(await store.cipher.decrypt(String(stored))) as Flash;
   } catch {
     return null;
   }
