@@ -15,6 +15,7 @@ import { CACHE_CONTROL } from '../edge/http-cache.ts';
 import { pageRefusal } from '../edge/page-refusal.ts';
 import type { AdminLocals, PageLocals, PagesEnv, RenderPage } from '../env.ts';
 import { asAppError } from '../errors.ts';
+import { registerCaseWorkspace } from '../reports/workspace.ts';
 import { clearSessionCookie, currentSession, sessionCookieName } from './auth.ts';
 import { NEW_PROCEDURE_PATH } from './paths.ts';
 import { documentFromForm } from './procedure-form.ts';
@@ -266,11 +267,16 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
     return c.redirect('/admin/tokens?aviso=revocado', 303);
   });
 
+  // Cases and the routing table: api/reports/workspace.ts, behind the same session and CSRF check.
+  registerCaseWorkspace(app, { render });
+
   // Every other request (GET pages) renders with the session in locals; a kept secret is shown
   // once and cleared only after the page that shows it was drawn.
   app.get('*', async (c) => {
     const current = c.var.session;
-    const secret = current && !current.person.mustChangePassword && SECRET_PAGES.has(c.req.path) ? await peekFlash(c.var.store, current) : null;
+    const flash = current && !current.person.mustChangePassword && SECRET_PAGES.has(c.req.path) ? await peekFlash(c.var.store, current) : null;
+    // A secret kept for one page (a case's contact) is never shown on another.
+    const secret = flash && (flash.path === undefined || flash.path === c.req.path) ? flash : null;
     const response = await render(c, secret ? { secret } : {});
     if (secret && current && response.status === 200) await clearFlash(c.var.store, current);
     return response;

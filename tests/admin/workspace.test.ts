@@ -163,7 +163,7 @@ describe("the officers' workspace", () => {
     expect(history).toMatch(/Emisión de prueba del DUI<\/span> → <span class="diff-added">/);
   });
 
-  it('shows the 403 page for another institution’s entry and for operators', async () => {
+  it('shows the 403 page for another institution’s entry, and operators the catalog', async () => {
     expect((await get('/admin/tramites/prueba-pasaporte-renovacion', officer)).status).toBe(403);
     const csrf = await csrfOf('/admin', officer);
     expect((await post('/admin/tramites/prueba-pasaporte-renovacion/archivar', { csrf }, officer)).status).toBe(403);
@@ -174,7 +174,13 @@ describe("the officers' workspace", () => {
       { csrf: csrfOperator, current_password: operatorPassword, new_password: 'mango-faro-lluvia-siete', confirm_password: 'mango-faro-lluvia-siete' },
       cookie,
     );
-    const page = await get('/admin', cookie);
+    // Operators keep no catalog: their start page counts their queue's cases; catalog pages refuse them.
+    const start = await get('/admin', cookie);
+    expect(start.status).toBe(200);
+    const startHtml = await start.text();
+    expect(startHtml).toContain('casos abiertos');
+    expect(startHtml).not.toContain('Emisión de prueba del DUI');
+    const page = await get('/admin/importar', cookie);
     expect(page.status).toBe(403);
     expect(await page.text()).toContain('Sin acceso');
   });
