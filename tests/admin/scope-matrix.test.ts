@@ -96,12 +96,29 @@ const needs = {
   people: new Map<string, string>(), // email → institution (an officer to disable)
   tokens: new Map<string, string>(), // name → institution (a token to revoke)
   accounts: new Map<string, { role: 'admin' | 'officer' | 'operator'; institution?: string; queue?: string; oneTime: boolean }>(), // signed in by the cell itself
-  reports: new Map<string, { kind: 'complaint' | 'violence'; institution: string }>(), // key → a case of its own (with a contact)
+  reports: new Map<string, { kind: 'complaint' | 'violence' | 'missing_requirement' | 'emergency'; institution: string; early?: boolean }>(), // key → a case of its own (with a contact)
   routes: new Map<string, string>(), // key → a routing rule of its own (on the matrix entry of that key)
 };
 /** A case for the cell: a complaint routed to `institution`, or a violence case (198 queue only). */
 const needReport = (key: string, target: string, role: Role) => {
   needs.reports.set(key, target === 'violence' ? { kind: 'violence', institution: 'rnpn' } : { kind: 'complaint', institution: instOf(role, target) });
+  return key;
+};
+/**
+ * A case for a workspace cell (never a complaint, so the JSON list's complaints stay as they are):
+ * a «requisito» case on its own or another institution's fixture entry, an emergency (another
+ * queue than the matrix's quejas operator works, with no institution), or a violence case.
+ * `early`: its deadline before every other case's, so it is on the first page of every queue.
+ */
+const needCase = (key: string, target: string, role: Role, early = false) => {
+  needs.reports.set(
+    key,
+    target === 'violence'
+      ? { kind: 'violence', institution: 'rnpn', early }
+      : target === 'other-queue'
+        ? { kind: 'emergency', institution: 'rnpn', early }
+        : { kind: 'missing_requirement', institution: instOf(role, target), early },
+  );
   return key;
 };
 const reportCodes = new Map<string, string>(); // key → tracking code (formatted)
@@ -238,6 +255,7 @@ beforeAll(async () => {
         channel: 'web',
         description: `Relato reservado de la celda ${key}`,
         institutionSlug: kind === 'complaint' ? institution : undefined,
+        procedureSlug: kind === 'missing_requirement' ? FIXTURE[institution].slug : undefined,
         anonymous: false,
         contact: { channel: 'email', value: `persona-${key}@correo.test` },
         codeWord: kind === 'violence' ? 'palabra de la matriz' : undefined,
@@ -246,6 +264,9 @@ beforeAll(async () => {
     );
     reportCodes.set(key, formatTrackingCode(code));
   }
+  const early = [...needs.reports].filter(([, need]) => need.early).map(([key]) => (reportCodes.get(key) ?? '').replace(/-/g, ''));
+  if (early.length > 0)
+    await t.store.batch([{ sql: `UPDATE reports SET due_at = '2026-01-01T00:00:00.000Z' WHERE code IN (${early.map(() => '?').join(', ')})`, args: early }]);
   for (const key of needs.routes.keys()) {
     await saveRoute(t.store, adminActor, { kind: 'complaint', procedure: entrySlug(key), queue: 'quejas', toNamed: true, priority: 'normal' });
     const row = await t.store.db.execute({
@@ -677,7 +698,7 @@ function REPORT_JSON_ROUTES(): Record<string, JsonRoute> {
     'GET /api/admin/reports': {
       targets: caseTargets,
       prepare: (cell) => void needReport(reportKey(cell), cell.target, cell.role),
-      request: () => ({ path: '/api/admin/reports?status=all&limit=50' }),
+      request: () => ({ path: '/api/admin/reports?status=all&kind=complaint&limit=50' }),
       outcome: (cell) =>
         guardedJson(
           () => true,
@@ -775,7 +796,147 @@ interface FormRoute {
 
 const published = (slug: string) => `/admin/tramites/${slug}?aviso=publicado`;
 
+// --- Cases in the workspace: the case page's forms, the queue, the routing table -------------------
+
+/** The four cases a workspace cell aims at, said after what it does («take», «open the page of»). */
+const caseTargets = (doing: string) => ({
+  own: `${doing} a case routed to its own institution`,
+  foreign: `${doing} a case routed to another institution`,
+  'other-queue': `${doing} an emergencias case (another queue, no institution)`,
+  violence: `${doing} a violence case (198 queue)`,
+});
+/**
+ * Who sees a workspace cell's case: admins every one but violence; the quejas operator both
+ * «requisito» cases (every institution's) but not the emergency; officers their own institution's.
+ * Nobody in the matrix works the 198 queue, so a violence case is everyone's 404, admins' too.
+ */
+const seesCaseHtml = (cell: Cell) =>
+  cell.target !== 'violence' &&
+  (cell.role === 'admin' || (cell.role === 'operator' && cell.target !== 'other-queue') || (isOfficer(cell.role) && cell.target === 'own'));
+const caseCode = (key: string) => reportCodes.get(key) ?? '?';
+const canonical = (key: string) => caseCode(key).replace(/-/g, '');
+const caseStory = (key: string) => `Relato reservado de la celda ${key}`;
+
+/** A case form: the sign-in and password rules of every form, then 404 outside the case's scope. */
+const caseForm = (ok: (cell: Cell) => Outcome) =>
+  guardedHtml(
+    () => true,
+    (cell) => (seesCaseHtml(cell) ? ok(cell) : refused(404, { has: ['No existe ese caso'], lacks: [caseStory(cell.key), `persona-${cell.key}@correo.test`] })),
+  );
+
+function CASE_FORM_ROUTES(): Record<string, FormRoute> {
+  const doing: Record<string, string> = {
+    tomar: 'take',
+    estado: 'change the status of',
+    responder: 'reply in public on',
+    nota: 'write an internal note on',
+    remitir: 'refer',
+    unir: 'merge into another',
+  };
+  const event = (action: string, fields: (cell: Cell) => Record<string, string>, changes: (cell: Cell) => string[], location?: string): FormRoute => ({
+    targets: caseTargets(doing[action]),
+    prepare: (cell) => {
+      needCase(cell.key, cell.target, cell.role);
+      if (action === 'unir') needCase(`${cell.key}-into`, cell.target, cell.role);
+    },
+    request: (cell) => ({ path: `/admin/casos/${caseCode(cell.key)}/${action}`, fields: fields(cell) }),
+    outcome: caseForm((cell) =>
+      allowed(303, { location: location ?? `/admin/casos/${caseCode(cell.key)}?aviso=${action}`, changes: ['audit+1', ...changes(cell)].sort() }),
+    ),
+  });
+  const touched = (cell: Cell) => [`events:${canonical(cell.key)}`, `report:${canonical(cell.key)}`];
+  return {
+    'POST /admin/casos/{code}/tomar': event('tomar', () => ({}), touched),
+    'POST /admin/casos/{code}/estado': event('estado', () => ({ status: 'in_progress', message: '' }), touched),
+    'POST /admin/casos/{code}/responder': event('responder', () => ({ message: 'Respuesta pública de la matriz' }), touched),
+    'POST /admin/casos/{code}/nota': event(
+      'nota',
+      () => ({ message: 'Nota interna de la matriz' }),
+      (cell) => [`events:${canonical(cell.key)}`],
+    ),
+    'POST /admin/casos/{code}/remitir': event('remitir', () => ({ institution: 'vmt', consent: 'on' }), touched, '/admin/casos?aviso=remitido'),
+    'POST /admin/casos/{code}/unir': event(
+      'unir',
+      (cell) => ({ into: caseCode(`${cell.key}-into`) }),
+      (cell) => [...touched(cell), `events:${canonical(`${cell.key}-into`)}`],
+    ),
+    'POST /admin/casos/{code}/contacto': {
+      targets: caseTargets('open the contact of'),
+      prepare: (cell) => void needCase(cell.key, cell.target, cell.role),
+      request: (cell) => ({ path: `/admin/casos/${caseCode(cell.key)}/contacto`, fields: {} }),
+      outcome: caseForm((cell) => {
+        const location = `/admin/casos/${caseCode(cell.key)}?aviso=contacto`;
+        return allowed(303, {
+          location,
+          changes: ['audit+1', `events:${canonical(cell.key)}`],
+          // Shown once on the case page it was opened for (and so taken out of the shared session).
+          then: async (_text, cookie) => {
+            const shown = await (await app.request(`${ORIGIN}${location}`, { headers: { Cookie: cookie ?? '' } })).text();
+            expect(shown).toContain(`persona-${cell.key}@correo.test`);
+            const again = await (await app.request(`${ORIGIN}${location}`, { headers: { Cookie: cookie ?? '' } })).text();
+            expect(again).not.toContain(`persona-${cell.key}@correo.test`);
+          },
+        });
+      }),
+    },
+    'POST /admin/enrutamiento': {
+      targets: { own: 'route corruption reports that name its own institution', foreign: 'route corruption reports that name another institution' },
+      request: (cell) => ({
+        path: '/admin/enrutamiento',
+        fields: { kind: 'corruption', institution: instOf(cell.role, cell.target), procedure: '', queue: 'quejas', target: '', priority: 'urgent' },
+      }),
+      outcome: guardedHtml(adminOnly, (cell) =>
+        allowed(303, { location: '/admin/enrutamiento?aviso=guardada', changes: ['audit+1', `route:corruption:${instOf(cell.role, cell.target)}:*`] }),
+      ),
+    },
+    'POST /admin/enrutamiento/{id}/borrar': {
+      targets: { one: 'delete a routing rule' },
+      prepare: (cell) => {
+        needEntry(cell.key, 'rnpn');
+        needs.routes.set(cell.key, 'rnpn');
+      },
+      request: (cell) => ({ path: `/admin/enrutamiento/${routeIds.get(cell.key)}/borrar`, fields: {} }),
+      outcome: guardedHtml(adminOnly, (cell) =>
+        allowed(303, { location: '/admin/enrutamiento?aviso=borrada', changes: ['audit+1', `route:complaint:*:${entrySlug(cell.key)}`] }),
+      ),
+    },
+  };
+}
+
+function CASE_PAGES(): Record<string, PageRoute> {
+  return {
+    '/admin/casos': {
+      targets: caseTargets('find in its queue'),
+      // The cell's case is due before every other one: on the first page whatever the matrix filed.
+      prepare: (cell) => void needCase(`list-${cell.key}`, cell.target, cell.role, true),
+      path: () => '/admin/casos?estado=todos',
+      outcome: guardedHtml(
+        () => true,
+        (cell) => allowed(200, seesCaseHtml(cell) ? { has: [caseCode(`list-${cell.key}`)] } : { lacks: [caseCode(`list-${cell.key}`)] }),
+      ),
+    },
+    '/admin/casos/{code}': {
+      targets: caseTargets('open the page of'),
+      prepare: (cell) => void needCase(`page-${cell.key}`, cell.target, cell.role),
+      path: (cell) => `/admin/casos/${caseCode(`page-${cell.key}`)}`,
+      outcome: guardedHtml(
+        () => true,
+        (cell) =>
+          seesCaseHtml(cell)
+            ? allowed(200, { has: [caseStory(`page-${cell.key}`), 'Ver contacto'], lacks: [`persona-page-${cell.key}@correo.test`] })
+            : refused(404, { has: ['No existe ese caso'], lacks: [caseStory(`page-${cell.key}`), `persona-page-${cell.key}@correo.test`] }),
+      ),
+    },
+    '/admin/enrutamiento': {
+      targets: { self: 'open the routing table' },
+      path: () => '/admin/enrutamiento',
+      outcome: guardedHtml(adminOnly, () => allowed(200, { has: ['Violencia contra las mujeres', 'name="priority"'] })),
+    },
+  };
+}
+
 const FORM_ROUTES: Record<string, FormRoute> = {
+  ...CASE_FORM_ROUTES(),
   [`POST ${NEW_PROCEDURE_PATH}`]: {
     targets: {
       own: 'create a new entry of its own institution',
@@ -1007,6 +1168,8 @@ const FORM_ROUTES: Record<string, FormRoute> = {
 
 interface PageRoute {
   targets: Record<string, string>;
+  /** Registers the targets a cell needs, while cells are collected. */
+  prepare?: (cell: Cell) => void;
   path: (cell: Cell) => string;
   outcome: (cell: Cell) => Outcome;
 }
@@ -1015,8 +1178,16 @@ const PAGES: Record<string, PageRoute> = {
   '/admin': {
     targets: { own: 'see its own institution’s entries', foreign: 'see another institution’s entries' },
     path: () => '/admin',
-    outcome: guardedHtml(catalogKeepers, (cell) => allowed(200, scopedRead(cell, FIXTURE[own(cell.role)].title, FIXTURE[foreign(cell.role)].title))),
+    // Operators keep no catalog: their start page counts their queue's cases, and shows no entry.
+    outcome: guardedHtml(
+      (cell) => catalogKeepers(cell) || cell.role === 'operator',
+      (cell) =>
+        cell.role === 'operator'
+          ? allowed(200, { has: ['casos abiertos', 'href="/admin/casos"'], lacks: [FIXTURE.rnpn.title, FIXTURE.dgme.title] })
+          : allowed(200, scopedRead(cell, FIXTURE[own(cell.role)].title, FIXTURE[foreign(cell.role)].title)),
+    ),
   },
+  ...CASE_PAGES(),
   [NEW_PROCEDURE_PATH]: {
     targets: { self: 'open the «new entry» form' },
     path: () => NEW_PROCEDURE_PATH,
@@ -1108,9 +1279,9 @@ const DOCUMENTED = await documentedAdminRoutes(createApi({ store: undefined as n
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Every POST handler of api/admin/pages.ts, as `POST /admin/...` with `{param}`s. */
+/** Every POST handler of api/admin/pages.ts and the case forms it registers, as `POST /admin/...` with `{param}`s. */
 function formPostsInCode(): string[] {
-  const source = readFileSync(join(ROOT, 'api/admin/pages.ts'), 'utf8');
+  const source = ['api/admin/pages.ts', 'api/reports/workspace.ts'].map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n');
   return [...source.matchAll(/app\.post\(\s*(?:'([^']+)'|(NEW_PROCEDURE_PATH)[^,]*)/g)].map(([, literal, constant]) =>
     constant ? `POST ${NEW_PROCEDURE_PATH}` : `POST /admin${literal.replace(/:(\w+)\{(?:[^{}]|\{[^{}]*\})*\}/g, '{$1}')}`,
   );
@@ -1238,6 +1409,7 @@ describe('the workspace pages, page × role × institution', () => {
   for (const [page, spec] of Object.entries(PAGES)) {
     describe(`GET ${page}`, () => {
       for (const cell of cellsOf(`get ${page}`, spec.targets)) {
+        spec.prepare?.(cell);
         const outcome = spec.outcome(cell);
         it(title(outcome, cell, spec.targets[cell.target]), async () => {
           const before = await snapshot();
