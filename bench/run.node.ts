@@ -11,9 +11,12 @@ import { ensureSiteBuilt } from '../bin/build-site.mjs';
 import { createEmbeddedSearch } from '../search/embedded.ts';
 import { importCatalog } from '../store/catalog/import.ts';
 import { systemActor } from '../store/policy.ts';
-import { systemClock, today } from '../store/clock.ts';
+import { fixedClock, systemClock, today } from '../store/clock.ts';
 import { generateSyntheticCatalog } from '../store/catalog/synthetic.ts';
 import type { Store } from '../store/db.ts';
+import { changePassword, createPerson, personActor } from '../store/people/people.ts';
+import { listReports } from '../store/reports/handling.ts';
+import { createReport, type NewReport } from '../store/reports/reports.ts';
 import { DATA_DIR, openConfiguredStore, prepareStore } from '../store/seed.node.ts';
 
 interface Figure {
@@ -56,6 +59,51 @@ async function timeEach(queries: string[], rounds: number, run: (query: string) 
       await run(query);
       times.push(performance.now() - started);
     }
+  }
+  return Math.round(percentile(times, 95) * 100) / 100;
+}
+
+/** A JSON POST at 50 connections for `seconds`; each request names its client (one per `perClient` requests) in X-Forwarded-For. */
+async function loadPosts(
+  url: string,
+  path: string,
+  body: string,
+  options: { perClient: number; clientPrefix: string; amount?: number },
+): Promise<{ acknowledgedPerSecond: number; p99: number; non2xx: number }> {
+  let sent = 0;
+  const result = await autocannon({
+    url,
+    connections: 50,
+    ...(options.amount ? { amount: options.amount } : { duration: seconds }),
+    requests: [
+      {
+        method: 'POST',
+        path,
+        headers: { 'content-type': 'application/json' },
+        body,
+        setupRequest: (request) => {
+          // Distinct clients, each under its hourly limit: the real per-client limiter runs and never answers.
+          const client = Math.floor(sent++ / options.perClient);
+          return { ...request, headers: { ...request.headers, 'x-forwarded-for': `${options.clientPrefix}.${(client >> 8) & 255}.${client & 255}` } };
+        },
+      },
+    ],
+  });
+  if (result['5xx'] > 0 || result.errors > 0 || result.timeouts > 0) {
+    throw new Error(`${path}: ${result['5xx']} respuestas 5xx, ${result.errors} errores, ${result.timeouts} sin respuesta`);
+  }
+  return { acknowledgedPerSecond: Math.round(result['2xx'] / result.duration), p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+/** p95 in ms of `rounds` sequential GETs (after two unmeasured ones); every answer must be 200. */
+async function timeGets(url: string, headers: Record<string, string>, rounds: number): Promise<number> {
+  const times: number[] = [];
+  for (let round = -2; round < rounds; round++) {
+    const started = performance.now();
+    const response = await fetch(url, { headers });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`${url}: HTTP ${response.status}`);
+    if (round >= 0) times.push(performance.now() - started);
   }
   return Math.round(percentile(times, 95) * 100) / 100;
 }
@@ -115,6 +163,60 @@ async function syntheticStore(count: number): Promise<{ store: Store; path: stri
     writeFileSync(stamp, version);
   }
   return { store: await openConfiguredStore({ DATABASE_URL: `file:${path}` }), path };
+}
+
+const QUEUE_CASES = 10_000;
+
+/**
+ * A store holding 10,000 open synthetic cases in the «quejas» queue (labelled «[sintético]»),
+ * filed through createReport (encryption, events, audit) over a walking clock: two weeks of
+ * intake, a case every two minutes. Built once and kept in .bench/ for later runs.
+ */
+async function queueStore(): Promise<{ path: string }> {
+  const path = join(benchDir, `queue-${QUEUE_CASES}.db`);
+  const stamp = `${path}.ok`;
+  const recipe = createHash('sha256').update('queue v1');
+  for (const file of [
+    ...readdirSync(join(root, 'store/migrations')).map((f) => `store/migrations/${f}`),
+    'store/reports/reports.ts',
+    'store/reports/routing.ts',
+  ]) {
+    recipe.update(readFileSync(join(root, file)));
+  }
+  const version = recipe.digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === version) return { path };
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  const started = performance.now();
+  const clock = fixedClock(new Date(Date.now() - QUEUE_CASES * 2 * 60_000));
+  const store = await openConfiguredStore({ DATABASE_URL: `file:${path}` }, process.env, { clock });
+  await prepareStore(store);
+  const procedures = (await store.db.execute("SELECT slug FROM procedures WHERE status = 'published' ORDER BY slug")).rows.map((row) => String(row.slug));
+  const institutions = (await store.db.execute('SELECT slug FROM institutions ORDER BY slug')).rows.map((row) => String(row.slug));
+  const kinds: NewReport['kind'][] = ['complaint', 'complaint', 'corruption', 'missing_requirement'];
+  let next = 0;
+  const file = async (): Promise<void> => {
+    while (next < QUEUE_CASES) {
+      const i = next++;
+      clock.advance(2 * 60_000);
+      const kind = kinds[i % kinds.length];
+      await createReport(store, {
+        kind,
+        channel: i % 3 ? 'web' : 'api',
+        description: `[sintético] Caso ${i} de la bandeja de prueba: en la ventanilla no me atendieron como dice el catálogo.`,
+        procedureSlug: kind === 'corruption' ? undefined : procedures[i % procedures.length],
+        institutionSlug: kind === 'corruption' ? institutions[i % institutions.length] : undefined,
+        anonymous: i % 4 !== 0,
+        contact: i % 4 === 0 ? { channel: 'email', value: `persona${i}@correo.test` } : undefined,
+      });
+      if ((i + 1) % 2_500 === 0) process.stdout.write(`  generando bandeja sintética: ${i + 1}/${QUEUE_CASES}\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, file));
+  console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  await store.db.execute('PRAGMA wal_checkpoint(TRUNCATE)');
+  store.close();
+  writeFileSync(stamp, version);
+  return { path };
 }
 
 // Realistic queries for generated catalogs: everyday words, a typo, a prefix, a filter-free browse.
@@ -179,8 +281,84 @@ async function main(): Promise<void> {
     console.log(`      /api/search ${searchRps} req/s (una búsqueda repetida: la caché de resultados responde); ruta JSON trivial ${trivialRps} req/s`);
     const searchRatio = Math.round((searchRps / trivialRps) * 100) / 100;
     record({ name: '/api/search ÷ ruta JSON trivial (req/s)', value: searchRatio, unit: '×', target: '≥ 0.40', ok: searchRatio >= 0.4 });
+
+    console.log('\n== Reportes: recepción en POST /api/reports (cifrado y auditoría incluidos) ==');
+    // Same server, connections and duration for both routes. Feedback allows 20 an hour per client
+    // and intake 30: each simulated client sends 10 (or 20), so neither limit ever answers.
+    const intakeBody = JSON.stringify({
+      kind: 'complaint',
+      description: '[sintético] Prueba de carga: en la ventanilla no me atendieron como dice el catálogo.',
+      procedure: slug,
+      anonymous: true,
+    });
+    const feedbackBody = JSON.stringify({ kind: 'not_like_this', part: 'costo', message: '[sintético] En la ventanilla cobran otra cantidad.' });
+    const feedbackPath = `/api/procedures/${slug}/feedback`;
+    await loadPosts(servers.urls.site, feedbackPath, feedbackBody, { perClient: 10, clientPrefix: '10.1', amount: 200 }); // warm-up
+    await loadPosts(servers.urls.site, '/api/reports', intakeBody, { perClient: 20, clientPrefix: '10.2', amount: 200 });
+    const feedback = await loadPosts(servers.urls.site, feedbackPath, feedbackBody, { perClient: 10, clientPrefix: '10.3' });
+    const intake = await loadPosts(servers.urls.site, '/api/reports', intakeBody, { perClient: 20, clientPrefix: '10.4' });
+    console.log(
+      `      reportes ${intake.acknowledgedPerSecond}/s (p99 ${intake.p99} ms, ${intake.non2xx} no 2xx); opiniones ${feedback.acknowledgedPerSecond}/s (p99 ${feedback.p99} ms, ${feedback.non2xx} no 2xx)`,
+    );
+    record({
+      name: 'reportes recibidos por segundo (201, 50 conexiones)',
+      value: intake.acknowledgedPerSecond,
+      unit: '/s',
+      target: '≥ 500/s',
+      ok: intake.acknowledgedPerSecond >= 500,
+    });
+    record({ name: 'recepción de reportes p99 (50 conexiones)', value: intake.p99, unit: 'ms', target: '≤ 100 ms', ok: intake.p99 <= 100 });
+    const intakeRatio = Math.round((intake.acknowledgedPerSecond / feedback.acknowledgedPerSecond) * 100) / 100;
+    record({ name: 'reportes ÷ opiniones de trámite (POST por segundo)', value: intakeRatio, unit: '×', target: '≥ 0.5', ok: intakeRatio >= 0.5 });
   } finally {
     servers.stop();
+  }
+
+  console.log(`\n== Reportes: bandeja «quejas» con ${QUEUE_CASES.toLocaleString('es-SV')} casos abiertos sintéticos ==`);
+  {
+    const { path } = await queueStore();
+    const store = await openConfiguredStore({ DATABASE_URL: `file:${path}` });
+    // A new operator of the queue each run, past her one-time password, as after her first sign-in.
+    const email = `operadora-${Date.now()}@bench.portal.test`;
+    const made = await createPerson(store, { email, role: 'operator', queue: 'quejas' }, null);
+    const password = `Banca de prueba ${createHash('sha256').update(email).digest('hex').slice(0, 16)}`;
+    await changePassword(store, made.person, { current: made.oneTimePassword, next: password });
+    const operator = personActor(made.person);
+    const open = (await listReports(store, operator, { queue: 'quejas', limit: 1 })).total;
+    if (open < QUEUE_CASES) throw new Error(`la bandeja tiene ${open} casos abiertos, no ${QUEUE_CASES}`);
+    const deepOffset = QUEUE_CASES - 50;
+    const storePage1 = await timeEach(['1'], 30, () => listReports(store, operator, { queue: 'quejas', limit: 50 }));
+    const storeDeep = await timeEach(['deep'], 30, () => listReports(store, operator, { queue: 'quejas', limit: 50, offset: deepOffset }));
+    console.log(`      listReports p95: página 1 ${storePage1} ms, página ${deepOffset / 50 + 1} ${storeDeep} ms (${open} abiertos)`);
+    record({ name: `bandeja: listReports p95, página 1 (${QUEUE_CASES})`, value: storePage1, unit: 'ms', target: '≤ 100 ms', ok: storePage1 <= 100 });
+    record({ name: `bandeja: listReports p95, última página (${QUEUE_CASES})`, value: storeDeep, unit: 'ms', target: '≤ 100 ms', ok: storeDeep <= 100 });
+    store.close();
+
+    const queueServers = await startServers(`file:${path}`, work);
+    try {
+      const site = queueServers.urls.site;
+      const login = await fetch(`${site}/api/admin/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ email, password }),
+      });
+      if (login.status !== 200) throw new Error(`inicio de sesión de la operadora: HTTP ${login.status} ${await login.text()}`);
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+      const headers = { Cookie: cookie, 'accept-encoding': 'gzip' };
+      const deepPage = deepOffset / 50 + 1;
+      const pages: [string, string][] = [
+        ['GET /api/admin/reports?queue=quejas', '/api/admin/reports?queue=quejas'],
+        [`GET /api/admin/reports?queue=quejas&page=${deepPage}`, `/api/admin/reports?queue=quejas&page=${deepPage}`],
+        ['página /admin/casos?cola=quejas', '/admin/casos?cola=quejas'],
+        [`página /admin/casos?cola=quejas&pagina=${deepPage}`, `/admin/casos?cola=quejas&pagina=${deepPage}`],
+      ];
+      for (const [name, pagePath] of pages) {
+        const p95 = await timeGets(`${site}${pagePath}`, headers, 30);
+        record({ name: `bandeja: ${name} p95 (${QUEUE_CASES})`, value: p95, unit: 'ms', target: '≤ 100 ms', ok: p95 <= 100 });
+      }
+    } finally {
+      queueServers.stop();
+    }
   }
 
   for (const size of sizes) {

@@ -1,6 +1,8 @@
 // Child process of the benchmarks: serves, on loopback, the real site and API for a prepared store,
 // the same page bytes as a static file, and a trivial Hono JSON route — each on its own port, so
-// the load generator (the parent) never shares an event loop with a server.
+// the load generator (the parent) never shares an event loop with a server. The site trusts one
+// proxy hop, so write benchmarks name each simulated client in X-Forwarded-For and the real
+// per-client limits run (a client that sends none is its loopback address, as before).
 import { serve } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
@@ -11,7 +13,7 @@ import { listen } from '../server.node.ts';
 
 const [databaseUrl, staticDir] = process.argv.slice(2);
 const store = await openConfiguredStore({ DATABASE_URL: databaseUrl });
-const site = await listen({ store, log: consoleLog, port: 0, host: '127.0.0.1' });
+const site = await listen({ store, log: consoleLog, port: 0, host: '127.0.0.1', trustProxy: true });
 
 function start(app: Hono): Promise<number> {
   return new Promise((resolve) => {
