@@ -109,6 +109,11 @@ export async function listen(options: {
                   .catch(() => undefined)
                   .finally(() => done()),
             );
+            // Live queues hold server-sent event streams open for minutes: a shutdown lets requests
+            // in flight finish for a few seconds, then ends what is still open (the page reconnects).
+            const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+            http.closeIdleConnections?.();
+            setTimeout(() => http.closeAllConnections?.(), 3_000).unref();
           }),
       });
     });
