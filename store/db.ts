@@ -20,8 +20,9 @@ export interface Store {
   /** "Now" for everything the store records; tests inject a fixed clock. */
   clock: Clock;
   /**
-   * Runs `work` inside one write transaction and commits it; rolls back if `work` throws.
-   * Every write of the process goes through this one queue. libSQL's local driver runs on the
+   * Runs `work` inside a write transaction and resolves once it is committed; rolls it back if
+   * `work` throws. Every write of the process goes through this one queue; writes queued while
+   * another commits are committed together (group commit), each in its own savepoint. libSQL's local driver runs on the
    * event loop: a statement that waits for SQLite's lock blocks the whole server for the busy
    * timeout (5–10 s freezes were seen when a scheduled job wrote beside an officer's transaction).
    * Queued, writes of this process never wait on each other; a lock held by another process (a
@@ -67,6 +68,9 @@ function readerOf(client: Client): Reader {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Writes committed together at most (group commit, see openStore). */
+const MAX_GROUP = 64;
+
 function isBusy(error: unknown): boolean {
   return error instanceof LibsqlError && (error.code === 'SQLITE_BUSY' || error.code === 'SQLITE_LOCKED');
 }
@@ -88,13 +92,6 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   const cipher = await createFieldCipher(config.dataKey);
   const keys = await deriveStoreKeys(config.dataKey);
   const retryFor = config.busyRetryForMs ?? 10_000;
-  let queue: Promise<unknown> = Promise.resolve();
-
-  function enqueue<T>(job: () => Promise<T>): Promise<T> {
-    const result = queue.then(job, job);
-    queue = result.catch(() => undefined);
-    return result;
-  }
 
   /** Starts a write (BEGIN IMMEDIATE takes the lock), retrying without blocking while another process holds it. */
   async function withLock<T>(start: () => Promise<T>): Promise<T> {
@@ -109,29 +106,83 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     }
   }
 
+  // Group commit. Writes queue up while one transaction runs; the next transaction takes every
+  // queued write (up to MAX_GROUP), each inside its own savepoint, and commits them together: one
+  // fsync for many writes under load, one per write when idle. A write that throws is rolled back
+  // to its savepoint alone; each is answered only after the commit that holds it.
+  interface Job {
+    work: (tx: Transaction) => Promise<unknown>;
+    resolve: (value: unknown) => void;
+    reject: (error: unknown) => void;
+  }
+  const pending: Job[] = [];
+  let flushing = false;
+
+  async function runGroup(jobs: Job[]): Promise<void> {
+    let tx: Transaction;
+    try {
+      tx = await withLock(() => client.transaction('write'));
+    } catch (error) {
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      for (const job of jobs) {
+        await tx.execute('SAVEPOINT job');
+        try {
+          const value = await job.work(tx);
+          await tx.execute('RELEASE job');
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          // Errors that end the whole transaction (disk full, I/O) make this throw too: then nothing is committed.
+          await tx.execute('ROLLBACK TO job');
+          await tx.execute('RELEASE job');
+          outcomes.push({ ok: false, error: mapDatabaseError(error) });
+        }
+      }
+      if (outcomes.some((outcome) => outcome.ok)) await tx.commit();
+      else await tx.rollback();
+    } catch (error) {
+      if (!tx.closed) await tx.rollback().catch(() => undefined);
+      const failure = mapDatabaseError(error);
+      for (const job of jobs) job.reject(failure);
+      return;
+    } finally {
+      tx.close();
+    }
+    jobs.forEach((job, index) => {
+      const outcome = outcomes[index];
+      if (outcome.ok) job.resolve(outcome.value);
+      else job.reject(outcome.error);
+    });
+  }
+
+  async function flush(): Promise<void> {
+    flushing = true;
+    try {
+      while (pending.length > 0) await runGroup(pending.splice(0, MAX_GROUP));
+    } finally {
+      flushing = false;
+    }
+  }
+
+  function write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!flushing) void flush();
+    });
+  }
+
   return {
     db: readerOf(client),
     cipher,
     keys,
     clock: config.clock ?? systemClock,
-    write(work) {
-      return enqueue(async () => {
-        const tx = await withLock(() => client.transaction('write'));
-        try {
-          const result = await work(tx);
-          await tx.commit();
-          return result;
-        } catch (error) {
-          if (!tx.closed) await tx.rollback().catch(() => undefined);
-          throw mapDatabaseError(error);
-        } finally {
-          tx.close();
-        }
-      });
-    },
+    write,
     batch(statements) {
-      return enqueue(async () => {
-        await withLock(() => client.batch(statements, 'write'));
+      return write(async (tx) => {
+        for (const statement of statements) await tx.execute(statement);
       });
     },
     close() {

@@ -95,8 +95,10 @@ CREATE TABLE reports (
   CHECK (kind <> 'violence' OR code_word_hash IS NOT NULL),
   CHECK (kind <> 'violence' OR (lat IS NULL AND lng IS NULL))
 );
-CREATE INDEX reports_queue ON reports (queue, is_open, due_at, id);
-CREATE INDEX reports_institution ON reports (institution_id, is_open, due_at, id);
+-- Queues are read in deadline order; kind and escalated_stage ride along so counts and the
+-- violence filter are answered from the index alone.
+CREATE INDEX reports_queue ON reports (queue, is_open, due_at, id, kind, escalated_stage);
+CREATE INDEX reports_institution ON reports (institution_id, is_open, due_at, id, kind, escalated_stage);
 CREATE INDEX reports_due ON reports (due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX reports_changes ON reports (queue, updated_at);
 CREATE INDEX reports_created ON reports (created_at);

@@ -120,6 +120,8 @@ export async function listReports(store: Store, actor: Actor, filters: QueueFilt
     args.push(filters.takenBy);
   }
   const whereSql = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  // Open cases by running deadline (the index order: no sort of the whole queue); closed ones newest first.
+  const orderBy = status === 'open' ? 'r.due_at, r.id' : status === 'closed' ? 'r.id DESC' : 'r.is_open DESC, r.due_at IS NULL, r.due_at, r.id DESC';
   const limit = Math.min(Math.max(filters.limit ?? 50, 1), 200);
   const offset = Math.max(filters.offset ?? 0, 0);
   const [rows, total] = await Promise.all([
@@ -132,7 +134,7 @@ export async function listReports(store: Store, actor: Actor, filters: QueueFilt
               LEFT JOIN departments d ON d.code = r.department_code
               LEFT JOIN people p ON p.id = r.taken_by
              ${whereSql}
-             ORDER BY r.is_open DESC, r.due_at IS NULL, r.due_at, r.id DESC
+             ORDER BY ${orderBy}
              LIMIT ? OFFSET ?`,
       args: [...args, limit, offset],
     }),
