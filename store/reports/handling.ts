@@ -128,7 +128,7 @@ export async function listReports(store: Store, actor: Actor, filters: QueueFilt
     store.db.execute({
       sql: `SELECT r.id, r.code, r.kind, r.channel, r.queue, r.priority, r.state, s.name AS state_name, r.is_open, r.created_at, r.updated_at,
                    r.acknowledge_due_at, r.resolve_due_at, r.acknowledged_at, r.closed_at, r.escalated_stage, d.name AS department,
-                   i.slug AS institution_slug, i.name AS institution_name, p.email AS taken_by
+                   i.slug AS institution_slug, i.name AS institution_name, p.email AS taken_by_email
               FROM reports r JOIN report_states s ON s.code = r.state
               LEFT JOIN institutions i ON i.id = r.institution_id
               LEFT JOIN departments d ON d.code = r.department_code
@@ -141,34 +141,35 @@ export async function listReports(store: Store, actor: Actor, filters: QueueFilt
     store.db.execute({ sql: `SELECT count(*) AS n FROM reports r ${whereSql}`, args }),
   ]);
   const now = store.clock.now();
-  const items = await Promise.all(
-    rows.rows.map(async (row): Promise<QueueItem> => {
-      const kind = String(row.kind) as ReportKind;
-      const acknowledgedAt = row.acknowledged_at === null ? null : String(row.acknowledged_at);
-      const closedAt = row.closed_at === null ? null : String(row.closed_at);
-      return {
-        code: String(row.code),
-        displayCode: formatTrackingCode(String(row.code)),
-        kind,
-        kindName: KIND_TEXT[kind].name,
-        channel: String(row.channel) as ReportChannel,
-        queue: String(row.queue),
-        institution: row.institution_slug === null ? null : { slug: String(row.institution_slug), name: String(row.institution_name) },
-        priority: String(row.priority) as Priority,
-        state: String(row.state),
-        stateName: String(row.state_name),
-        open: Number(row.is_open) === 1,
-        pseudonym: await pseudonymOf(store, Number(row.id)),
-        department: row.department === null ? null : String(row.department),
-        createdAt: String(row.created_at),
-        updatedAt: String(row.updated_at),
-        takenBy: row.taken_by === null ? null : String(row.taken_by),
-        escalated: row.escalated_stage !== null && Number(row.is_open) === 1,
-        sla: slaClock({ acknowledgeDueAt: String(row.acknowledge_due_at), resolveDueAt: String(row.resolve_due_at), acknowledgedAt, closedAt }, now),
-      };
-    }),
-  );
+  const items = await Promise.all(rows.rows.map((row) => queueItemOf(store, row, now)));
   return { items, total: Number(total.rows[0].n) };
+}
+
+/** A case row (with its state's name, institution, department and taker joined) as a queue shows it. */
+async function queueItemOf(store: Store, row: Record<string, unknown>, now: Date): Promise<QueueItem> {
+  const kind = String(row.kind) as ReportKind;
+  const acknowledgedAt = row.acknowledged_at === null ? null : String(row.acknowledged_at);
+  const closedAt = row.closed_at === null ? null : String(row.closed_at);
+  return {
+    code: String(row.code),
+    displayCode: formatTrackingCode(String(row.code)),
+    kind,
+    kindName: KIND_TEXT[kind].name,
+    channel: String(row.channel) as ReportChannel,
+    queue: String(row.queue),
+    institution: row.institution_slug === null ? null : { slug: String(row.institution_slug), name: String(row.institution_name) },
+    priority: String(row.priority) as Priority,
+    state: String(row.state),
+    stateName: String(row.state_name),
+    open: Number(row.is_open) === 1,
+    pseudonym: await pseudonymOf(store, Number(row.id)),
+    department: row.department === null ? null : String(row.department),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+    takenBy: row.taken_by_email === null || row.taken_by_email === undefined ? null : String(row.taken_by_email),
+    escalated: row.escalated_stage !== null && Number(row.is_open) === 1,
+    sla: slaClock({ acknowledgeDueAt: String(row.acknowledge_due_at), resolveDueAt: String(row.resolve_due_at), acknowledgedAt, closedAt }, now),
+  };
 }
 
 /**
@@ -294,29 +295,9 @@ export async function getCase(store: Store, actor: Actor, code: string): Promise
     args: [row.id],
   });
   const place = r.address === null ? null : (JSON.parse((await decryptOrNote(store, r.address)) ?? '{}') as { address?: string; lat?: number; lng?: number });
-  const kind = String(r.kind) as ReportKind;
-  const acknowledgedAt = r.acknowledged_at === null ? null : String(r.acknowledged_at);
-  const closedAt = r.closed_at === null ? null : String(r.closed_at);
   const attributes = r.attributes === null ? null : (JSON.parse((await decryptOrNote(store, r.attributes)) ?? 'null') as Record<string, string | string[]>);
   return {
-    code: row.code,
-    displayCode: formatTrackingCode(row.code),
-    kind,
-    kindName: KIND_TEXT[kind].name,
-    channel: String(r.channel) as ReportChannel,
-    queue: String(r.queue),
-    institution: r.institution_slug === null ? null : { slug: String(r.institution_slug), name: String(r.institution_name) },
-    priority: String(r.priority) as Priority,
-    state: String(r.state),
-    stateName: String(r.state_name),
-    open: Number(r.is_open) === 1,
-    pseudonym: await pseudonymOf(store, row.id),
-    department: r.department === null ? null : String(r.department),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
-    takenBy: r.taken_by_email === null ? null : String(r.taken_by_email),
-    escalated: r.escalated_stage !== null && Number(r.is_open) === 1,
-    sla: slaClock({ acknowledgeDueAt: String(r.acknowledge_due_at), resolveDueAt: String(r.resolve_due_at), acknowledgedAt, closedAt }, store.clock.now()),
+    ...(await queueItemOf(store, r, store.clock.now())),
     description: (await decryptOrNote(store, r.description)) ?? '',
     address: place?.address ?? null,
     procedure: r.procedure_slug === null ? null : { slug: String(r.procedure_slug), title: String(r.procedure_title) },

@@ -291,23 +291,10 @@ interface ReportRow {
   contact: string | null;
 }
 
-/**
- * The case a citizen asks for, or null: unknown code, malformed code, or a violence case without
- * its right code word all answer the same. A code word given with an unknown code is still
- * checked against a dummy hash, so the time taken does not tell them apart either.
- */
-async function findForCitizen(db: Db, code: string, codeWord: string | undefined): Promise<ReportRow | null> {
-  const canonical = normalizeTrackingCode(code);
-  const rows = canonical
-    ? await db.execute({ sql: 'SELECT id, code, kind, state, is_open, code_word_hash, contact FROM reports WHERE code = ?', args: [canonical] })
-    : null;
-  const row = rows?.rows[0];
-  const word = codeWord === undefined ? undefined : foldCodeWord(codeWord);
-  if (!row) {
-    if (word) await verifyPassword(word, DUMMY_HASH);
-    return null;
-  }
-  const found: ReportRow = {
+const REPORT_ROW_SQL = 'SELECT id, code, kind, state, is_open, code_word_hash, contact FROM reports';
+
+function toReportRow(row: Record<string, unknown>): ReportRow {
+  return {
     id: Number(row.id),
     code: String(row.code),
     kind: String(row.kind) as ReportKind,
@@ -316,6 +303,28 @@ async function findForCitizen(db: Db, code: string, codeWord: string | undefined
     codeWordHash: row.code_word_hash === null ? null : String(row.code_word_hash),
     contact: row.contact === null ? null : String(row.contact),
   };
+}
+
+async function reportRowById(db: Db, reportId: number): Promise<ReportRow | null> {
+  const rows = await db.execute({ sql: `${REPORT_ROW_SQL} WHERE id = ?`, args: [reportId] });
+  return rows.rows[0] ? toReportRow(rows.rows[0]) : null;
+}
+
+/**
+ * The case a citizen asks for, or null: unknown code, malformed code, or a violence case without
+ * its right code word all answer the same. A code word given with an unknown code is still
+ * checked against a dummy hash, so the time taken does not tell them apart either.
+ */
+async function findForCitizen(db: Db, code: string, codeWord: string | undefined): Promise<ReportRow | null> {
+  const canonical = normalizeTrackingCode(code);
+  const rows = canonical ? await db.execute({ sql: `${REPORT_ROW_SQL} WHERE code = ?`, args: [canonical] }) : null;
+  const row = rows?.rows[0];
+  const word = codeWord === undefined ? undefined : foldCodeWord(codeWord);
+  if (!row) {
+    if (word) await verifyPassword(word, DUMMY_HASH);
+    return null;
+  }
+  const found = toReportRow(row);
   if (found.codeWordHash) {
     if (!word) return null;
     if (!(await verifyPassword(word, found.codeWordHash))) return null;
@@ -428,18 +437,8 @@ export async function citizenCaseId(store: Store, code: string, codeWord?: strin
 
 /** The citizen's view by the case's id, once her code (and code word) was checked. */
 export async function getPublicReportById(store: Store, reportId: number): Promise<PublicReport | null> {
-  const rows = await store.db.execute({ sql: 'SELECT id, code, kind, state, is_open, code_word_hash, contact FROM reports WHERE id = ?', args: [reportId] });
-  const row = rows.rows[0];
-  if (!row) return null;
-  return publicView(store, {
-    id: Number(row.id),
-    code: String(row.code),
-    kind: String(row.kind) as ReportKind,
-    state: String(row.state),
-    isOpen: Number(row.is_open) === 1,
-    codeWordHash: row.code_word_hash === null ? null : String(row.code_word_hash),
-    contact: row.contact === null ? null : String(row.contact),
-  });
+  const found = await reportRowById(store.db, reportId);
+  return found ? publicView(store, found) : null;
 }
 
 /** Who the citizen is: her code (and code word), or a case id already checked by her follow-up session. */
@@ -447,21 +446,9 @@ export type CitizenKey = { code: string; codeWord?: string } | { reportId: numbe
 
 async function resolveCitizen(store: Store, key: CitizenKey): Promise<ReportRow> {
   if ('reportId' in key) {
-    const rows = await store.db.execute({
-      sql: 'SELECT id, code, kind, state, is_open, code_word_hash, contact FROM reports WHERE id = ?',
-      args: [key.reportId],
-    });
-    const row = rows.rows[0];
-    if (!row) throw unknownCase();
-    return {
-      id: Number(row.id),
-      code: String(row.code),
-      kind: String(row.kind) as ReportKind,
-      state: String(row.state),
-      isOpen: Number(row.is_open) === 1,
-      codeWordHash: row.code_word_hash === null ? null : String(row.code_word_hash),
-      contact: row.contact === null ? null : String(row.contact),
-    };
+    const found = await reportRowById(store.db, key.reportId);
+    if (!found) throw unknownCase();
+    return found;
   }
   const found = await findForCitizen(store.db, key.code, key.codeWord);
   if (!found) throw unknownCase();
