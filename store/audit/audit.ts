@@ -2,7 +2,7 @@ import type { Transaction } from '@libsql/client';
 import { canonicalJson } from '../canonical-json.ts';
 import { isoNow } from '../clock.ts';
 import type { Db, Store } from '../db.ts';
-import { hmacWith } from '../keys.ts';
+import type { StoreKeys } from '../keys.ts';
 import { actorLabel, assertCanReadAudit, type Actor } from '../policy.ts';
 
 export type { Actor } from '../policy.ts';
@@ -64,8 +64,8 @@ function checkpointText(head: { headId: number; headHash: string; count: number 
   return ['checkpoint v1', head.headId, head.headHash, head.count].join('\n');
 }
 
-async function stateHash(key: CryptoKey, value: unknown): Promise<string | null> {
-  return value === undefined || value === null ? null : hmacWith(key, canonicalJson(value));
+function stateHash(key: StoreKeys['audit'], value: unknown): string | null {
+  return value === undefined || value === null ? null : key.mac(canonicalJson(value));
 }
 
 /**
@@ -75,8 +75,12 @@ async function stateHash(key: CryptoKey, value: unknown): Promise<string | null>
  */
 export async function appendAudit(store: Pick<Store, 'keys' | 'clock'>, tx: Db, actor: Actor, entry: AuditEntry): Promise<void> {
   const key = store.keys.audit;
-  const last = await tx.execute('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1');
+  // The checkpoint is moved in the same transaction as every append, so it names the head; a log
+  // without one (before its first append) starts from its last record.
   const checkpoint = await readCheckpoint(tx);
+  const last = checkpoint
+    ? { rows: [{ id: checkpoint.headId, hash: checkpoint.headHash }] }
+    : await tx.execute('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1');
   const count = checkpoint ? checkpoint.count : 0;
   const row: ChainFields = {
     id: last.rows[0] ? Number(last.rows[0].id) + 1 : 1,
@@ -85,11 +89,11 @@ export async function appendAudit(store: Pick<Store, 'keys' | 'clock'>, tx: Db, 
     action: entry.action,
     entity: entry.entity,
     entityId: entry.entityId,
-    beforeHash: await stateHash(key, entry.before),
-    afterHash: await stateHash(key, entry.after),
+    beforeHash: stateHash(key, entry.before),
+    afterHash: stateHash(key, entry.after),
     prevHash: last.rows[0] ? String(last.rows[0].hash) : AUDIT_GENESIS,
   };
-  const hash = await hmacWith(key, rowText(row));
+  const hash = key.mac(rowText(row));
   await tx.execute({
     sql: 'INSERT INTO audit_log (id, at, actor, action, entity, entity_id, before_hash, after_hash, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     args: [row.id, row.at, row.actor, row.action, row.entity, row.entityId, row.beforeHash, row.afterHash, row.prevHash, hash],
@@ -111,7 +115,7 @@ async function readCheckpoint(db: Db): Promise<Checkpoint | null> {
 }
 
 async function writeCheckpoint(store: Pick<Store, 'keys' | 'clock'>, tx: Db, head: { headId: number; headHash: string; count: number }): Promise<void> {
-  const signature = await hmacWith(store.keys.audit, checkpointText(head));
+  const signature = store.keys.audit.mac(checkpointText(head));
   await tx.execute({
     sql: `INSERT INTO audit_checkpoint (id, head_id, head_hash, count, signature, at) VALUES (1, ?, ?, ?, ?, ?)
           ON CONFLICT (id) DO UPDATE SET head_id = excluded.head_id, head_hash = excluded.head_hash, count = excluded.count,
@@ -150,7 +154,7 @@ export async function verifyAuditChain(store: Pick<Store, 'db' | 'keys'>): Promi
       if (String(row.prev_hash) !== prevHash) {
         return { ok: false, checked, head, firstBad: { id, reason: 'no sigue al registro anterior (falta o se cambió un registro antes de este)' } };
       }
-      const expected = await hmacWith(key, rowText(chainFieldsOf(row, prevHash)));
+      const expected = key.mac(rowText(chainFieldsOf(row, prevHash)));
       if (expected !== String(row.hash)) {
         return { ok: false, checked, head, firstBad: { id, reason: 'su contenido fue modificado, o no fue escrito con la clave de este portal (DATA_KEY)' } };
       }
@@ -166,7 +170,7 @@ export async function verifyAuditChain(store: Pick<Store, 'db' | 'keys'>): Promi
     if (checked === 0 && !(await anythingHappened(store.db))) return { ok: true, checked, head };
     return { ok: false, checked, head, problem: 'falta el punto de control firmado del registro de auditoría (tabla audit_checkpoint): fue borrado' };
   }
-  if ((await hmacWith(key, checkpointText(checkpoint))) !== checkpoint.signature) {
+  if (key.mac(checkpointText(checkpoint)) !== checkpoint.signature) {
     return { ok: false, checked, head, problem: 'la firma del punto de control no es válida: fue alterado, o la DATA_KEY no es la de este portal' };
   }
   if (checkpoint.count !== checked || checkpoint.headId !== lastId || checkpoint.headHash !== prevHash) {
@@ -209,7 +213,7 @@ export async function resealLegacyAuditLog(store: Pick<Store, 'keys' | 'clock'>,
   let lastId = 0;
   for (const row of rows.rows) {
     const fields = chainFieldsOf(row, prevHash);
-    const hash = await hmacWith(store.keys.audit, rowText(fields));
+    const hash = store.keys.audit.mac(rowText(fields));
     await tx.execute({ sql: 'UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?', args: [prevHash, hash, fields.id] });
     prevHash = hash;
     lastId = fields.id;
