@@ -1,7 +1,12 @@
 /** Small Web Crypto helpers (the same on Node and Workers). */
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const view = new Uint8Array(bytes);
+  let out = '';
+  for (let i = 0; i < view.length; i++) out += HEX[view[i]];
+  return out;
 }
 
 export function fromHex(hex: string): Uint8Array<ArrayBuffer> {

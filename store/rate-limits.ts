@@ -1,4 +1,4 @@
-import type { Store } from './db.ts';
+import type { Db, Store } from './db.ts';
 import { today } from './clock.ts';
 
 /**
@@ -18,21 +18,32 @@ export interface RateLimitStore {
   prune(now: number): Promise<void>;
 }
 
+/**
+ * Counts one hit inside the caller's write transaction and returns the count so far: for a write
+ * that must be refused and counted together (report intake), in one commit instead of two.
+ */
+export async function hitInTransaction(tx: Db, bucket: string, client: string, windowMs: number, now: number): Promise<number> {
+  const rows = await tx.execute({
+    sql: `INSERT INTO rate_limits (bucket, client, window_start, window_ms, count) VALUES (?, ?, ?, ?, 1)
+          ON CONFLICT (bucket, client) DO UPDATE SET
+            count = CASE WHEN rate_limits.window_start + rate_limits.window_ms <= excluded.window_start THEN 1 ELSE rate_limits.count + 1 END,
+            window_start = CASE WHEN rate_limits.window_start + rate_limits.window_ms <= excluded.window_start THEN excluded.window_start ELSE rate_limits.window_start END,
+            window_ms = excluded.window_ms
+          RETURNING count`,
+    args: [bucket, client, now, windowMs],
+  });
+  return Number(rows.rows[0].count);
+}
+
+/** The hashed client key of `identity` under a rule's bucket, as the counters store it. */
+export function rateLimitClient(store: Store, bucket: string, identity: string): Promise<string> {
+  return store.keys.clientHash(`${bucket}\n${identity}`, today(store.clock));
+}
+
 export function libsqlRateLimits(store: Store): RateLimitStore {
   return {
     async hit(bucket, client, windowMs, now) {
-      return store.write(async (tx) => {
-        const rows = await tx.execute({
-          sql: `INSERT INTO rate_limits (bucket, client, window_start, window_ms, count) VALUES (?, ?, ?, ?, 1)
-                ON CONFLICT (bucket, client) DO UPDATE SET
-                  count = CASE WHEN rate_limits.window_start + rate_limits.window_ms <= excluded.window_start THEN 1 ELSE rate_limits.count + 1 END,
-                  window_start = CASE WHEN rate_limits.window_start + rate_limits.window_ms <= excluded.window_start THEN excluded.window_start ELSE rate_limits.window_start END,
-                  window_ms = excluded.window_ms
-                RETURNING count`,
-          args: [bucket, client, now, windowMs],
-        });
-        return Number(rows.rows[0].count);
-      });
+      return store.write((tx) => hitInTransaction(tx, bucket, client, windowMs, now));
     },
     async peek(bucket, client, _windowMs, now) {
       const rows = await store.db.execute({
@@ -72,7 +83,7 @@ export interface RateLimiter {
  * @example const limiter = createRateLimiter(store, { bucket: 'feedback', limit: 20, windowMs: 3_600_000 }); if (!(await limiter.allow(address))) …
  */
 export function createRateLimiter(store: Store, rule: RateLimitRule, counters: RateLimitStore = libsqlRateLimits(store)): RateLimiter {
-  const client = (identity: string) => store.keys.clientHash(`${rule.bucket}\n${identity}`, today(store.clock));
+  const client = (identity: string) => rateLimitClient(store, rule.bucket, identity);
   const now = () => store.clock.now().getTime();
   return {
     async allow(identity) {

@@ -24,14 +24,7 @@ export async function guardLookup(c: Context<ApiEnv>): Promise<{ miss(): Promise
   };
 }
 
-export async function guardIntake(c: Context<ApiEnv>): Promise<void> {
-  if (!(await createRateLimiter(c.var.store, RATE_LIMITS.reportIntake).allow(clientIdentity(c)))) {
-    throw new AppError(
-      'rate_limited',
-      'Recibimos muchos reportes desde su conexión. Si es una emergencia, llame al 911; si no, intente de nuevo en una hora.',
-      {
-        status: 429,
-      },
-    );
-  }
+/** The per-client intake limit, for `createReport` to count inside the report's own transaction. */
+export function intakeLimit(c: Context<ApiEnv>) {
+  return { ...RATE_LIMITS.reportIntake, client: clientIdentity(c) };
 }

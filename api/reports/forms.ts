@@ -4,7 +4,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { AppError, isAppError } from '../../store/app-error.ts';
 import { KIND_TEXT, kindFromSlug, type ReportKind } from '../../store/reports/kinds.ts';
-import { addCitizenMessage, citizenCaseId, closeByCitizen, createReport, deleteCitizenContact, isKnownIdempotencyKey } from '../../store/reports/reports.ts';
+import { addCitizenMessage, citizenCaseId, closeByCitizen, createReport, deleteCitizenContact } from '../../store/reports/reports.ts';
 import { normalizeTrackingCode } from '../../store/reports/tracking-code.ts';
 import { CACHE_CONTROL } from '../edge/http-cache.ts';
 import type { ApiEnv } from '../env.ts';
@@ -18,7 +18,7 @@ import {
   sealCookie,
   type IntakeFormNotice,
 } from './citizen-cookies.ts';
-import { guardIntake, guardLookup } from './citizen-access.ts';
+import { guardLookup, intakeLimit } from './citizen-access.ts';
 import { formFieldOf, intakeBody, keptValues, orderedErrors } from './intake-form.ts';
 import { citizenActionSchema, citizenMessageSchema, toNewReport } from './schemas.ts';
 
@@ -152,18 +152,16 @@ export function reportForms() {
     if (!body) return backToForm(c, kind, form, errors);
 
     const nonce = form.envio && NONCE.test(form.envio) ? `web-form:${form.envio}` : undefined;
-    try {
-      // A repeat of a stored submission (a double click) is answered even over the limit.
-      if (!nonce || !(await isKnownIdempotencyKey(c.var.store, nonce))) await guardIntake(c);
-    } catch (error) {
-      if (isAppError(error) && error.status === 429) return backToForm(c, kind, form, { form: error.message }, 429);
-      throw error;
-    }
-
     let code: string;
     try {
-      ({ code } = await createReport(c.var.store, toNewReport(body, 'web'), { idempotencyKey: nonce, codeWordIterations: c.var.passwordIterations }));
+      // The intake limit is counted with the report; a repeat of a stored submission (a double click) is answered even over it.
+      ({ code } = await createReport(c.var.store, toNewReport(body, 'web'), {
+        idempotencyKey: nonce,
+        codeWordIterations: c.var.passwordIterations,
+        limit: intakeLimit(c),
+      }));
     } catch (error) {
+      if (isAppError(error) && error.status === 429) return backToForm(c, kind, form, { form: error.message }, 429);
       if (isAppError(error) && error.code === 'idempotency_key_reused') {
         return backToForm(c, kind, form, {
           form: 'Este formulario ya se envió con otros datos. Revise lo que escribió y envíelo otra vez: contará como un caso nuevo.',

@@ -2,19 +2,11 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AppError } from '../../store/app-error.ts';
 import { formatTrackingCode } from '../../store/reports/tracking-code.ts';
-import {
-  addCitizenMessage,
-  closeByCitizen,
-  createReport,
-  deleteCitizenContact,
-  getPublicReport,
-  isKnownIdempotencyKey,
-  type PublicReport,
-} from '../../store/reports/reports.ts';
+import { addCitizenMessage, closeByCitizen, createReport, deleteCitizenContact, getPublicReport, type PublicReport } from '../../store/reports/reports.ts';
 import type { ApiEnv } from '../env.ts';
 import { validationError } from '../errors.ts';
 import { errorResponses, errorSchema } from '../openapi.ts';
-import { guardIntake, guardLookup } from './citizen-access.ts';
+import { guardLookup, intakeLimit } from './citizen-access.ts';
 import { citizenActionSchema, citizenMessageSchema, codeParam, reportBodySchema, toNewReport } from './schemas.ts';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -142,11 +134,11 @@ export function reportRoutes() {
     async (c) => {
       const body = c.req.valid('json');
       const key = c.req.valid('header')['idempotency-key'];
-      // A retry of a stored submission is answered even when the client is over its limit.
-      if (!key || !(await isKnownIdempotencyKey(c.var.store, key))) await guardIntake(c);
+      // The intake limit is counted with the report; a retry of a stored submission is answered even over it.
       const result = await createReport(c.var.store, toNewReport(body, 'api'), {
         idempotencyKey: key,
         codeWordIterations: c.var.passwordIterations,
+        limit: intakeLimit(c),
       });
       if (!result.created) c.header('Idempotent-Replayed', 'true');
       return c.json({ code: formatTrackingCode(result.code), status_url: '/seguimiento' }, 201);

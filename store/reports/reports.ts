@@ -4,6 +4,7 @@ import { canonicalJson } from '../canonical-json.ts';
 import type { Db, Store } from '../db.ts';
 import { DUMMY_HASH, hashPassword, PBKDF2_ITERATIONS, verifyPassword } from '../people/passwords.ts';
 import { citizenActor } from '../policy.ts';
+import { hitInTransaction, rateLimitClient, type RateLimitRule } from '../rate-limits.ts';
 import { KIND_TEXT, isProtectedKind, type ContactChannel, type ReportChannel, type ReportKind } from './kinds.ts';
 import { resolveRoute } from './routing.ts';
 import { addSpan, DEFAULT_SLA, slaClock, spanText, type SlaClock } from './sla.ts';
@@ -51,6 +52,11 @@ export interface IntakeOptions {
   idempotencyKey?: string;
   /** PBKDF2 iterations of the code word's hash (tests lower it). */
   codeWordIterations?: number;
+  /**
+   * The intake limit, counted in the report's own transaction (one commit, and a refused report
+   * is neither stored nor counted). `client`: the client's identity (an address), hashed here.
+   */
+  limit?: RateLimitRule & { client: string };
 }
 
 export interface IntakeResult {
@@ -158,6 +164,7 @@ export async function createReport(store: Store, input: NewReport, options: Inta
       }
     : null;
   const code = generateTrackingCode();
+  const limitClient = options.limit ? await rateLimitClient(store, options.limit.bucket, options.limit.client) : null;
 
   return store.write(async (tx) => {
     if (idempotency) {
@@ -173,6 +180,18 @@ export async function createReport(store: Store, input: NewReport, options: Inta
           });
         }
         return { code: String(row.code), created: false, reportId: Number(row.id) };
+      }
+    }
+    if (options.limit && limitClient) {
+      const count = await hitInTransaction(tx, options.limit.bucket, limitClient, options.limit.windowMs, store.clock.now().getTime());
+      if (count > options.limit.limit) {
+        throw new AppError(
+          'rate_limited',
+          'Recibimos muchos reportes desde su conexión. Si es una emergencia, llame al 911; si no, intente de nuevo en una hora.',
+          {
+            status: 429,
+          },
+        );
       }
     }
     const procedure = input.procedureSlug ? await idOf(tx, 'procedures', input.procedureSlug) : null;
@@ -243,12 +262,6 @@ export async function createReport(store: Store, input: NewReport, options: Inta
 }
 
 const idempotencyKeyHash = (store: Store, key: string) => store.keys.fingerprint(`report idempotency\n${key}`);
-
-/** Whether a submission with this Idempotency-Key was already stored (a retry). */
-export async function isKnownIdempotencyKey(store: Store, key: string): Promise<boolean> {
-  const rows = await store.db.execute({ sql: 'SELECT 1 FROM report_idempotency WHERE key_hash = ?', args: [await idempotencyKeyHash(store, key)] });
-  return rows.rows.length > 0;
-}
 
 // --- The citizen's view -----------------------------------------------------------------------
 

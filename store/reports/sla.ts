@@ -58,13 +58,28 @@ export function isWorkingDay(day: string): boolean {
 export function addSpan(from: Date, span: SlaSpan): Date {
   if ('minutes' in span) return new Date(from.getTime() + span.minutes * 60_000);
   if ('hours' in span) return new Date(from.getTime() + span.hours * 3600_000);
-  let local = new Date(from.getTime() - OFFSET_MS);
-  let left = span.workingDays;
-  while (left > 0) {
-    local = new Date(local.getTime() + 86_400_000);
-    if (isWorkingDay(local.toISOString().slice(0, 10))) left--;
+  const local = from.getTime() - OFFSET_MS;
+  const day = new Date(local).toISOString().slice(0, 10);
+  const timeOfDay = local - Date.parse(`${day}T00:00:00Z`);
+  return new Date(Date.parse(`${nthWorkingDayAfter(day, span.workingDays)}T00:00:00Z`) + timeOfDay + OFFSET_MS);
+}
+
+// Every case received on a day gets the same deadline day: remembered (a few hundred entries a year).
+const deadlineDays = new Map<string, string>();
+
+function nthWorkingDayAfter(day: string, n: number): string {
+  const key = `${day}+${n}`;
+  let found = deadlineDays.get(key);
+  if (!found) {
+    let current = Date.parse(`${day}T12:00:00Z`);
+    for (let left = n; left > 0;) {
+      current += 86_400_000;
+      if (isWorkingDay(new Date(current).toISOString().slice(0, 10))) left--;
+    }
+    found = new Date(current).toISOString().slice(0, 10);
+    deadlineDays.set(key, found);
   }
-  return new Date(local.getTime() + OFFSET_MS);
+  return found;
 }
 
 /** «5 minutos», «24 horas», «5 días hábiles»: how the promise reads on a page. */
