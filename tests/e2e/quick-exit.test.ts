@@ -11,7 +11,9 @@ const axeSource = (createRequire(import.meta.url)('axe-core') as { source: strin
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const NEUTRAL_HOST = new URL(NEUTRAL_SITE_URL).origin;
 
-describe.skipIf(!chromiumPath)('«Salir rápido» in Chromium', () => {
+// A beacon sent while the page leaves is the only witness of what it showed; on a loaded machine
+// Chromium has been seen to drop it (1 run in ~10 of the full suite), so a test is tried again.
+describe.skipIf(!chromiumPath)('«Salir rápido» in Chromium', { retry: 2 }, () => {
   let t: TestStore;
   let server: RunningServer;
   let browser: Browser;
@@ -83,11 +85,12 @@ describe.skipIf(!chromiumPath)('«Salir rápido» in Chromium', () => {
     await page.waitForURL(NEUTRAL_SITE_URL);
     expect(await page.title()).toBe('Clima');
     // Before it left, only the overlay was shown.
-    await expect.poll(() => exit.blanked).toEqual([{ shown: ['quick-exit-overlay'], overlay: 'Cargando…' }]);
+    // Beacons sent as the page leaves arrive when the browser gets to them: generous on a loaded machine.
+    await expect.poll(() => exit.blanked, { timeout: 10_000 }).toEqual([{ shown: ['quick-exit-overlay'], overlay: 'Cargando…' }]);
     expect(exit.neutral).toHaveLength(1);
     expect(exit.neutral[0].headers().referer).toBeUndefined();
-    await expect.poll(() => exit.exits).toEqual(['POST']);
-    await expect.poll(exit.followUpCookie).toBeUndefined();
+    await expect.poll(() => exit.exits, { timeout: 10_000 }).toEqual(['POST']);
+    await expect.poll(exit.followUpCookie, { timeout: 10_000 }).toBeUndefined();
     // The sensitive page's entry was replaced: Back returns to the page before it.
     await page.goBack();
     expect(page.url()).toBe(`${server.url}/`);
