@@ -25,13 +25,17 @@ const FALLBACK: Record<ReportKind, Route> = {
 };
 
 export async function resolveRoute(db: Db, kind: ReportKind, given: { institutionId: number | null; procedureId: number | null }): Promise<Route> {
+  // A kind has a handful of rules: read them by the (kind, …) index and pick here — several times
+  // cheaper than asking SQLite to rank the ORs, and this runs inside every intake's write.
   const rows = await db.execute({
-    sql: `SELECT queue, target_institution_id, to_named, priority FROM report_routes
-           WHERE kind = ? AND (procedure_id IS NULL OR procedure_id = ?) AND (institution_id IS NULL OR institution_id = ?)
-           ORDER BY procedure_id IS NOT NULL DESC, institution_id IS NOT NULL DESC LIMIT 1`,
-    args: [kind, given.procedureId ?? -1, given.institutionId ?? -1],
+    sql: 'SELECT institution_id, procedure_id, queue, target_institution_id, to_named, priority FROM report_routes WHERE kind = ?',
+    args: [kind],
   });
-  const row = rows.rows[0];
+  const fits = (value: unknown, wanted: number | null) => value === null || (wanted !== null && Number(value) === wanted);
+  const specificity = (row: Record<string, unknown>) => (row.procedure_id !== null ? 2 : 0) + (row.institution_id !== null ? 1 : 0);
+  const row = rows.rows
+    .filter((candidate) => fits(candidate.procedure_id, given.procedureId) && fits(candidate.institution_id, given.institutionId))
+    .sort((a, b) => specificity(b) - specificity(a))[0];
   if (!row) return FALLBACK[kind];
   const route: Route = {
     queue: String(row.queue) as Queue,

@@ -4,7 +4,7 @@ import { claimDue } from '../../store/outbox/outbox.ts';
 import { addReportEvent, escalateOverdue, getCase, listReports, openContact, purgeClosedContacts } from '../../store/reports/handling.ts';
 import { REPORT_NOTIFICATION } from '../../store/reports/notifications.ts';
 import { addCitizenMessage, closeByCitizen, createReport, deleteCitizenContact, getPublicReport } from '../../store/reports/reports.ts';
-import { listRoutes, saveRoute } from '../../store/reports/routing.ts';
+import { deleteRoute, listRoutes, saveRoute } from '../../store/reports/routing.ts';
 import { createStaff, FAST_CODE_WORD, fileReport, sampleReport, type Staff } from '../fixtures/reports.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
 
@@ -45,6 +45,28 @@ describe('intake', () => {
     await expect(saveRoute(t.store, staff.officerRnpn, { kind: 'complaint', queue: 'quejas', toNamed: true, priority: 'normal' })).rejects.toMatchObject({
       status: 403,
     });
+  });
+
+  it('prefers a rule for the procedure over one for its institution, and either over the kind’s', async () => {
+    await saveRoute(t.store, staff.admin, { kind: 'complaint', institution: 'rnpn', queue: 'quejas', target: 'dgme', toNamed: false, priority: 'normal' });
+    await saveRoute(t.store, staff.admin, {
+      kind: 'complaint',
+      procedure: 'prueba-emision-dui',
+      queue: 'quejas',
+      target: 'vmt',
+      toNamed: false,
+      priority: 'high',
+    });
+    const byProcedure = await getCase(t.store, staff.admin, await fileReport(t, 'complaint'));
+    expect(byProcedure).toMatchObject({ institution: { slug: 'vmt' }, priority: 'high' });
+    const byInstitution = await getCase(t.store, staff.admin, await fileReport(t, 'complaint', { procedureSlug: undefined, institutionSlug: 'rnpn' }));
+    expect(byInstitution.institution?.slug).toBe('dgme');
+    const byKind = await getCase(t.store, staff.admin, await fileReport(t, 'complaint', { procedureSlug: undefined, institutionSlug: 'fgr' }));
+    expect(byKind.institution?.slug).toBe('fgr');
+    for (const route of await listRoutes(t.store.db)) {
+      if (route.kind === 'complaint' && (route.institution === 'rnpn' || route.procedure === 'prueba-emision-dui'))
+        await deleteRoute(t.store, staff.admin, route.id);
+    }
   });
 
   it('encrypts what she tells us: no description, contact or address in the clear', async () => {
