@@ -25,18 +25,7 @@ export interface StoreKeys {
   fingerprint(text: string): Promise<string>;
 }
 
-async function hkdf(dataKey: Uint8Array<ArrayBuffer>, info: string, salt = ''): Promise<CryptoKey> {
-  const base = await crypto.subtle.importKey('raw', dataKey, 'HKDF', false, ['deriveKey']);
-  return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: new TextEncoder().encode(salt), info: new TextEncoder().encode(info) },
-    base,
-    { name: 'HMAC', hash: 'SHA-256', length: 256 },
-    false,
-    ['sign', 'verify'],
-  );
-}
-
-/** The raw bytes of an HKDF-derived 256-bit key: what `hkdf()` would give as an HMAC key. */
+/** The raw bytes of an HKDF-SHA256-derived 256-bit key: what Web Crypto's deriveKey gave as an HMAC key before. */
 async function hkdfBytes(dataKey: Uint8Array<ArrayBuffer>, info: string, salt = ''): Promise<Uint8Array> {
   const base = await crypto.subtle.importKey('raw', dataKey, 'HKDF', false, ['deriveBits']);
   const bits = await crypto.subtle.deriveBits(
@@ -47,32 +36,30 @@ async function hkdfBytes(dataKey: Uint8Array<ArrayBuffer>, info: string, salt = 
   return new Uint8Array(bits);
 }
 
-export async function hmacWith(key: CryptoKey, text: string): Promise<string> {
-  return toHex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(text)));
-}
-
 /** `dataKeyHex`: DATA_KEY, 64 hex characters. */
 export async function deriveStoreKeys(dataKeyHex: string): Promise<StoreKeys> {
   const raw = fromHex(dataKeyHex.toLowerCase());
-  const auditKey = await hkdfBytes(raw, 'portal-tramites audit chain v1');
   const encoder = new TextEncoder();
-  const audit = { mac: (text: string) => toHex(hmac(sha256, auditKey, encoder.encode(text))) };
-  const fingerprintKey = await hkdf(raw, 'portal-tramites text fingerprint v1');
+  // HMACs run synchronously (@noble/hashes) over the HKDF-derived key bytes: the same values the
+  // Web Crypto keys gave, without a thread-pool round trip for each short text.
+  const macWith = (key: Uint8Array) => (text: string) => toHex(hmac(sha256, key, encoder.encode(text)));
+  const audit = { mac: macWith(await hkdfBytes(raw, 'portal-tramites audit chain v1')) };
+  const fingerprintMac = macWith(await hkdfBytes(raw, 'portal-tramites text fingerprint v1'));
   // Two days at most: yesterday's key is still asked for around midnight.
-  const daily = new Map<string, Promise<CryptoKey>>();
+  const daily = new Map<string, Promise<(text: string) => string>>();
   return {
     audit,
     async clientHash(address, day) {
-      let key = daily.get(day);
-      if (!key) {
-        key = hkdf(raw, 'portal-tramites client address v1', day);
-        daily.set(day, key);
+      let mac = daily.get(day);
+      if (!mac) {
+        mac = hkdfBytes(raw, 'portal-tramites client address v1', day).then(macWith);
+        daily.set(day, mac);
         while (daily.size > 2) daily.delete(daily.keys().next().value as string);
       }
-      return (await hmacWith(await key, address)).slice(0, 32);
+      return (await mac)(address).slice(0, 32);
     },
     async fingerprint(text) {
-      return (await hmacWith(fingerprintKey, text)).slice(0, 32);
+      return fingerprintMac(text).slice(0, 32);
     },
   };
 }

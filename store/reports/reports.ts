@@ -210,7 +210,7 @@ export async function createReport(store: Store, input: NewReport, options: Inta
       sql: `INSERT INTO reports (code, kind, channel, queue, institution_id, subject_institution_id, procedure_id, priority, state, is_open,
                                  description, address, contact, attributes, contact_channel, department_code, municipality_code, district_code,
                                  lat, lng, anonymous, code_word_hash, open311_client_id, created_at, updated_at, acknowledge_due_at, resolve_due_at, due_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       args: [
         code,
         input.kind,
@@ -240,7 +240,8 @@ export async function createReport(store: Store, input: NewReport, options: Inta
         acknowledgeDueAt,
       ],
     });
-    const reportId = Number(inserted.rows[0].id);
+    // The rowid from the write itself: RETURNING would make the driver read a result set for one number.
+    const reportId = Number(inserted.lastInsertRowid);
     await tx.execute({
       sql: "INSERT INTO report_events (report_id, type, public, actor, to_state, institution_id, at) VALUES (?, 'created', 1, ?, 'received', ?, ?)",
       args: [reportId, `citizen:${input.channel}`, institutionId, at],

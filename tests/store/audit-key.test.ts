@@ -2,21 +2,36 @@ import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../../store/crypto.ts';
 import { deriveStoreKeys } from '../../store/keys.ts';
 
-describe('the audit key', () => {
-  it('signs exactly as the Web Crypto HMAC key derived from DATA_KEY did, so chains written before still verify', async () => {
-    const dataKey = 'a1'.repeat(32);
+/** The HMAC keys as they were derived before the MACs became synchronous (Web Crypto deriveKey). */
+async function webCryptoMac(dataKey: string, info: string, salt: string, text: string): Promise<string> {
+  const base = await crypto.subtle.importKey('raw', fromHex(dataKey), 'HKDF', false, ['deriveKey']);
+  const key = await crypto.subtle.deriveKey(
+    { name: 'HKDF', hash: 'SHA-256', salt: new TextEncoder().encode(salt), info: new TextEncoder().encode(info) },
+    base,
+    { name: 'HMAC', hash: 'SHA-256', length: 256 },
+    false,
+    ['sign'],
+  );
+  return toHex(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(text)));
+}
+
+describe('keys derived from DATA_KEY', () => {
+  const dataKey = 'a1'.repeat(32);
+  const texts = ['', 'v2\n1\n0000\nactor', 'ñandú «señal» 🙂'.repeat(50)];
+
+  it('sign the audit chain exactly as before, so chains written earlier still verify', async () => {
     const keys = await deriveStoreKeys(dataKey);
-    const base = await crypto.subtle.importKey('raw', fromHex(dataKey), 'HKDF', false, ['deriveKey']);
-    const webCryptoKey = await crypto.subtle.deriveKey(
-      { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(), info: new TextEncoder().encode('portal-tramites audit chain v1') },
-      base,
-      { name: 'HMAC', hash: 'SHA-256', length: 256 },
-      false,
-      ['sign'],
-    );
-    for (const text of ['', 'v2\n1\n0000\nactor', 'ñandú «señal» 🙂'.repeat(50)]) {
-      const expected = toHex(await crypto.subtle.sign('HMAC', webCryptoKey, new TextEncoder().encode(text)));
-      expect(keys.audit.mac(text)).toBe(expected);
+    for (const text of texts) expect(keys.audit.mac(text)).toBe(await webCryptoMac(dataKey, 'portal-tramites audit chain v1', '', text));
+  });
+
+  it('hash clients and fingerprint texts exactly as before, so counters and retries carry over a restart', async () => {
+    const keys = await deriveStoreKeys(dataKey);
+    for (const text of texts) {
+      expect(await keys.clientHash(text, '2026-11-20')).toBe(
+        (await webCryptoMac(dataKey, 'portal-tramites client address v1', '2026-11-20', text)).slice(0, 32),
+      );
+      expect(await keys.fingerprint(text)).toBe((await webCryptoMac(dataKey, 'portal-tramites text fingerprint v1', '', text)).slice(0, 32));
     }
+    expect(await keys.clientHash('192.0.2.1', '2026-11-20')).not.toBe(await keys.clientHash('192.0.2.1', '2026-11-21'));
   });
 });
