@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { BotChannelsDeps } from './bot/webhooks.ts';
 import type { SearchEngine } from '../search/engine.ts';
 import type { Store } from '../store/db.ts';
 import type { ActiveSession } from '../store/people/sessions.ts';
@@ -21,10 +22,12 @@ export interface ApiDeps {
    * whether cookies must be Secure. Without it, the request's own URL is used.
    */
   publicOrigin?: string;
+  /** The bot's Telegram and SMS channels, when configured (TELEGRAM_BOT_TOKEN, TWILIO_AUTH_TOKEN). */
+  bot?: BotChannelsDeps;
 }
 
 /** Variables every handler finds in `c.var`, set once at the edge. */
-export type ApiVariables = Required<ApiDeps>;
+export type ApiVariables = Required<Omit<ApiDeps, 'bot'>>;
 
 export type ApiEnv = { Variables: ApiVariables };
 

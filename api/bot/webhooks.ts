@@ -1,0 +1,95 @@
+import { Hono } from 'hono';
+import { webhookCallback } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import { AppError } from '../../store/app-error.ts';
+import { handleInboundSms, twiml, validateTwilioSignature, type OptOuts } from '../../bot/channels/sms.ts';
+import { createTelegramBot } from '../../bot/channels/telegram.ts';
+import type { BotRunner } from '../../bot/engine/types.ts';
+import type { ApiEnv } from '../env.ts';
+import type { Log } from '../errors.ts';
+
+/** The bot's channels, configured only when their tokens are (TELEGRAM_BOT_TOKEN, TWILIO_AUTH_TOKEN). */
+export interface BotChannelsDeps {
+  runner: BotRunner;
+  optOuts: OptOuts;
+  telegram?: { token: string; webhookSecret: string; botInfo?: UserFromGetMe; apiRoot?: string };
+  twilio?: { authToken: string; accountSid?: string; from?: string; apiRoot?: string };
+}
+
+const notConfigured = () => new AppError('not_found', 'Esa dirección de la API no existe. Consulte /api/openapi.json.', { status: 404 });
+
+const encoder = new TextEncoder();
+function sameSecret(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  let difference = left.length ^ right.length;
+  for (let i = 0; i < right.length; i++) difference |= (left[i] ?? 0) ^ right[i];
+  return difference === 0;
+}
+
+/**
+ * `POST /api/telegram/webhook` and `POST /api/sms/twilio`. Without a channel's configuration its
+ * route answers 404 in the API's error shape. Both check the sender before reading anything:
+ * Telegram's secret token header, Twilio's signature over PUBLIC_BASE_URL + path + parameters.
+ */
+export function botWebhookRoutes(bot: BotChannelsDeps | undefined, options: { log: Log; publicBaseUrl?: string }) {
+  const app = new Hono<ApiEnv>();
+  const telegram = bot?.telegram;
+  const handleTelegram = telegram
+    ? webhookCallback(
+        createTelegramBot({ token: telegram.token, botInfo: telegram.botInfo, apiRoot: telegram.apiRoot, runner: bot.runner, log: options.log }),
+        'hono',
+        {
+          secretToken: telegram.webhookSecret,
+          // Answer before Telegram's own timeout; a slow update is finished anyway and a re-sent copy is deduped.
+          onTimeout: 'return',
+          timeoutMilliseconds: 8_000,
+        },
+      )
+    : undefined;
+
+  app.post('/telegram/webhook', async (c) => {
+    if (!telegram || !handleTelegram) throw notConfigured();
+    if (!sameSecret(c.req.header('X-Telegram-Bot-Api-Secret-Token'), telegram.webhookSecret)) {
+      throw new AppError('unauthorized', 'Falta el token secreto del webhook o no es el configurado.', { status: 401 });
+    }
+    let update: unknown;
+    try {
+      update = await c.req.json(); // Hono keeps the parsed body: grammY reads the same one.
+    } catch {
+      throw new AppError('invalid_json', 'El cuerpo no es JSON válido.', { status: 400 });
+    }
+    if (typeof update !== 'object' || update === null || !Number.isSafeInteger((update as { update_id?: unknown }).update_id)) {
+      throw new AppError('invalid_update', 'El cuerpo no es una actualización de Telegram (falta update_id).', { status: 400 });
+    }
+    return handleTelegram(c);
+  });
+
+  app.post('/sms/twilio', async (c) => {
+    const twilio = bot?.twilio;
+    if (!bot || !twilio) throw notConfigured();
+    if (!(c.req.header('Content-Type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+      throw new AppError('unsupported_media_type', 'Se espera un formulario (application/x-www-form-urlencoded) de Twilio.', { status: 415 });
+    }
+    const form = new URLSearchParams(await c.req.text());
+    const params: Record<string, string | string[]> = {};
+    for (const [name, value] of form) {
+      const seen = params[name];
+      params[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+    }
+    // Twilio signs the URL it was given (ours, public), never what a proxy or the Host header says.
+    const requestUrl = new URL(c.req.url);
+    const signedUrl = `${options.publicBaseUrl ? options.publicBaseUrl.replace(/\/+$/, '') : requestUrl.origin}${requestUrl.pathname}${requestUrl.search}`;
+    if (!(await validateTwilioSignature(twilio.authToken, signedUrl, params, c.req.header('X-Twilio-Signature')))) {
+      throw new AppError('forbidden', 'La firma X-Twilio-Signature no es válida.', { status: 403 });
+    }
+    const single = (name: string) => (typeof params[name] === 'string' ? (params[name] as string) : undefined);
+    const from = single('From');
+    const messageSid = single('MessageSid') ?? single('SmsSid');
+    if (!from || !messageSid) throw new AppError('invalid_sms', 'Faltan From o MessageSid en la solicitud.', { status: 400 });
+    const bodies = await handleInboundSms({ from, body: single('Body') ?? '', messageSid: `sms:${messageSid}` }, { runner: bot.runner, optOuts: bot.optOuts });
+    return c.body(twiml(bodies), 200, { 'Content-Type': 'text/xml; charset=utf-8' });
+  });
+  return app;
+}

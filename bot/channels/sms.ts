@@ -1,0 +1,268 @@
+import { SegmentedMessage } from 'sms-segments-calculator';
+import type { BotMessage, BotRunner } from '../engine/types.ts';
+
+/**
+ * The SMS channel (Twilio): signature check, GSM-7 text, keywords before the engine, TwiML.
+ * Web-standard only (Web Crypto), so it runs on Workers too, where the twilio package does not.
+ */
+
+const encoder = new TextEncoder();
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Compares two strings in time that depends only on their lengths (no early exit on the first difference). */
+function constantTimeEqual(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  let difference = left.length ^ right.length;
+  for (let i = 0; i < Math.max(left.length, right.length); i++) difference |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  return difference === 0;
+}
+
+/**
+ * Checks `X-Twilio-Signature`: Twilio signs the full URL it called (our PUBLIC_BASE_URL + path,
+ * never the request's Host) followed by every POST parameter sorted by name, each as name+value,
+ * with HMAC-SHA1 keyed by the auth token, base64-encoded.
+ *
+ * @example await validateTwilioSignature(token, 'https://portal.gob.sv/api/sms/twilio', { Body: 'hola', From: '+50370000000' }, header)
+ */
+export async function validateTwilioSignature(
+  authToken: string,
+  url: string,
+  params: Record<string, string | string[]>,
+  signature: string | undefined | null,
+): Promise<boolean> {
+  if (!signature || !authToken) return false;
+  let data = url;
+  for (const name of Object.keys(params).sort()) {
+    const value = params[name];
+    // Repeated parameters are signed in value order, as twilio's own validator does.
+    for (const one of Array.isArray(value) ? [...value].sort() : [value]) data += name + one;
+  }
+  const key = await crypto.subtle.importKey('raw', encoder.encode(authToken), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+  const expected = toBase64(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(data))));
+  return constantTimeEqual(expected, signature);
+}
+
+// GSM 03.38: the basic table and the extension table (each extension character costs 2 septets).
+const GSM_BASIC = new Set('@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà');
+const GSM_EXTENDED = new Set('^{}\\[~]|€');
+
+const REPLACEMENTS: Record<string, string> = {
+  '«': '"',
+  '»': '"',
+  '“': '"',
+  '”': '"',
+  '„': '"',
+  '‘': "'",
+  '’': "'",
+  '‚': "'",
+  '´': "'",
+  '`': "'",
+  '–': '-',
+  '—': '-',
+  '−': '-',
+  '‐': '-',
+  '…': '...',
+  '•': '-',
+  '·': '-',
+  '\u00a0': ' ',
+  '\u2009': ' ',
+  '\u202f': ' ',
+  '\t': ' ',
+  ç: 'c',
+  º: 'o',
+  ª: 'a',
+  '°': 'o',
+};
+
+/** True when every character of `text` is in GSM-7 (basic or extension table). */
+export function isGsm7(text: string): boolean {
+  for (const char of text) if (!GSM_BASIC.has(char) && !GSM_EXTENDED.has(char)) return false;
+  return true;
+}
+
+/**
+ * Spanish text as GSM-7, so an SMS costs 160 characters a segment instead of UCS-2's 70:
+ * á í ó ú (and capitals) lose the accent, which GSM-7 lacks; ñ, é, ü, ¿, ¡ stay (GSM-7 has them);
+ * typographic quotes and dashes become plain ones; anything else loses its accent or is dropped
+ * (emoji).
+ *
+ * @example toGsm7('¿Línea 198? «Sí» — ñandú…') // '¿Linea 198? "Si" - ñandu...'
+ */
+export function toGsm7(text: string): string {
+  let out = '';
+  for (const char of text.normalize('NFC')) {
+    if (GSM_BASIC.has(char) || GSM_EXTENDED.has(char)) out += char;
+    else if (char in REPLACEMENTS) out += REPLACEMENTS[char];
+    else {
+      const base = char.normalize('NFD').replace(/\p{M}/gu, '');
+      if (base.length > 0 && [...base].every((c) => GSM_BASIC.has(c) || GSM_EXTENDED.has(c))) out += base;
+      // Emoji, symbols and scripts GSM-7 cannot write are left out.
+    }
+  }
+  return out.replace(/ {2,}/g, ' ');
+}
+
+/** How many SMS segments `text` needs (sms-segments-calculator's count). */
+export function smsSegments(text: string): number {
+  return new SegmentedMessage(text, 'auto').segmentsCount;
+}
+
+/** Segments one SMS we send may take: two (306 GSM-7 characters) read as one message on phones. */
+export const MAX_SMS_SEGMENTS = 2;
+
+const fits = (text: string) => smsSegments(text) <= MAX_SMS_SEGMENTS;
+
+/** Splits a line that alone is too long at sentence ends, then words, then characters. */
+function splitLine(line: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  const pieces = line.split(/(?<=[.!?])\s+|\s+/u);
+  for (const piece of pieces) {
+    const candidate = current ? `${current} ${piece}` : piece;
+    if (fits(candidate)) {
+      current = candidate;
+      continue;
+    }
+    if (current) parts.push(current);
+    current = piece;
+    while (!fits(current)) {
+      let cut = current.length - 1;
+      while (cut > 0 && !fits(current.slice(0, cut))) cut--;
+      parts.push(current.slice(0, cut));
+      current = current.slice(cut);
+    }
+  }
+  if (current) parts.push(current);
+  return parts;
+}
+
+/** Packs lines into as few SMS of at most two segments as possible, never splitting a line that fits. */
+function packLines(text: string): string[] {
+  const messages: string[] = [];
+  let current = '';
+  for (const line of text.split('\n')) {
+    const candidate = current === '' ? line : `${current}\n${line}`;
+    if (fits(candidate)) {
+      current = candidate;
+      continue;
+    }
+    if (current.trim()) messages.push(current.trim());
+    if (fits(line)) current = line;
+    else {
+      const parts = splitLine(line);
+      messages.push(...parts.slice(0, -1));
+      current = parts.at(-1) ?? '';
+    }
+  }
+  if (current.trim()) messages.push(current.trim());
+  return messages;
+}
+
+/**
+ * The engine's messages as SMS bodies: GSM-7, choices as a numbered list («1 Emergencia»), each
+ * body at most two segments (a long message is split at line, then sentence, then word breaks).
+ *
+ * @example renderSms([{ text: '¿Qué necesita?', choices: [{ value: 'e', label: 'Emergencia' }] }]) // ['¿Que necesita?\n1 Emergencia']
+ */
+export function renderSms(messages: BotMessage[]): string[] {
+  const bodies: string[] = [];
+  for (const message of messages) {
+    let text = message.text.replace(/\r\n?/g, '\n');
+    if (message.choices && message.choices.length > 0) {
+      text += '\n' + message.choices.map((choice, index) => `${index + 1} ${choice.label}`).join('\n');
+    }
+    bodies.push(...packLines(toGsm7(text)));
+  }
+  return bodies;
+}
+
+export type SmsKeyword = 'help' | 'optOut' | 'optIn' | 'menu';
+
+const KEYWORDS: Record<string, SmsKeyword> = {
+  AYUDA: 'help',
+  HELP: 'help',
+  INFO: 'help',
+  ALTO: 'optOut',
+  BAJA: 'optOut',
+  PARAR: 'optOut',
+  CANCELAR: 'optOut',
+  STOP: 'optOut',
+  STOPALL: 'optOut',
+  UNSUBSCRIBE: 'optOut',
+  END: 'optOut',
+  QUIT: 'optOut',
+  INICIO: 'optIn',
+  START: 'optIn',
+  UNSTOP: 'optIn',
+  MENU: 'menu',
+};
+
+/**
+ * A keyword SMS: the whole body is one word (any case, accents, surrounding punctuation), like
+ * carriers and Twilio match them — «stop», «Alto.», «menú». Twilio itself only knows the English
+ * ones, so the Spanish ones are ours to honour.
+ */
+export function smsKeyword(body: string): SmsKeyword | undefined {
+  const word = body
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .replace(/[^\p{L}\p{N}]/gu, '')
+    .toUpperCase();
+  return KEYWORDS[word];
+}
+
+/**
+ * Who asked for no more messages on a channel. The store's functions (store/bot, another part)
+ * implement it; the channel and the delivery only depend on this.
+ */
+export interface OptOuts {
+  isOptedOut(channel: 'sms' | 'telegram', identity: string): Promise<boolean>;
+  optOut(channel: 'sms' | 'telegram', identity: string): Promise<void>;
+  optIn(channel: 'sms' | 'telegram', identity: string): Promise<void>;
+}
+
+/** What the SMS channel says itself (GSM-7 on the way out). The first line never names the subject. */
+export const SMS_TEXT = {
+  optedOut: 'Listo. No le enviaremos mas mensajes a este numero. Para volver a escribirnos, envie INICIO.',
+  optedIn: 'Listo. Puede volver a escribirnos.',
+  trouble: 'No pudimos atender su mensaje en este momento. Intente de nuevo en unos minutos. Si su vida corre peligro, llame al 911.',
+} as const;
+
+const escapeXml = (text: string) => text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[char]!);
+
+/** A TwiML answer: one `<Message>` per body (none: Twilio sends nothing). */
+export function twiml(bodies: string[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Response>${bodies.map((body) => `<Message>${escapeXml(body)}</Message>`).join('')}</Response>`;
+}
+
+/**
+ * One inbound SMS (already signature-checked): keywords first (opt-out recorded and confirmed
+ * once; nothing more to an opted-out number until INICIO/START), then the engine. Returns the
+ * SMS bodies to answer with.
+ */
+export async function handleInboundSms(
+  input: { from: string; body: string; messageSid?: string },
+  deps: { runner: BotRunner; optOuts: OptOuts },
+): Promise<string[]> {
+  const keyword = smsKeyword(input.body);
+  if (keyword === 'optOut') {
+    if (await deps.optOuts.isOptedOut('sms', input.from)) return [];
+    await deps.optOuts.optOut('sms', input.from);
+    return [toGsm7(SMS_TEXT.optedOut)];
+  }
+  const optedOut = await deps.optOuts.isOptedOut('sms', input.from);
+  if (optedOut && keyword !== 'optIn') return [];
+  if (optedOut) await deps.optOuts.optIn('sms', input.from);
+  const text = keyword === 'help' ? 'ayuda' : keyword === 'menu' || keyword === 'optIn' ? 'menú' : input.body.slice(0, 4096);
+  const result = await deps.runner.handle({ channel: 'sms', identity: input.from, event: { type: 'message', text }, dedupeKey: input.messageSid });
+  if (result.duplicate) return [];
+  const bodies = renderSms(result.messages);
+  if (result.forget) bodies.push(toGsm7('Para borrar también los mensajes de su teléfono, mantenga presionada esta conversación y elija Eliminar.'));
+  return optedOut ? [toGsm7(SMS_TEXT.optedIn), ...bodies] : bodies;
+}

@@ -1,0 +1,187 @@
+import { Bot, GrammyError, HttpError, InlineKeyboard, Keyboard, type Context, type Transformer } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
+import type { BotEvent, BotMessage, BotRunner } from '../engine/types.ts';
+
+/**
+ * The Telegram channel (grammY): updates → BotEvents → the runner → messages rendered with inline
+ * keyboards (choices) and a «send my location» keyboard. Webhook only here (api/bot/webhooks.ts).
+ */
+
+/** The log this channel writes to: never message text, chat ids or names (victim-safety rule 6). */
+export interface ChannelLog {
+  error(message: string, details?: Record<string, unknown>): void;
+}
+
+/**
+ * What grammY would ask getMe for at start. From TELEGRAM_BOT_INFO (the getMe JSON) or, without
+ * it, built from the token's numeric id, so start needs no network (grammY skips getMe when given).
+ */
+export function defaultBotInfo(token: string, configured?: string): UserFromGetMe {
+  if (configured) {
+    const parsed = JSON.parse(configured) as UserFromGetMe;
+    if (typeof parsed?.id !== 'number' || typeof parsed.username !== 'string')
+      throw new Error('TELEGRAM_BOT_INFO debe ser el JSON de getMe, con "id" y "username".');
+    return parsed;
+  }
+  const id = Number(token.split(':')[0]);
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Error('TELEGRAM_BOT_TOKEN no tiene la forma 123456:ABC… que da @BotFather.');
+  return {
+    id,
+    is_bot: true,
+    first_name: 'Tramites',
+    username: `bot${id}`,
+    can_join_groups: false,
+    can_read_all_group_messages: false,
+    supports_inline_queries: false,
+    can_connect_to_business: false,
+    has_main_web_app: false,
+    has_topics_enabled: false,
+    allows_users_to_create_topics: false,
+    can_manage_bots: false,
+    supports_join_request_queries: false,
+  };
+}
+
+/** Telegram deletes messages in private chats only within 48 hours of sending. */
+const DELETABLE_FOR_MS = 48 * 3600_000;
+/** deleteMessages takes 1–100 ids a call. */
+const DELETE_BATCH = 100;
+const KEPT_PER_CHAT = 300;
+const KEPT_CHATS = 10_000;
+
+/**
+ * The ids of recent messages in each private chat (hers and ours), so «borrar» can delete them.
+ * Honest limit: kept in this process's memory only — messages from before a restart, or handled
+ * by another instance, are not known and stay; the bot says so where it matters.
+ */
+export class RecentMessages {
+  private chats = new Map<number, { id: number; at: number }[]>();
+
+  remember(chatId: number, messageId: number, at: number): void {
+    const list = this.chats.get(chatId) ?? [];
+    this.chats.delete(chatId); // re-inserted: the Map's order is least recently used first
+    list.push({ id: messageId, at });
+    if (list.length > KEPT_PER_CHAT) list.splice(0, list.length - KEPT_PER_CHAT);
+    this.chats.set(chatId, list);
+    if (this.chats.size > KEPT_CHATS) this.chats.delete(this.chats.keys().next().value!);
+  }
+
+  /** The ids still deletable at `now`, and forgets the chat. */
+  take(chatId: number, now: number): number[] {
+    const list = this.chats.get(chatId) ?? [];
+    this.chats.delete(chatId);
+    return [...new Set(list.filter((entry) => now - entry.at < DELETABLE_FOR_MS).map((entry) => entry.id))];
+  }
+}
+
+/**
+ * Flood limits: a 429 with a short `retry_after` is waited out once; a longer one is not (Telegram's
+ * webhook would time out and re-send the update; the runner's dedupe makes that harmless).
+ */
+export function autoRetry(maxWaitSeconds = 3): Transformer {
+  return async (prev, method, payload, signal) => {
+    const first = await prev(method, payload, signal);
+    if (first.ok || first.error_code !== 429) return first;
+    const wait = first.parameters?.retry_after ?? Infinity;
+    if (wait > maxWaitSeconds) return first;
+    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    return prev(method, payload, signal);
+  };
+}
+
+function markupOf(message: BotMessage) {
+  if (message.requestLocation) {
+    const keyboard = new Keyboard().requestLocation('Enviar mi ubicación').row();
+    for (const choice of message.choices ?? []) keyboard.text(choice.label).row();
+    return keyboard.oneTime().resized();
+  }
+  if (message.choices && message.choices.length > 0) {
+    const keyboard = new InlineKeyboard();
+    for (const choice of message.choices) keyboard.text(choice.label, choice.value).row();
+    return keyboard;
+  }
+  return undefined;
+}
+
+/** Telegram's limit for one message's text. */
+const MAX_TEXT = 4096;
+
+function eventOf(ctx: Context): BotEvent | undefined {
+  if (ctx.callbackQuery) return ctx.callbackQuery.data !== undefined ? { type: 'choice', value: ctx.callbackQuery.data } : undefined;
+  const message = ctx.message;
+  if (!message) return undefined;
+  if (message.text !== undefined) return { type: 'message', text: message.text.slice(0, MAX_TEXT) };
+  if (message.location) {
+    const { latitude: lat, longitude: lng } = message.location;
+    if (Number.isFinite(lat) && Number.isFinite(lng) && Math.abs(lat) <= 90 && Math.abs(lng) <= 180) return { type: 'location', lat, lng };
+    return { type: 'unsupported', what: 'other' };
+  }
+  if (message.sticker) return { type: 'unsupported', what: 'sticker' };
+  if (message.photo) return { type: 'unsupported', what: 'photo' };
+  if (message.voice || message.audio || message.video_note) return { type: 'unsupported', what: 'voice' };
+  if (message.video || message.animation) return { type: 'unsupported', what: 'video' };
+  if (message.document) return { type: 'unsupported', what: 'document' };
+  if (message.contact) return { type: 'unsupported', what: 'contact' };
+  return { type: 'unsupported', what: 'other' };
+}
+
+function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof GrammyError) return { method: error.method, code: error.error_code };
+  if (error instanceof HttpError) return { kind: 'http' };
+  return { kind: error instanceof Error ? error.name : typeof error };
+}
+
+/**
+ * The Telegram bot: one handler for every update (the runner decides what it means), one error
+ * boundary. `botInfo` and `apiRoot` come from configuration (no getMe at start; TELEGRAM_API_ROOT
+ * points it at a local Bot API server or a test's capture server).
+ *
+ * @example const bot = createTelegramBot({ token, runner, log: consoleLog }); app.post('/webhook', webhookCallback(bot, 'hono'))
+ */
+export function createTelegramBot(options: {
+  token: string;
+  runner: BotRunner;
+  log: ChannelLog;
+  botInfo?: UserFromGetMe;
+  apiRoot?: string;
+  now?: () => number;
+  recent?: RecentMessages;
+}): Bot {
+  const bot = new Bot(options.token, {
+    botInfo: options.botInfo ?? defaultBotInfo(options.token),
+    client: options.apiRoot ? { apiRoot: options.apiRoot.replace(/\/+$/, '') } : undefined,
+  });
+  bot.api.config.use(autoRetry());
+  const now = options.now ?? Date.now;
+  const recent = options.recent ?? new RecentMessages();
+
+  bot.use(async (ctx) => {
+    const chat = ctx.chat;
+    const event = eventOf(ctx);
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+    if (!chat || !event) return;
+    const isPrivate = chat.type === 'private';
+    if (ctx.message && isPrivate) recent.remember(chat.id, ctx.message.message_id, now());
+    // Telegram re-sends an update whose webhook did not answer 2xx in time: update_id dedupes it.
+    const result = await options.runner.handle({ channel: 'telegram', identity: String(chat.id), event, dedupeKey: `tg:${ctx.update.update_id}` });
+    if (result.duplicate) return;
+    if (result.forget && isPrivate) {
+      if (ctx.callbackQuery?.message) recent.remember(chat.id, ctx.callbackQuery.message.message_id, now());
+      const ids = recent.take(chat.id, now()).sort((a, b) => a - b);
+      for (let i = 0; i < ids.length; i += DELETE_BATCH) {
+        // Some may be gone already or too old: deleting is best effort, the rest still goes.
+        await ctx.api
+          .deleteMessages(chat.id, ids.slice(i, i + DELETE_BATCH))
+          .catch((error) => options.log.error('telegram delete failed', describeError(error)));
+      }
+    }
+    for (const message of result.messages) {
+      const sent = await ctx.api.sendMessage(chat.id, message.text.slice(0, MAX_TEXT), { reply_markup: markupOf(message) });
+      if (isPrivate) recent.remember(chat.id, sent.message_id, now());
+    }
+  });
+
+  // The one error boundary: logs what failed, never the update's content.
+  bot.catch((error) => options.log.error('telegram update failed', { update: error.ctx.update.update_id, ...describeError(error.error) }));
+  return bot;
+}
