@@ -1,3 +1,4 @@
+import { pruneBot } from './bot/conversations.ts';
 import type { Store } from './db.ts';
 import { today } from './clock.ts';
 import { pruneOutbox } from './outbox/outbox.ts';
@@ -7,7 +8,7 @@ import { libsqlRateLimits } from './rate-limits.ts';
 /**
  * Keeps only what is still needed: expired sessions, rate-limit windows that ended, «one per day»
  * hashes of past days (yesterday's kept for requests around midnight), delivered outbox rows after
- * a week and failed ones after a month.
+ * a week and failed ones after a month, ended chatbot conversations and updates handled over a week ago.
  */
 export async function pruneExpired(store: Store): Promise<void> {
   const now = store.clock.now().getTime();
@@ -21,4 +22,5 @@ export async function pruneExpired(store: Store): Promise<void> {
   ]);
   await libsqlRateLimits(store).prune(now);
   await pruneOutbox(store, { keepSentMs: 7 * 86_400_000, keepFailedMs: 30 * 86_400_000 });
+  await pruneBot(store);
 }

@@ -47,6 +47,11 @@ export interface BotMessage {
   choices?: BotChoice[];
   /** Telegram shows a «send my location» keyboard button; the web chat a geolocation button. */
   requestLocation?: boolean;
+  /**
+   * Her answer to this message is secret (a code word): the web chat's transcript keeps it only
+   * as «••••», so a shared screen does not show it.
+   */
+  expectsSecret?: boolean;
 }
 
 /** Things only the runner can do, asked for by the engine and answered with a `resume` event. */

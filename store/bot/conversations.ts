@@ -1,0 +1,155 @@
+import type { Store } from '../db.ts';
+
+/**
+ * The chatbot's memory (migration 0013): one conversation per channel identity, expiring after
+ * 30 minutes of inactivity; the updates already handled; SMS opt-outs. A person is known only by
+ * `botIdentityHash` (keyed, so a copy of the database cannot be searched for a phone number), and
+ * what the conversation holds is encrypted: it may hold what she typed.
+ */
+
+export type BotChannelName = 'telegram' | 'sms' | 'web';
+
+/** After this long without an event, a conversation is over: the next message starts afresh. */
+export const CONVERSATION_IDLE_MS = 30 * 60_000;
+
+/** How long a handled update is remembered (Telegram re-sends unacknowledged updates for up to 24 hours). */
+export const UPDATE_MEMORY_MS = 7 * 86_400_000;
+
+/**
+ * The keyed hash a person is known by on a channel: never the raw chat id or phone number.
+ *
+ * @example await botIdentityHash(store, 'sms', '+50370001234') // '3f9c…' (32 hex)
+ */
+export function botIdentityHash(store: Store, channel: BotChannelName, identity: string): Promise<string> {
+  return store.keys.fingerprint(`bot identity\n${channel}\n${identity}`);
+}
+
+function updateHash(store: Store, channel: BotChannelName, dedupeKey: string): Promise<string> {
+  return store.keys.fingerprint(`bot update\n${channel}\n${dedupeKey}`);
+}
+
+/**
+ * The saved conversation (whatever JSON the runner keeps), or null when there is none or it
+ * expired. A row that cannot be decrypted (another DATA_KEY) also loads as null: she starts again.
+ */
+export async function loadConversation(store: Store, channel: BotChannelName, identity: string): Promise<unknown | null> {
+  const hash = await botIdentityHash(store, channel, identity);
+  const rows = await store.db.execute({
+    sql: 'SELECT state FROM bot_conversations WHERE identity_hash = ? AND expires_at > ?',
+    args: [hash, store.clock.now().toISOString()],
+  });
+  const row = rows.rows[0];
+  if (!row) return null;
+  try {
+    return JSON.parse(await store.cipher.decrypt(String(row.state))) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether this update (Telegram update_id, Twilio MessageSid) was handled already. */
+export async function updateSeen(store: Store, channel: BotChannelName, dedupeKey: string): Promise<boolean> {
+  const rows = await store.db.execute({
+    sql: 'SELECT 1 FROM bot_updates WHERE channel = ? AND dedupe_hash = ?',
+    args: [channel, await updateHash(store, channel, dedupeKey)],
+  });
+  return rows.rows.length > 0;
+}
+
+/**
+ * Saves the conversation (`null` deletes it) and, with `dedupeKey`, marks the update handled in
+ * the same transaction: a crash leaves either both or neither, so an update is never applied
+ * twice nor lost. Answers false, saving nothing, when the update was handled already (two
+ * deliveries of it raced).
+ *
+ * @example if (!(await saveConversation(store, 'telegram', chatId, { state }, { dedupeKey: String(update.update_id) }))) return
+ */
+export async function saveConversation(
+  store: Store,
+  channel: BotChannelName,
+  identity: string,
+  conversation: unknown | null,
+  options: { dedupeKey?: string } = {},
+): Promise<boolean> {
+  const hash = await botIdentityHash(store, channel, identity);
+  const sealed = conversation === null ? null : await store.cipher.encrypt(JSON.stringify(conversation));
+  const dedupe = options.dedupeKey === undefined ? null : await updateHash(store, channel, options.dedupeKey);
+  const now = store.clock.now();
+  const at = now.toISOString();
+  return store.write(async (tx) => {
+    if (dedupe) {
+      const claimed = await tx.execute({
+        sql: 'INSERT INTO bot_updates (channel, dedupe_hash, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        args: [channel, dedupe, at],
+      });
+      if (claimed.rowsAffected === 0) return false;
+    }
+    if (sealed === null) {
+      await tx.execute({ sql: 'DELETE FROM bot_conversations WHERE identity_hash = ?', args: [hash] });
+    } else {
+      await tx.execute({
+        sql: `INSERT INTO bot_conversations (identity_hash, channel, state, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)
+              ON CONFLICT (identity_hash) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, expires_at = excluded.expires_at`,
+        args: [hash, channel, sealed, at, new Date(now.getTime() + CONVERSATION_IDLE_MS).toISOString()],
+      });
+    }
+    return true;
+  });
+}
+
+/** Deletes the conversation («borrar», «salir»). */
+export async function deleteConversation(store: Store, channel: BotChannelName, identity: string): Promise<void> {
+  await saveConversation(store, channel, identity, null);
+}
+
+/**
+ * Marks an update handled, alone (for a channel that answers it without the runner, e.g. an SMS
+ * STOP). False when it was handled already.
+ */
+export async function claimUpdate(store: Store, channel: BotChannelName, dedupeKey: string): Promise<boolean> {
+  const dedupe = await updateHash(store, channel, dedupeKey);
+  return store.write(async (tx) => {
+    const claimed = await tx.execute({
+      sql: 'INSERT INTO bot_updates (channel, dedupe_hash, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      args: [channel, dedupe, store.clock.now().toISOString()],
+    });
+    return claimed.rowsAffected > 0;
+  });
+}
+
+/**
+ * SMS ALTO / STOP / BAJA…: no message to this identity on this channel until `optIn`.
+ *
+ * @example await optOut(store, 'sms', '+50370001234'); await isOptedOut(store, 'sms', '+50370001234') // true
+ */
+export async function optOut(store: Store, channel: BotChannelName, identity: string): Promise<void> {
+  const hash = await botIdentityHash(store, channel, identity);
+  await store.batch([
+    {
+      sql: 'INSERT INTO bot_opt_outs (channel, identity_hash, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      args: [channel, hash, store.clock.now().toISOString()],
+    },
+  ]);
+}
+
+/** INICIO / START: messages may reach this identity again. */
+export async function optIn(store: Store, channel: BotChannelName, identity: string): Promise<void> {
+  const hash = await botIdentityHash(store, channel, identity);
+  await store.batch([{ sql: 'DELETE FROM bot_opt_outs WHERE channel = ? AND identity_hash = ?', args: [channel, hash] }]);
+}
+
+/** Whether she opted out on this channel (check before every outbound message). */
+export async function isOptedOut(store: Store, channel: BotChannelName, identity: string): Promise<boolean> {
+  const hash = await botIdentityHash(store, channel, identity);
+  const rows = await store.db.execute({ sql: 'SELECT 1 FROM bot_opt_outs WHERE channel = ? AND identity_hash = ?', args: [channel, hash] });
+  return rows.rows.length > 0;
+}
+
+/** Housekeeping (store/housekeeping.ts): expired conversations and updates older than a week. */
+export async function pruneBot(store: Store): Promise<void> {
+  const now = store.clock.now().getTime();
+  await store.batch([
+    { sql: 'DELETE FROM bot_conversations WHERE expires_at <= ?', args: [new Date(now).toISOString()] },
+    { sql: 'DELETE FROM bot_updates WHERE at < ?', args: [new Date(now - UPDATE_MEMORY_MS).toISOString()] },
+  ]);
+}

@@ -1,0 +1,333 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BotEvent, BotState, Step, StepOutput } from '../../bot/engine/types.ts';
+import { matchPlace } from '../../bot/place-match.ts';
+import { APOLOGY, createBotRunner } from '../../bot/runner.ts';
+import { createEmbeddedSearch } from '../../search/embedded.ts';
+import { isOptedOut, loadConversation, optIn, optOut } from '../../store/bot/conversations.ts';
+import { pruneExpired } from '../../store/housekeeping.ts';
+import { getPublicReport } from '../../store/reports/reports.ts';
+import { listTerritory } from '../../store/territory/territory.ts';
+import { FAST_CODE_WORD } from '../fixtures/reports.ts';
+import { createTestStore, type TestStore } from '../fixtures/store.ts';
+
+/**
+ * A tiny engine of our own (the real one lands in bot/engine/engine.ts): a word at the start asks
+ * for one effect, and the resumed result is turned into one message. `count` shows that state
+ * survives between events.
+ */
+const fakeStep: Step = (state, event, context): StepOutput => {
+  const count = Number(state?.data.count ?? 0) + 1;
+  const next = (data: Record<string, unknown> = {}): BotState => ({ flow: 'fake', step: 'start', data: { ...state?.data, count, ...data } });
+  if (event.type === 'resume') {
+    const result = event.result;
+    if (result.type === 'forget') return { messages: [{ text: 'Listo: borramos la conversación.' }], state: null };
+    return { messages: [{ text: JSON.stringify(result) }], state: next() };
+  }
+  if (event.type !== 'message') return { messages: [{ text: `evento ${event.type}` }], state: next() };
+  const [word, ...rest] = event.text.split(' ');
+  const tail = rest.join(' ');
+  switch (word) {
+    case 'buscar':
+      return { messages: [], state: next(), effect: { type: 'search', query: tail } };
+    case 'queja':
+      return { messages: [], state: next(), effect: { type: 'createReport', report: { kind: 'complaint', description: tail } } };
+    case 'seguimiento':
+      return {
+        messages: [],
+        state: next(),
+        effect: {
+          type: 'createReport',
+          report: {
+            kind: 'emergency',
+            description: tail,
+            followUp: { safeHours: '08:00-17:00', mayLeaveMessage: false },
+            location: { department: 'San Salvador' },
+          },
+        },
+      };
+    case 'violencia':
+      return {
+        messages: [],
+        state: next(),
+        effect: { type: 'createReport', report: { kind: 'violence', description: tail, codeWord: 'girasol', followUp: {} } },
+      };
+    case 'lugarmalo':
+      return {
+        messages: [],
+        state: next(),
+        effect: { type: 'createReport', report: { kind: 'complaint', description: 'Una queja de prueba larga.', location: { department: 'Narnia' } } },
+      };
+    case 'caso': {
+      const [code, codeWord] = rest;
+      return { messages: [], state: next(), effect: { type: 'lookupCase', code, codeWord } };
+    }
+    case 'responder': {
+      const [code, ...message] = rest;
+      return { messages: [], state: next(), effect: { type: 'replyToCase', code, message: message.join(' ') } };
+    }
+    case 'lugar':
+      return { messages: [], state: next(), effect: { type: 'matchPlace', text: tail } };
+    case 'borrar':
+      return { messages: [], state: next(), effect: { type: 'forget' } };
+    case 'bucle':
+      return { messages: [{ text: 'otra vez' }], state: next(), effect: { type: 'search', query: 'dui' } };
+    case 'falla':
+      throw new Error('the engine broke');
+    case 'clave':
+      return { messages: [{ text: 'Escriba su palabra clave.', expectsSecret: true }], state: next() };
+    default:
+      return { messages: [{ text: `${context.channel} ${count}`, choices: [{ value: 'menu', label: 'Menú' }] }], state: next({ said: event.text }) };
+  }
+};
+
+// The bot's loop answers `bucle` forever: resume → another search.
+const loopingStep: Step = (state, event, context) =>
+  event.type === 'resume' ? { messages: [], state, effect: { type: 'search', query: 'dui' } } : fakeStep(state, event, context);
+
+let t: TestStore;
+const errors: string[] = [];
+const runnerOf = (step: Step = fakeStep) =>
+  createBotRunner({
+    store: t.store,
+    search: createEmbeddedSearch(t.store.db),
+    step,
+    passwordIterations: FAST_CODE_WORD,
+    publicBaseUrl: 'https://tramites.example.sv',
+    log: { error: (message) => errors.push(message) },
+  });
+const say = (text: string): BotEvent => ({ type: 'message', text });
+const CHAT_ID = '987654321';
+const PHONE = '+50370001234';
+
+beforeAll(async () => {
+  t = await createTestStore();
+});
+afterAll(() => t.cleanup());
+
+async function reportCount(): Promise<number> {
+  const rows = await t.store.db.execute('SELECT count(*) AS n FROM reports');
+  return Number(rows.rows[0].n);
+}
+
+describe('the bot runner', () => {
+  it('keeps the state between events of one identity, apart from another’s', async () => {
+    const runner = runnerOf();
+    expect((await runner.handle({ channel: 'telegram', identity: CHAT_ID, event: say('hola') })).messages[0].text).toBe('telegram 1');
+    expect((await runner.handle({ channel: 'telegram', identity: CHAT_ID, event: say('hola') })).messages[0].text).toBe('telegram 2');
+    expect((await runner.handle({ channel: 'sms', identity: CHAT_ID, event: say('hola') })).messages[0].text).toBe('sms 1');
+  });
+
+  it('answers a search with three procedures, their cost, two requirements, offices and an absolute link', async () => {
+    const { messages } = await runnerOf().handle({ channel: 'sms', identity: PHONE, event: say('buscar pasaporte') });
+    const result = JSON.parse(messages[0].text);
+    expect(result.type).toBe('search');
+    expect(result.hits.length).toBeGreaterThan(0);
+    expect(result.hits.length).toBeLessThanOrEqual(3);
+    const passport = result.hits.find((hit: { slug: string }) => hit.slug === 'prueba-pasaporte-renovacion');
+    expect(passport.cost).toBe('$25 (Pago en banco autorizado)');
+    expect(passport.url).toBe('https://tramites.example.sv/tramites/prueba-pasaporte-renovacion');
+    expect(passport.requirements.length).toBeLessThanOrEqual(2);
+    const dui = JSON.parse((await runnerOf().handle({ channel: 'sms', identity: PHONE, event: say('buscar dui') })).messages[0].text);
+    expect(dui.hits.find((hit: { slug: string }) => hit.slug === 'prueba-emision-dui').cost).toBe('Gratuito');
+  });
+
+  it('files a report once for an update delivered twice', async () => {
+    const runner = runnerOf();
+    const before = await reportCount();
+    const first = await runner.handle({
+      channel: 'telegram',
+      identity: CHAT_ID,
+      event: say('queja Me cobraron por un formulario gratuito.'),
+      dedupeKey: '5001',
+    });
+    const result = JSON.parse(first.messages[0].text);
+    expect(result).toMatchObject({ type: 'createReport', ok: true, acknowledgeWithin: '5 días hábiles' });
+    const again = await runner.handle({
+      channel: 'telegram',
+      identity: CHAT_ID,
+      event: say('queja Me cobraron por un formulario gratuito.'),
+      dedupeKey: '5001',
+    });
+    expect(again).toEqual({ messages: [], duplicate: true, forget: false });
+    expect(await reportCount()).toBe(before + 1);
+    const row = await t.store.db.execute({ sql: 'SELECT channel, contact, contact_channel FROM reports WHERE code = ?', args: [result.code] });
+    expect(row.rows[0]).toMatchObject({ channel: 'telegram', contact: null, contact_channel: null });
+    // The same key on another channel is another update.
+    const sms = await runner.handle({ channel: 'sms', identity: PHONE, event: say('hola'), dedupeKey: '5001' });
+    expect(sms.duplicate).toBe(false);
+  });
+
+  it('keeps the chat id as the case’s contact, encrypted, only when she asked for follow-up', async () => {
+    const { messages } = await runnerOf().handle({
+      channel: 'telegram',
+      identity: CHAT_ID,
+      event: say('seguimiento Un poste caído bloquea la calle principal.'),
+    });
+    const { code } = JSON.parse(messages[0].text);
+    const row = await t.store.db.execute({
+      sql: 'SELECT channel, contact, contact_channel, priority, department_code FROM reports WHERE code = ?',
+      args: [code],
+    });
+    expect(row.rows[0].contact_channel).toBe('telegram');
+    expect(String(row.rows[0].contact)).toMatch(/^v1:/);
+    expect(JSON.parse(await t.store.cipher.decrypt(String(row.rows[0].contact)))).toMatchObject({
+      channel: 'telegram',
+      value: CHAT_ID,
+      safeHours: '08:00-17:00',
+    });
+    expect(row.rows[0].department_code).not.toBeNull();
+  });
+
+  it('files the web chat’s reports as channel «chat», with no contact (it cannot reach her)', async () => {
+    const { messages } = await runnerOf().handle({ channel: 'web', identity: 'web-session-1', event: say('violencia Una descripción de lo que pasó ayer.') });
+    const { code } = JSON.parse(messages[0].text);
+    const row = await t.store.db.execute({ sql: 'SELECT channel, contact FROM reports WHERE code = ?', args: [code] });
+    expect(row.rows[0]).toMatchObject({ channel: 'chat', contact: null });
+    // A violence case is found only with its code word.
+    const without = JSON.parse((await runnerOf().handle({ channel: 'web', identity: 'web-session-1', event: say(`caso ${code}`) })).messages[0].text);
+    expect(without).toEqual({ type: 'lookupCase', found: false });
+    const withWord = JSON.parse((await runnerOf().handle({ channel: 'web', identity: 'web-session-1', event: say(`caso ${code} Girasol`) })).messages[0].text);
+    expect(withWord).toMatchObject({ type: 'lookupCase', found: true, closed: false, lastUpdate: 'Recibimos su caso.' });
+  });
+
+  it('answers a problem with the report (an unknown place) instead of failing, and files nothing', async () => {
+    const before = await reportCount();
+    const { messages } = await runnerOf().handle({ channel: 'sms', identity: PHONE, event: say('lugarmalo') });
+    expect(JSON.parse(messages[0].text)).toMatchObject({ type: 'createReport', ok: false, problem: expect.stringMatching(/departamento/) });
+    expect(await reportCount()).toBe(before);
+  });
+
+  it('relays a reply to a case, and says why when the code is unknown', async () => {
+    const filed = JSON.parse(
+      (await runnerOf().handle({ channel: 'sms', identity: PHONE, event: say('queja El trámite tardó tres meses sin respuesta.') })).messages[0].text,
+    );
+    const ok = JSON.parse(
+      (await runnerOf().handle({ channel: 'sms', identity: PHONE, event: say(`responder ${filed.code} Sigo esperando.`) })).messages[0].text,
+    );
+    expect(ok).toEqual({ type: 'replyToCase', ok: true });
+    const view = await getPublicReport(t.store, filed.code);
+    expect(view?.timeline.at(-1)).toMatchObject({ by: 'citizen', text: 'Sigo esperando.' });
+    const unknown = JSON.parse((await runnerOf().handle({ channel: 'sms', identity: PHONE, event: say('responder ZZZZ-ZZZZ hola') })).messages[0].text);
+    expect(unknown).toMatchObject({ type: 'replyToCase', ok: false, problem: expect.stringMatching(/No encontramos/) });
+  });
+
+  it('matches a place written with a typo', async () => {
+    const { messages } = await runnerOf().handle({ channel: 'sms', identity: PHONE, event: say('lugar en soyapngo') });
+    expect(JSON.parse(messages[0].text)).toEqual({
+      type: 'matchPlace',
+      department: 'San Salvador',
+      municipality: 'San Salvador Este',
+      district: 'Soyapango',
+      confidence: 'fuzzy',
+    });
+  });
+
+  it('starts afresh after 30 minutes without a message', async () => {
+    const runner = runnerOf();
+    await runner.handle({ channel: 'sms', identity: '+50370009999', event: say('hola') });
+    t.clock.advance(29 * 60_000);
+    expect((await runner.handle({ channel: 'sms', identity: '+50370009999', event: say('hola') })).messages[0].text).toBe('sms 2');
+    t.clock.advance(31 * 60_000);
+    expect(await loadConversation(t.store, 'sms', '+50370009999')).toBeNull();
+    expect((await runner.handle({ channel: 'sms', identity: '+50370009999', event: say('hola') })).messages[0].text).toBe('sms 1');
+  });
+
+  it('forgets the conversation when she asks', async () => {
+    const runner = runnerOf();
+    await runner.handle({ channel: 'telegram', identity: '555000111', event: say('hola') });
+    const answer = await runner.handle({ channel: 'telegram', identity: '555000111', event: say('borrar') });
+    expect(answer).toEqual({ messages: [{ text: 'Listo: borramos la conversación.' }], duplicate: false, forget: true });
+    expect(await loadConversation(t.store, 'telegram', '555000111')).toBeNull();
+    const rows = await t.store.db.execute('SELECT count(*) AS n FROM bot_conversations');
+    expect((await runner.handle({ channel: 'telegram', identity: '555000111', event: say('hola') })).messages[0].text).toBe('telegram 1');
+    expect(Number(rows.rows[0].n)).toBeGreaterThan(0);
+  });
+
+  it('keeps the web chat’s last messages, a secret answer masked', async () => {
+    const runner = runnerOf();
+    await runner.handle({ channel: 'web', identity: 'web-session-2', event: say('clave') });
+    await runner.handle({ channel: 'web', identity: 'web-session-2', event: say('girasol') });
+    await runner.handle({ channel: 'web', identity: 'web-session-2', event: { type: 'choice', value: 'menu' } });
+    const saved = (await loadConversation(t.store, 'web', 'web-session-2')) as { transcript: { from: string; text: string }[] };
+    expect(saved.transcript.map((entry) => `${entry.from}: ${entry.text}`)).toEqual([
+      'person: clave',
+      'bot: Escriba su palabra clave.',
+      'person: ••••',
+      'bot: web 2',
+      'person: Menú',
+      'bot: evento choice',
+    ]);
+    for (let i = 0; i < 30; i++) await runner.handle({ channel: 'web', identity: 'web-session-2', event: say(`mensaje ${i}`) });
+    const later = (await loadConversation(t.store, 'web', 'web-session-2')) as { transcript: unknown[] };
+    expect(later.transcript).toHaveLength(20);
+  });
+
+  it('apologises, and keeps the state, when the engine fails or loops', async () => {
+    const runner = runnerOf(loopingStep);
+    await runner.handle({ channel: 'sms', identity: '+50370007777', event: say('hola') });
+    expect(await runner.handle({ channel: 'sms', identity: '+50370007777', event: say('falla') })).toEqual({
+      messages: [APOLOGY],
+      duplicate: false,
+      forget: false,
+    });
+    expect(await runner.handle({ channel: 'sms', identity: '+50370007777', event: say('bucle') })).toEqual({
+      messages: [APOLOGY],
+      duplicate: false,
+      forget: false,
+    });
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    expect(errors.join(' ')).not.toMatch(/bucle|falla/);
+    expect((await runner.handle({ channel: 'sms', identity: '+50370007777', event: say('hola') })).messages[0].text).toBe('sms 2');
+    expect(APOLOGY.text.split('\n')[0]).not.toMatch(/violencia|denuncia|911/i);
+  });
+
+  it('stores no chat id or phone number raw, and the state only encrypted', async () => {
+    const tables = await t.store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'");
+    const everything: string[] = [];
+    for (const table of tables.rows) {
+      const rows = await t.store.db.execute(`SELECT * FROM "${String(table.name)}"`);
+      for (const row of rows.rows) everything.push(JSON.stringify(row));
+    }
+    const dump = everything.join('\n');
+    expect(dump).not.toContain(CHAT_ID);
+    expect(dump).not.toContain(PHONE);
+    expect(dump).not.toContain('70001234');
+    expect(dump).not.toContain('web-session-');
+    const states = await t.store.db.execute('SELECT state FROM bot_conversations');
+    expect(states.rows.length).toBeGreaterThan(0);
+    for (const row of states.rows) expect(String(row.state)).toMatch(/^v1:[0-9a-f]+:[0-9a-f]+$/);
+    expect(dump).not.toContain('Sigo esperando');
+  });
+});
+
+describe('the bot’s store', () => {
+  it('remembers an SMS opt-out until she opts in again', async () => {
+    expect(await isOptedOut(t.store, 'sms', '+50370005555')).toBe(false);
+    await optOut(t.store, 'sms', '+50370005555');
+    await optOut(t.store, 'sms', '+50370005555');
+    expect(await isOptedOut(t.store, 'sms', '+50370005555')).toBe(true);
+    expect(await isOptedOut(t.store, 'telegram', '+50370005555')).toBe(false);
+    await optIn(t.store, 'sms', '+50370005555');
+    expect(await isOptedOut(t.store, 'sms', '+50370005555')).toBe(false);
+  });
+
+  it('prunes ended conversations and updates handled over a week ago', async () => {
+    const runner = runnerOf();
+    await runner.handle({ channel: 'telegram', identity: '444000111', event: say('hola'), dedupeKey: '9001' });
+    t.clock.advance(8 * 86_400_000);
+    await pruneExpired(t.store);
+    expect(Number((await t.store.db.execute('SELECT count(*) AS n FROM bot_conversations')).rows[0].n)).toBe(0);
+    expect(Number((await t.store.db.execute('SELECT count(*) AS n FROM bot_updates')).rows[0].n)).toBe(0);
+  });
+});
+
+describe('place matching', () => {
+  it('finds districts, municipalities and departments, tolerating typos but not on short names', async () => {
+    const territory = await listTerritory(t.store.db);
+    expect(matchPlace(territory, 'Soyapango')).toMatchObject({ district: 'Soyapango', confidence: 'exact' });
+    expect(matchPlace(territory, 'vivo en san migel')).toMatchObject({ department: 'San Miguel', district: 'San Miguel', confidence: 'fuzzy' });
+    expect(matchPlace(territory, 'departamento de La Libertad')).toMatchObject({ department: 'La Libertad' });
+    expect(matchPlace(territory, 'no sé')).toEqual({ confidence: 'none' });
+    expect(matchPlace(territory, 'x'.repeat(4096))).toEqual({ confidence: 'none' });
+  });
+});
