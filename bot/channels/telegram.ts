@@ -1,4 +1,4 @@
-import { Bot, GrammyError, HttpError, InlineKeyboard, Keyboard, type Context, type Transformer } from 'grammy';
+import { Bot, BotError, GrammyError, HttpError, InlineKeyboard, Keyboard, type Context, type Transformer } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { BotEvent, BotMessage, BotRunner } from '../engine/types.ts';
 
@@ -91,13 +91,13 @@ export function autoRetry(maxWaitSeconds = 3): Transformer {
 
 function markupOf(message: BotMessage) {
   if (message.requestLocation) {
-    const keyboard = new Keyboard().requestLocation('Enviar mi ubicación').row();
-    for (const choice of message.choices ?? []) keyboard.text(choice.label).row();
+    const keyboard = new Keyboard().requestLocation('Enviar mi ubicación');
+    for (const choice of message.choices ?? []) keyboard.row().text(choice.label);
     return keyboard.oneTime().resized();
   }
   if (message.choices && message.choices.length > 0) {
     const keyboard = new InlineKeyboard();
-    for (const choice of message.choices) keyboard.text(choice.label, choice.value).row();
+    message.choices.forEach((choice, index) => (index === 0 ? keyboard : keyboard.row()).text(choice.label, choice.value));
     return keyboard;
   }
   return undefined;
@@ -155,7 +155,12 @@ export function createTelegramBot(options: {
   const now = options.now ?? Date.now;
   const recent = options.recent ?? new RecentMessages();
 
-  bot.use(async (ctx) => {
+  // The one error boundary: logs what failed, never the update's content. grammY's `bot.catch` only
+  // sees errors under long polling; in a webhook they would reach the framework as a 500, Telegram
+  // would re-send, and the runner's dedupe would swallow the copy anyway — so the update ends here.
+  const boundary = (error: BotError) => options.log.error('telegram update failed', { update: error.ctx.update.update_id, ...describeError(error.error) });
+  bot.catch(boundary);
+  bot.errorBoundary(boundary).use(async (ctx) => {
     const chat = ctx.chat;
     const event = eventOf(ctx);
     if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
@@ -181,7 +186,5 @@ export function createTelegramBot(options: {
     }
   });
 
-  // The one error boundary: logs what failed, never the update's content.
-  bot.catch((error) => options.log.error('telegram update failed', { update: error.ctx.update.update_id, ...describeError(error.error) }));
   return bot;
 }
