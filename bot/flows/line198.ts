@@ -1,0 +1,184 @@
+import type { BotChoice, BotEffect, BotMessage, BotState, StepContext, StepOutput } from '../engine/types.ts';
+import { showMenu } from './menu.ts';
+import { YES_NO, at, fit, perform, picked, resultOf, say, str, textOf, type Flow, type InputEvent } from './shared.ts';
+
+const FLOW = 'line198';
+
+/**
+ * Every message of this flow opens with a neutral line: a lock screen shows only the first line,
+ * and the phone may be read by the person who hurts her (victim-safety rules 2 and 3).
+ */
+export const NEUTRAL_FIRST_LINE = 'Información';
+
+function neutral(text: string, choices?: BotChoice[]): BotMessage {
+  return say(`${NEUTRAL_FIRST_LINE}\n${text}`, choices);
+}
+
+const SHARED: BotChoice[] = [
+  { value: 'yes', label: 'Sí' },
+  { value: 'no', label: 'No' },
+  { value: 'unsure', label: 'No sé' },
+];
+const OPTIONS: BotChoice[] = [
+  { value: 'line198.option.callback', label: 'Que me contacten por aquí' },
+  { value: 'line198.option.operator', label: 'Escribir con una persona' },
+  { value: 'line198.option.protection', label: 'Medidas de protección' },
+  { value: 'line198.option.support', label: 'Apoyo psicológico' },
+  { value: 'line198.option.call', label: 'Cómo llamar al 198' },
+  { value: 'menu', label: 'Menú' },
+];
+const PAUSED: BotChoice[] = [
+  { value: 'continue', label: 'Ya puedo escribir' },
+  { value: 'menu', label: 'Menú' },
+];
+const ANY_HOUR: BotChoice = { value: 'any', label: 'Cualquier hora' };
+const SKIP: BotChoice = { value: 'skip', label: 'Omitir' };
+const RETRY: BotChoice[] = [
+  { value: 'retry', label: 'Intentar de nuevo' },
+  { value: 'menu', label: 'Menú' },
+];
+
+const CALL_198 = 'Puede llamar al 198: es gratis, atiende 24 horas, es confidencial y no necesita saldo.';
+const ERASE = 'Para borrar esta conversación, escriba «borrar».';
+
+const QUESTIONS: Record<string, (data: Record<string, unknown>) => BotMessage> = {
+  safe: () => say('Gracias por escribir.\n¿Es seguro escribir ahora?', YES_NO),
+  shared: () => neutral('¿Alguien más puede leer este teléfono?', SHARED),
+  paused: () => neutral(`Cuando sea seguro, elija «Ya puedo escribir». ${CALL_198} ${ERASE}`, PAUSED),
+  options: () =>
+    neutral(
+      'La línea 198 ayuda a poner una denuncia, pedir medidas de protección y recibir apoyo psicológico. Es gratis y confidencial. ¿Qué necesita?',
+      OPTIONS,
+    ),
+  operator: () => neutral('Crearemos un caso y una operadora le escribirá por aquí. Aún no es un chat en vivo: puede tardar. ¿Seguimos?', YES_NO),
+  hours: () => neutral('¿A qué horas es seguro escribirle? Por ejemplo: «lunes a viernes de 9 a 11».', [ANY_HOUR]),
+  leaveMessage: () => neutral('Si no responde, ¿podemos dejarle un mensaje?', YES_NO),
+  codeWord: () => neutral('Elija una palabra clave que solo usted sepa (no su nombre). La necesitará para seguir su caso. Escríbala ahora.'),
+  summary: () => neutral('Si quiere, cuente en pocas palabras qué pasa. O elija «Omitir».', [SKIP]),
+  failed: () => neutral('¿Intentamos registrar su pedido de nuevo?', RETRY),
+  sending: () => neutral('¿Intentamos registrar su pedido de nuevo?', RETRY),
+};
+
+function ask(step: string, data: Record<string, unknown>, before: BotMessage[] = []): StepOutput {
+  return { messages: [...before, QUESTIONS[step](data)], state: at(FLOW, step, data) };
+}
+
+function report(data: Record<string, unknown>): BotEffect {
+  const asked = data.operator ? 'Pide escribir con una operadora.' : 'Pide que la contacten.';
+  const told = str(data, 'summary');
+  return {
+    type: 'createReport',
+    report: {
+      kind: 'violence',
+      description: told ? `${asked} ${told}` : asked,
+      followUp: { safeHours: str(data, 'hours') ?? 'cualquier hora', mayLeaveMessage: data.leaveMessage === 'yes' },
+      codeWord: str(data, 'codeWord'),
+    },
+  };
+}
+
+export const line198: Flow = {
+  name: FLOW,
+  sensitive: true,
+  freeTextSteps: ['hours', 'codeWord', 'summary'],
+  start: () => ask('safe', {}),
+  question: (state) => (QUESTIONS[state.step] ? [QUESTIONS[state.step](state.data)] : null),
+  handle(state: BotState, event: InputEvent, _context: StepContext): StepOutput {
+    const data = state.data;
+    const again = (before: string) => ask(state.step, data, [neutral(before)]);
+    switch (state.step) {
+      case 'safe': {
+        const value = picked(event, YES_NO);
+        if (value === 'yes') return ask('shared', data);
+        if (value === 'no') return ask('paused', data);
+        return again('Responda «sí» o «no».');
+      }
+      case 'paused': {
+        const value = picked(event, PAUSED);
+        if (value === 'continue') return ask('shared', data);
+        if (value === 'menu') return showMenu();
+        return again('Elija una opción cuando pueda.');
+      }
+      case 'shared': {
+        const value = picked(event, SHARED);
+        if (value === 'no') return ask('options', { ...data, shared: false });
+        // Someone else may read this phone: the safer ways first, and never a push to go on.
+        if (value === 'yes' || value === 'unsure')
+          return ask('options', { ...data, shared: true }, [
+            neutral(`Lo más seguro: llamar al 198. ${CALL_198.replace('Puede llamar al 198: es', 'Es')} ${ERASE}`),
+          ]);
+        return again('Elija una opción.');
+      }
+      case 'options': {
+        const value = picked(event, OPTIONS);
+        switch (value) {
+          case 'line198.option.callback':
+            return ask('hours', { ...data, operator: false });
+          case 'line198.option.operator':
+            return ask('operator', data);
+          case 'line198.option.protection':
+            return ask('options', data, [
+              neutral(
+                'Las medidas de protección son órdenes de un juzgado para que una persona no se le acerque ni la busque. Puede pedirlas en la PNC, la Fiscalía, un juzgado de paz o llamando al 198. Son gratis.',
+              ),
+            ]);
+          case 'line198.option.support':
+            return ask('options', data, [
+              neutral('El apoyo psicológico es gratis y confidencial, y no necesita poner una denuncia para recibirlo. Llame al 198 o visite Ciudad Mujer.'),
+            ]);
+          case 'line198.option.call':
+            return ask('options', data, [neutral(`Marque 198 desde cualquier teléfono. ${CALL_198.replace('Puede llamar al 198: es', 'Es')} ${ERASE}`)]);
+          case 'menu':
+            return showMenu();
+        }
+        return again('Elija una opción o escriba su número.');
+      }
+      case 'operator': {
+        const value = picked(event, YES_NO);
+        if (value === 'yes') return ask('hours', { ...data, operator: true });
+        if (value === 'no') return ask('options', data, [neutral('Entendido.')]);
+        return again('Responda «sí» o «no».');
+      }
+      case 'hours': {
+        const hours = picked(event, [ANY_HOUR]) === 'any' ? 'cualquier hora' : textOf(event, 120);
+        return hours ? ask('leaveMessage', { ...data, hours }) : again('Escriba las horas o elija una opción.');
+      }
+      case 'leaveMessage': {
+        const value = picked(event, YES_NO);
+        return value ? ask('codeWord', { ...data, leaveMessage: value }) : again('Responda «sí» o «no».');
+      }
+      case 'codeWord': {
+        const word = textOf(event, 41);
+        if (!word || word.length < 3 || word.length > 40) return again('La palabra clave debe tener entre 3 y 40 letras.');
+        return ask('summary', { ...data, codeWord: word });
+      }
+      case 'summary': {
+        const skipped = picked(event, [SKIP]) === 'skip' && (event.type === 'choice' || (event.type === 'message' && event.text.trim().length < 12));
+        const summary = skipped ? undefined : textOf(event);
+        if (!skipped && !summary) return again('Escriba en pocas palabras o elija «Omitir».');
+        const next = summary ? { ...data, summary } : data;
+        return perform(FLOW, 'sending', next, report(next));
+      }
+      case 'sending': {
+        const result = resultOf(event, 'createReport');
+        if (!result) return ask('failed', data, [neutral('Su pedido aún no se registró.')]);
+        if (!result.ok) return ask('failed', data, [neutral(fit(`No pudimos registrar su pedido: ${result.problem}`, 240))]);
+        const who = data.operator ? 'Una operadora le escribirá' : 'Le escribiremos';
+        return {
+          messages: [
+            neutral(`Listo. Su código es ${result.code}. Guárdelo con su palabra clave.`),
+            neutral(fit(`${who} por aquí en el horario que eligió (plazo: ${result.acknowledgeWithin}). Si hay peligro, llame al 911. ${ERASE}`, 280)),
+          ],
+          state: null,
+        };
+      }
+      case 'failed': {
+        const value = picked(event, RETRY);
+        if (value === 'retry') return perform(FLOW, 'sending', data, report(data));
+        if (value === 'menu') return showMenu();
+        return again('Elija una opción.');
+      }
+    }
+    return again('No entendí.');
+  },
+};

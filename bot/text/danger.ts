@@ -1,0 +1,83 @@
+import { IMMEDIATE, VIOLENCE, type DangerPattern } from './danger-phrases.ts';
+import { editDistance, normalize } from './normalize.ts';
+
+export type DangerLevel = 'immediate' | 'violence';
+
+export interface DangerResult {
+  /** `immediate`: call 911 now; `violence`: the 198 line; null: nothing detected. */
+  level: DangerLevel | null;
+  /** The folded words that matched, for logs and tests (never stored with a case). */
+  matched: string | null;
+}
+
+interface Slot {
+  alternatives: string[][];
+  optional: boolean;
+}
+
+function compile(pattern: string): Slot[] {
+  const slots: Slot[] = [];
+  for (const raw of pattern.split(' ')) {
+    const optional = raw.endsWith('?');
+    const body = optional ? raw.slice(0, -1) : raw;
+    slots.push({ alternatives: body.split('|').map((word) => [word]), optional });
+  }
+  return slots;
+}
+
+function wordMatches(typed: string, expected: string): boolean {
+  if (typed === expected) return true;
+  if (expected.length < 6 || typed.length < 5) return false;
+  return editDistance(typed, expected, 1) <= 1;
+}
+
+function matchAt(words: string[], at: number, slots: Slot[], slot: number): number | null {
+  if (slot === slots.length) return at;
+  const { alternatives, optional } = slots[slot];
+  for (const alternative of alternatives) {
+    if (alternative.every((word, k) => words[at + k] !== undefined && wordMatches(words[at + k], word))) {
+      const end = matchAt(words, at + alternative.length, slots, slot + 1);
+      if (end !== null) return end;
+    }
+  }
+  return optional ? matchAt(words, at, slots, slot + 1) : null;
+}
+
+interface Compiled {
+  slots: Slot[];
+  unless: string[];
+}
+const compiled = (patterns: DangerPattern[]): Compiled[] => patterns.map(({ pattern, unless }) => ({ slots: compile(pattern), unless: unless ?? [] }));
+const IMMEDIATE_COMPILED = compiled(IMMEDIATE);
+const VIOLENCE_COMPILED = compiled(VIOLENCE);
+
+function find(words: string[], folded: string, patterns: Compiled[]): string | null {
+  for (const { slots, unless } of patterns) {
+    if (unless.some((phrase) => ` ${folded} `.includes(` ${phrase} `))) continue;
+    for (let at = 0; at < words.length; at++) {
+      const end = matchAt(words, at, slots, 0);
+      if (end !== null && end > at) return words.slice(at, end).join(' ');
+    }
+  }
+  return null;
+}
+
+/**
+ * The one danger detector, shared by the bot (at every step) and the site's search: is this text
+ * someone in danger now, or someone living with violence? Plain function, no bot dependencies.
+ *
+ * @example detectDanger('ayuda me están golpeando') // { level: 'immediate', matched: 'me estan golpeando' }
+ * @example detectDanger('mi esposo me golpea') // { level: 'violence', matched: 'me golpea' }
+ * @example detectDanger('golpe de calor') // { level: null, matched: null }
+ */
+export function detectDanger(text: string): DangerResult {
+  // Long messages are scanned in full but capped, so a 4,096-character message costs the same.
+  const folded = normalize(text.slice(0, 5000));
+  if (folded === '') return { level: null, matched: null };
+  const words = folded.split(' ');
+  const immediate = find(words, folded, IMMEDIATE_COMPILED);
+  if (immediate) return { level: 'immediate', matched: immediate };
+  const violence = find(words, folded, VIOLENCE_COMPILED);
+  if (violence) return { level: 'violence', matched: violence };
+  return { level: null, matched: null };
+}

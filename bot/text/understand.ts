@@ -1,0 +1,70 @@
+import { normalize, sameWord, words } from './normalize.ts';
+import { GLOBAL_WORDS, NO_WORDS, NUMBER_WORDS, STOP_WORDS, SYNONYMS, YES_WORDS } from './vocabulary.ts';
+
+export interface Choosable {
+  value: string;
+  label: string;
+}
+
+/** «menú», «salir», «borrar», «ayuda» as the whole message, or null. */
+export function globalCommand(text: string): 'menu' | 'forget' | 'help' | null {
+  return GLOBAL_WORDS[normalize(text)] ?? null;
+}
+
+/** «3», «tres», «3.», «opción 3» → 3; anything else → null. */
+export function numberIn(text: string): number | null {
+  const folded = words(text).filter((word) => word !== 'opcion' && word !== 'numero' && word !== 'la' && word !== 'el');
+  if (folded.length !== 1) return null;
+  const [word] = folded;
+  if (/^\d{1,2}$/.test(word)) return Number(word);
+  return NUMBER_WORDS[word] ?? null;
+}
+
+function phraseIn(typed: string[], phrase: string): boolean {
+  const target = phrase.split(' ');
+  for (let at = 0; at + target.length <= typed.length; at++) {
+    if (target.every((word, k) => sameWord(typed[at + k], word))) return true;
+  }
+  return false;
+}
+
+/**
+ * Which of a step's choices a free text means, or null when none or more than one fits: the number
+ * shown («1», «uno»), the label's words («emerjencia» → Emergencia; accents, case and small typos
+ * ignored) or a synonym from the vocabulary («denuncia» → the complaint choice).
+ *
+ * @example understand('emerjencia', [{ value: 'menu.emergency', label: 'Emergencia' }]) // 'menu.emergency'
+ */
+export function understand(text: string, choices: readonly Choosable[]): string | null {
+  const number = numberIn(text);
+  if (number !== null) return choices[number - 1]?.value ?? null;
+  const typed = words(text);
+  if (typed.length === 0) return null;
+  const folded = typed.join(' ');
+  // A whole label or synonym typed exactly wins outright.
+  const exact = choices.filter((choice) => normalize(choice.label) === folded || (SYNONYMS[choice.value] ?? []).includes(folded));
+  if (exact.length === 1) return exact[0].value;
+  let best: string | null = null;
+  let bestScore = 0;
+  let tie = false;
+  for (const choice of choices) {
+    const keywords = words(choice.label).filter((word) => !STOP_WORDS.has(word) && !/^\d+$/.test(word));
+    let score = 0;
+    for (const keyword of keywords) if (typed.some((word) => !STOP_WORDS.has(word) && sameWord(word, keyword))) score += 1;
+    for (const synonym of SYNONYMS[choice.value] ?? []) if (phraseIn(typed, synonym)) score += synonym.includes(' ') ? 2 : 1;
+    if (score > bestScore) {
+      best = choice.value;
+      bestScore = score;
+      tie = false;
+    } else if (score === bestScore && score > 0) tie = true;
+  }
+  return tie ? null : best;
+}
+
+/** «sí», «si», «claro», «simón» → 'yes'; «no», «nel» → 'no'; otherwise null. */
+export function yesNo(text: string): 'yes' | 'no' | null {
+  const folded = normalize(text);
+  if (NO_WORDS.includes(folded) || folded.startsWith('no ')) return 'no';
+  if (YES_WORDS.includes(folded) || YES_WORDS.some((word) => folded.startsWith(`${word} `))) return 'yes';
+  return null;
+}
