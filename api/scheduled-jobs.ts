@@ -1,3 +1,4 @@
+import { deliverReportNotifications, type DeliveryDeps } from '../bot/delivery.ts';
 import type { SearchSetup } from '../search/select.ts';
 import type { Store } from '../store/db.ts';
 import { pruneExpired } from '../store/housekeeping.ts';
@@ -17,7 +18,14 @@ export interface ScheduledJob {
   run(): Promise<void>;
 }
 
-export function scheduledJobs(deps: { store: Store; search: SearchSetup; views?: ViewCounter; contactRetentionDays?: number }): ScheduledJob[] {
+export function scheduledJobs(deps: {
+  store: Store;
+  search: SearchSetup;
+  views?: ViewCounter;
+  contactRetentionDays?: number;
+  /** Case notifications on Telegram and SMS, when a channel is configured. */
+  delivery?: DeliveryDeps;
+}): ScheduledJob[] {
   const jobs: ScheduledJob[] = [
     { name: 'search sync', everyMs: 5_000, run: () => deps.search.sync() },
     { name: 'search prune', everyMs: 86_400_000, run: () => deps.search.prune() },
@@ -30,6 +38,10 @@ export function scheduledJobs(deps: { store: Store; search: SearchSetup; views?:
       run: async () => void (await purgeClosedContacts(deps.store, deps.contactRetentionDays ?? DEFAULT_CONTACT_RETENTION_DAYS)),
     },
   ];
+  if (deps.delivery) {
+    const delivery = deps.delivery;
+    jobs.push({ name: 'case notifications', everyMs: 15_000, run: async () => void (await deliverReportNotifications(delivery)) });
+  }
   if (deps.views) jobs.push({ name: 'page views', everyMs: 60_000, run: () => deps.views!.flush() });
   return jobs;
 }

@@ -111,6 +111,21 @@ export async function markFailedAttempt(store: Store, kind: OutboxKind, rows: Ou
 }
 
 /**
+ * A claimed row that must wait (outside the hours a person said are safe, or its channel is not
+ * configured here): back to pending until `at`, without counting an attempt.
+ */
+export async function postponeClaimed(store: Store, rows: OutboxRow[], at: string): Promise<void> {
+  if (rows.length === 0) return;
+  const ids = rows.map((row) => row.id);
+  await store.batch([
+    {
+      sql: `UPDATE outbox SET state = 'pending', next_attempt_at = ?, claimed_at = NULL WHERE state = 'sending' AND id IN (${placeholders(ids)})`,
+      args: [at, ...ids],
+    },
+  ]);
+}
+
+/**
  * Rows claimed longer than `leaseMs` ago whose drain never finished (the process died): idempotent
  * kinds go back to pending; at-most-once kinds are marked failed, for a person to check.
  */

@@ -67,3 +67,14 @@ export async function enqueueCitizenNotification(store: Pick<Store, 'cipher' | '
   }
   return true;
 }
+
+/**
+ * The contact a notification goes to, decrypted at send time (never kept in the outbox): null when
+ * she deleted it, the retention job purged it, or the case has none.
+ */
+export async function notificationContact(store: Pick<Store, 'db' | 'cipher'>, reportId: number): Promise<ContactInput | null> {
+  const rows = await store.db.execute({ sql: 'SELECT contact FROM reports WHERE id = ?', args: [reportId] });
+  const stored = rows.rows[0]?.contact;
+  if (stored === undefined || stored === null) return null;
+  return JSON.parse(await store.cipher.decrypt(String(stored))) as ContactInput;
+}
