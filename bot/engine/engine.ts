@@ -136,7 +136,7 @@ export const step: Step = (rawState, event, context) => {
       const flow = state ? FLOWS[state.flow] : undefined;
       // In a step that asks for her own words (a description), keep them and go on; elsewhere the
       // guidance and the same question again, so she can continue where she was.
-      if (flow && state && flow.freeTextSteps.includes(state.step) && flow.question(state, context)) {
+      if (flow && state && flow.accountSteps.includes(state.step) && flow.question(state, context)) {
         const output = guarded(state, event, context);
         return { ...output, messages: [emergencyGuidance(), ...output.messages] };
       }

@@ -48,7 +48,7 @@ function report(data: Record<string, unknown>): BotEffect {
 
 export const complaint: Flow = {
   name: FLOW,
-  freeTextSteps: ['what', 'where'],
+  accountSteps: ['what'],
   start: () => ask('kind', {}),
   question: (state) => (QUESTIONS[state.step] ? [QUESTIONS[state.step](state.data)] : null),
   handle(state: BotState, event: InputEvent, _context: StepContext): StepOutput {

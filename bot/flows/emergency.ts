@@ -72,7 +72,7 @@ function validLocation(lat: number, lng: number): boolean {
 
 export const emergency: Flow = {
   name: FLOW,
-  freeTextSteps: ['location', 'description', 'hours'],
+  accountSteps: ['description'],
   start: () => ask('kind', {}, [say(`${FIRST_LINE}\nLa llamada es gratis. Si no es una emergencia de vida, le ayudo a reportarla aquí.`)]),
   question: (state) => (QUESTIONS[state.step] ? [QUESTIONS[state.step](state.data)] : null),
   handle(state: BotState, event: InputEvent, _context: StepContext): StepOutput {

@@ -80,7 +80,7 @@ function report(data: Record<string, unknown>): BotEffect {
 export const line198: Flow = {
   name: FLOW,
   sensitive: true,
-  freeTextSteps: ['hours', 'codeWord', 'summary'],
+  accountSteps: ['summary'],
   start: () => ask('safe', {}),
   question: (state) => (QUESTIONS[state.step] ? [QUESTIONS[state.step](state.data)] : null),
   handle(state: BotState, event: InputEvent, _context: StepContext): StepOutput {

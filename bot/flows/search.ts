@@ -93,7 +93,7 @@ function search(data: Record<string, unknown>, query: string): StepOutput {
 
 export const searchFlow: Flow = {
   name: FLOW,
-  freeTextSteps: ['query', 'results', 'searching'],
+  accountSteps: [],
   start: () => ask('query', {}),
   question: (state) => (QUESTIONS[state.step] ? [QUESTIONS[state.step](state.data)] : null),
   handle(state: BotState, event: InputEvent, _context: StepContext): StepOutput {

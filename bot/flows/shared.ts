@@ -13,8 +13,11 @@ export interface Flow {
   question(state: BotState, context: StepContext): BotMessage[] | null;
   /** A message, choice, location or matching resume at a known step. */
   handle(state: BotState, event: InputEvent, context: StepContext): StepOutput;
-  /** Steps whose answer is free text the person writes (kept even when it also trips the danger detector). */
-  freeTextSteps: readonly string[];
+  /**
+   * Steps that take her own account of what happened: an answer that trips the danger detector is
+   * still kept there (after the 911 guidance), not thrown away.
+   */
+  accountSteps: readonly string[];
   /** Flows about violence open every message with a neutral first line (victim-safety rule 3). */
   sensitive?: boolean;
 }

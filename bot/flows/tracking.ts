@@ -38,7 +38,7 @@ function lookup(data: Record<string, unknown>): StepOutput {
 
 export const tracking: Flow = {
   name: FLOW,
-  freeTextSteps: ['code', 'codeWord', 'reply', 'looking', 'replying'],
+  accountSteps: ['reply'],
   start: () => ask('code', {}),
   question: (state) => (QUESTIONS[state.step] ? [QUESTIONS[state.step](state.data)] : null),
   handle(state: BotState, event: InputEvent, _context: StepContext): StepOutput {

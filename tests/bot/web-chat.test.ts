@@ -55,7 +55,10 @@ afterAll(() => t.cleanup());
 /** A browser's cookie jar for /chat. */
 class Browser {
   cookie: string | null = null;
-  constructor(readonly site = app) {}
+  readonly site: ReturnType<typeof createWebApp>;
+  constructor(site = app) {
+    this.site = site;
+  }
   private remember(response: Response) {
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
