@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { adminRoutes } from './admin/routes.ts';
 import { botWebhookRoutes } from './bot/webhooks.ts';
+import { webChatRoutes } from './bot/web-chat.ts';
 import { missingProcedureRoutes } from './catalog/missing.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import { applyEdge } from './edge/edge.ts';
@@ -50,6 +51,7 @@ export function createApi(deps: ApiDeps, options: { standalone?: boolean } = {})
   app.route('/api', reportRoutes());
   app.route('/api/admin', adminRoutes());
   app.route('/api', botWebhookRoutes(deps.bot, { log: deps.log, publicBaseUrl: deps.publicOrigin }));
+  app.route('/', webChatRoutes(deps.bot?.runner));
   app.route('/', safetyRoutes());
   app.route('/open311/v2', open311Routes());
   app.doc31('/api/openapi.json', {

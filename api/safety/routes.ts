@@ -14,6 +14,7 @@ import type { ApiEnv } from '../env.ts';
 export const QUICK_EXIT_COOKIES = [
   { name: 'caso', path: '/seguimiento' },
   { name: 'aviso', path: '/denuncia' },
+  { name: 'chat', path: '/chat' },
 ] as const;
 
 /** Ends every session this browser holds here; never fails, since the person must get out anyway. */

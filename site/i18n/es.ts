@@ -503,6 +503,25 @@ export const es = {
   'safety.description': 'Orientación y ayuda del Gobierno de El Salvador.',
   'safety.related': 'Trámites que pueden ayudarle',
 
+  'chat.title': 'Conversación',
+  'chat.intro': 'Escriba su pregunta o elija una opción. Puede buscar un trámite, seguir su caso o pedir ayuda.',
+  'chat.retention': 'Esta conversación se borra sola 30 minutos después de su último mensaje, o ahora con «Borrar conversación».',
+  'chat.empty': 'Escriba «hola» o «menú» para empezar.',
+  'chat.log': 'Mensajes',
+  'chat.you': 'Usted:',
+  'chat.bot': 'Asistente:',
+  'chat.choices': 'Opciones',
+  'chat.message': 'Su mensaje',
+  'chat.message.hint': 'No escriba aquí nada que no quiera que otra persona vea si usa este teléfono o computadora.',
+  'chat.send': 'Enviar',
+  'chat.forget': 'Borrar conversación',
+  'chat.location': 'Para compartir su ubicación, escriba el nombre de su municipio o distrito.',
+  'chat.error.empty': 'Escriba un mensaje o elija una opción.',
+  'chat.error.long': 'El mensaje es demasiado largo: escriba hasta 4,096 caracteres.',
+  'chat.error.unavailable': 'El chat no está disponible por ahora. Si hay una vida en riesgo, llame al 911; para orientación, llame gratis al 198.',
+  'chat.forgotten': 'Borramos la conversación.',
+  'chat.forgotten.history': 'El historial del navegador no se borra solo: vea cómo borrarlo',
+
   'error.prefix': 'Error:',
 } as const;
 
