@@ -49,6 +49,13 @@ export const es = {
   'search.missing.honeypot': 'No llene este campo',
   'search.missing.thanks': 'Gracias. Revisaremos su aviso con las instituciones para completar el catálogo.',
 
+  'dangerhelp.title': 'Ayuda ahora',
+  'dangerhelp.911': 'Si está en peligro ahora, llame al',
+  'dangerhelp.198': 'Si vive violencia, la línea',
+  'dangerhelp.198.text': ' le ayuda: gratis, las 24 horas, confidencial y sin saldo.',
+  'dangerhelp.198.link': 'Más sobre la línea 198',
+  'dangerhelp.emergency.link': 'Reportar una emergencia',
+
   'home.title': 'Trámites y servicios del Gobierno de El Salvador',
   'home.quick': 'Ayuda inmediata',
   'home.quick.198': 'Línea 198: violencia contra la mujer',
