@@ -10,6 +10,12 @@ import { createViewCounter } from './api/catalog/views.ts';
 import { compressResponses } from './api/compression.node.ts';
 import { CACHE_CONTROL } from './api/edge/http-cache.ts';
 import { scheduledJobs, startJobTimers } from './api/scheduled-jobs.ts';
+import type { BotChannelsDeps } from './api/bot/webhooks.ts';
+import { storeOptOuts } from './bot/channels/sms.ts';
+import { createTelegramBot, defaultBotInfo } from './bot/channels/telegram.ts';
+import type { DeliveryDeps } from './bot/delivery.ts';
+import { step } from './bot/engine/engine.ts';
+import { createBotRunner } from './bot/runner.ts';
 import { createSearch, type SearchSetup } from './search/select.ts';
 import type { Store } from './store/db.ts';
 import { countAdmins, createPerson } from './store/people/people.ts';
@@ -36,6 +42,30 @@ export function staticAssets(): MiddlewareHandler {
   };
 }
 
+/** The bot's channels as configured (TELEGRAM_*, TWILIO_*); absent parts are off. */
+export interface BotChannelsConfig {
+  telegram?: NonNullable<BotChannelsDeps['telegram']>;
+  /** TELEGRAM_BOT_TOKEN without PUBLIC_BASE_URL: no webhook can reach us, so poll. */
+  telegramPolling?: boolean;
+  twilio?: NonNullable<BotChannelsDeps['twilio']>;
+}
+
+/** Reads the bot's channels from the configuration; throws a message naming the variable when one is missing. */
+export function botChannelsFromConfig(config: Config): BotChannelsConfig {
+  const channels: BotChannelsConfig = {};
+  if (config.TELEGRAM_BOT_TOKEN) {
+    const botInfo = defaultBotInfo(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_BOT_INFO);
+    if (config.PUBLIC_BASE_URL && !config.TELEGRAM_WEBHOOK_SECRET)
+      throw new Error('Falta TELEGRAM_WEBHOOK_SECRET: el webhook de Telegram necesita un token secreto (1 a 256 caracteres A-Z, a-z, 0-9, _ y -).');
+    channels.telegram = { token: config.TELEGRAM_BOT_TOKEN, webhookSecret: config.TELEGRAM_WEBHOOK_SECRET ?? '', botInfo, apiRoot: config.TELEGRAM_API_ROOT };
+    channels.telegramPolling = !config.PUBLIC_BASE_URL;
+  }
+  if (config.TWILIO_AUTH_TOKEN) {
+    channels.twilio = { authToken: config.TWILIO_AUTH_TOKEN, accountSid: config.TWILIO_ACCOUNT_SID, from: config.TWILIO_FROM, apiRoot: config.TWILIO_API_ROOT };
+  }
+  return channels;
+}
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -58,9 +88,31 @@ export async function listen(options: {
   passwordIterations?: number;
   /** Days a closed case keeps its contact (CONTACT_RETENTION_DAYS, default 90). */
   contactRetentionDays?: number;
+  /** The bot's Telegram and SMS channels (the web chat is always on). */
+  botChannels?: BotChannelsConfig;
 }): Promise<RunningServer> {
   const search = options.search ?? createSearch(options.store);
   const views = createViewCounter(options.store);
+  const channels = options.botChannels ?? {};
+  const runner = createBotRunner({ store: options.store, search: search.engine, step, publicBaseUrl: options.publicBaseUrl, log: options.log });
+  const optOuts = storeOptOuts(options.store);
+  const bot: BotChannelsDeps = { runner, optOuts, telegram: channels.telegramPolling ? undefined : channels.telegram, twilio: channels.twilio };
+  const polling = channels.telegram && channels.telegramPolling ? createTelegramBot({ ...channels.telegram, runner, log: options.log }) : undefined;
+  const twilio = channels.twilio;
+  const delivery: DeliveryDeps | undefined =
+    channels.telegram || (twilio?.accountSid && twilio.from)
+      ? {
+          store: options.store,
+          optOuts,
+          log: options.log,
+          publicBaseUrl: options.publicBaseUrl ?? `http://localhost:${options.port || 4321}`,
+          telegram: channels.telegram,
+          twilio:
+            twilio?.accountSid && twilio.from
+              ? { accountSid: twilio.accountSid, authToken: twilio.authToken, from: twilio.from, apiRoot: twilio.apiRoot }
+              : undefined,
+        }
+      : undefined;
   const app = createWebApp({
     views,
     remoteAddress: (c) => {
@@ -84,6 +136,7 @@ export async function listen(options: {
     staticAssets: staticAssets(),
     compression: compressResponses(),
     publicBaseUrl: options.publicBaseUrl,
+    bot,
     // Without PUBLIC_BASE_URL, links name the server's own local address, never a request's Host.
     localBaseUrl: `http://localhost:${options.port || 4321}`,
   });
@@ -92,9 +145,14 @@ export async function listen(options: {
       const stopJobs =
         options.jobSpeed === 0
           ? () => undefined
-          : startJobTimers(scheduledJobs({ store: options.store, search, views, contactRetentionDays: options.contactRetentionDays }), options.log, {
+          : startJobTimers(scheduledJobs({ store: options.store, search, views, contactRetentionDays: options.contactRetentionDays, delivery }), options.log, {
               speed: options.jobSpeed,
             });
+      // Long polling (no public URL for a webhook): grammY's loop, stopped on close.
+      if (polling)
+        void polling
+          .start({ onStart: () => options.log.info('Telegram: recibiendo mensajes por long polling') })
+          .catch((error: unknown) => options.log.error('telegram polling stopped', { error: error instanceof Error ? error.name : typeof error }));
       resolve({
         url: `http://localhost:${info.port}`,
         port: info.port,
@@ -102,6 +160,7 @@ export async function listen(options: {
         close: () =>
           new Promise((done) => {
             stopJobs();
+            if (polling?.isRunning()) void polling.stop();
             server.close(
               () =>
                 void views
@@ -147,6 +206,13 @@ export async function main(): Promise<void> {
     console.error((error as Error).message);
     process.exit(1);
   }
+  let botChannels: BotChannelsConfig;
+  try {
+    botChannels = botChannelsFromConfig(config);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
   let store: Store;
   try {
     store = await openConfiguredStore(config);
@@ -170,6 +236,7 @@ export async function main(): Promise<void> {
       search,
       trustProxy: config.TRUST_PROXY,
       contactRetentionDays: config.CONTACT_RETENTION_DAYS,
+      botChannels,
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

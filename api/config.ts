@@ -34,9 +34,22 @@ const configSchema = z.object({
   TELEGRAM_BOT_TOKEN: optionalText,
   TELEGRAM_WEBHOOK_SECRET: optionalText,
   TELEGRAM_API_ROOT: optionalUrl('TELEGRAM_API_ROOT'),
+  TELEGRAM_BOT_INFO: optionalText.refine(
+    (value) => {
+      if (value === undefined) return true;
+      try {
+        const info = JSON.parse(value) as { id?: unknown; username?: unknown };
+        return typeof info.id === 'number' && typeof info.username === 'string';
+      } catch {
+        return false;
+      }
+    },
+    { error: 'TELEGRAM_BOT_INFO debe ser el JSON que devuelve getMe (con "id" y "username").' },
+  ),
   TWILIO_ACCOUNT_SID: optionalText,
   TWILIO_AUTH_TOKEN: optionalText,
   TWILIO_FROM: optionalText,
+  TWILIO_API_ROOT: optionalUrl('TWILIO_API_ROOT'),
   CONTACT_RETENTION_DAYS: z.coerce
     .number({ error: 'CONTACT_RETENTION_DAYS debe ser un número de días.' })
     .int({ error: 'CONTACT_RETENTION_DAYS debe ser un número entero de días.' })

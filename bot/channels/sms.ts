@@ -1,4 +1,6 @@
 import { SegmentedMessage } from 'sms-segments-calculator';
+import type { Store } from '../../store/db.ts';
+import { isOptedOut, optIn, optOut } from '../../store/bot/conversations.ts';
 import type { BotMessage, BotRunner } from '../engine/types.ts';
 
 /**
@@ -225,6 +227,15 @@ export interface OptOuts {
   isOptedOut(channel: 'sms' | 'telegram', identity: string): Promise<boolean>;
   optOut(channel: 'sms' | 'telegram', identity: string): Promise<void>;
   optIn(channel: 'sms' | 'telegram', identity: string): Promise<void>;
+}
+
+/** The store's opt-outs (store/bot/conversations.ts, kept as keyed hashes of the number or chat). */
+export function storeOptOuts(store: Store): OptOuts {
+  return {
+    isOptedOut: (channel, identity) => isOptedOut(store, channel, identity),
+    optOut: (channel, identity) => optOut(store, channel, identity),
+    optIn: (channel, identity) => optIn(store, channel, identity),
+  };
 }
 
 /** What the SMS channel says itself (GSM-7 on the way out). The first line never names the subject. */
