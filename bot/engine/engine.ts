@@ -33,6 +33,10 @@ function violenceHelp(): StepOutput {
   };
 }
 
+function violencePointer(): BotMessage {
+  return say('Información\nSi vive violencia, la línea 198 le ayuda: gratis, 24 horas, confidencial y sin saldo. Escriba «menú» y elija «Línea 198».');
+}
+
 function goodbye(channel: BotChannel): BotMessage {
   const rest: Record<BotChannel, string> = {
     telegram: 'También borramos los mensajes de este chat que Telegram nos deja borrar (los de las últimas 48 horas). Lo demás, bórrelo desde su teléfono.',
@@ -150,5 +154,16 @@ export const step: Step = (rawState, event, context) => {
     return guarded(null, event, context);
   }
   const output = guarded(state, event, context);
+  if (
+    event.type === 'message' &&
+    state &&
+    FLOWS[state.flow] &&
+    state.flow !== 'line198' &&
+    state.flow !== 'search' &&
+    detectDanger(event.text).level === 'violence'
+  ) {
+    // Violence mentioned inside another flow: point to the 198 without taking her answer away.
+    return { ...output, messages: [violencePointer(), ...output.messages] };
+  }
   return output.messages.length > 0 || output.effect ? output : showMenu();
 };

@@ -280,6 +280,18 @@ describe('buscar un trámite', () => {
   });
 });
 
+describe('violence mentioned in another flow', () => {
+  it('points to the 198 first and still keeps her answer', () => {
+    const c = conversation();
+    c.send('1');
+    c.send('otra cosa');
+    c.send('omitir');
+    const out = c.send('mi esposo me pega y no me deja salir');
+    expect(out.messages[0].text).toMatch(/^Información\nSi vive violencia, la línea 198/);
+    expect(c.state).toMatchObject({ flow: 'emergency', step: 'contact', data: { description: 'mi esposo me pega y no me deja salir' } });
+  });
+});
+
 describe('seguimiento', () => {
   it('normalises the code, shows status and last update, and sends a reply', () => {
     const c = conversation();
