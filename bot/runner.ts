@@ -5,10 +5,12 @@ import type { Store } from '../store/db.ts';
 import type { ReportChannel } from '../store/reports/kinds.ts';
 import { addCitizenMessage, createReport, getPublicReport } from '../store/reports/reports.ts';
 import { DEFAULT_SLA, spanText } from '../store/reports/sla.ts';
+import { formatTrackingCode } from '../store/reports/tracking-code.ts';
 import { listTerritory, type TerritoryData } from '../store/territory/territory.ts';
 import type { SearchEngine } from '../search/engine.ts';
 import type { BotChannel, BotEffect, BotEvent, BotMessage, BotRunner, BotState, EffectResult, Step } from './engine/types.ts';
 import { matchPlace } from './place-match.ts';
+import { safeHoursWindow } from './safe-hours.ts';
 
 /**
  * The runner (bot/engine/types.ts): loads her conversation, feeds the engine the event, performs
@@ -139,9 +141,13 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
       case 'createReport': {
         const { report } = effect;
         // Follow-up goes back to this chat or number: kept only encrypted, in the case's contact.
+        // Her hours as she wrote them («de 8 a 12») become the contact's window; hours that cannot be
+        // read keep no contact at all: better no message than one at an hour she did not choose.
+        const safeHours = report.followUp ? safeHoursWindow(report.followUp.safeHours) : undefined;
+        if (report.followUp && safeHours === null) deps.log?.error('bot report: safe hours not understood, no contact kept', { channel: context.channel });
         const contact =
-          report.followUp && context.channel !== 'web'
-            ? { channel: context.channel, value: context.identity, safeHours: report.followUp.safeHours, mayLeaveMessage: report.followUp.mayLeaveMessage }
+          report.followUp && context.channel !== 'web' && safeHours !== null
+            ? { channel: context.channel, value: context.identity, safeHours, mayLeaveMessage: report.followUp.mayLeaveMessage }
             : undefined;
         const outcome = await problemOf(async () =>
           createReport(
@@ -165,7 +171,12 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
           ),
         );
         if (!outcome.ok) return { type: 'createReport', ok: false, problem: outcome.problem };
-        return { type: 'createReport', ok: true, code: outcome.value.code, acknowledgeWithin: spanText(DEFAULT_SLA[report.kind].acknowledge) };
+        return {
+          type: 'createReport',
+          ok: true,
+          code: formatTrackingCode(outcome.value.code),
+          acknowledgeWithin: spanText(DEFAULT_SLA[report.kind].acknowledge),
+        };
       }
       case 'lookupCase': {
         const found = await getPublicReport(store, effect.code, effect.codeWord || undefined);

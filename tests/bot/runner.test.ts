@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BotEvent, BotState, Step, StepOutput } from '../../bot/engine/types.ts';
+import { step } from '../../bot/engine/engine.ts';
 import { matchPlace } from '../../bot/place-match.ts';
+import { safeHoursWindow } from '../../bot/safe-hours.ts';
 import { APOLOGY, createBotRunner } from '../../bot/runner.ts';
 import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { isOptedOut, loadConversation, optIn, optOut } from '../../store/bot/conversations.ts';
@@ -150,7 +152,10 @@ describe('the bot runner', () => {
     });
     expect(again).toEqual({ messages: [], duplicate: true, forget: false });
     expect(await reportCount()).toBe(before + 1);
-    const row = await t.store.db.execute({ sql: 'SELECT channel, contact, contact_channel FROM reports WHERE code = ?', args: [result.code] });
+    const row = await t.store.db.execute({
+      sql: 'SELECT channel, contact, contact_channel FROM reports WHERE code = ?',
+      args: [result.code.replaceAll('-', '')],
+    });
     expect(row.rows[0]).toMatchObject({ channel: 'telegram', contact: null, contact_channel: null });
     // The same key on another channel is another update.
     const sms = await runner.handle({ channel: 'sms', identity: PHONE, event: say('hola'), dedupeKey: '5001' });
@@ -166,7 +171,7 @@ describe('the bot runner', () => {
     const { code } = JSON.parse(messages[0].text);
     const row = await t.store.db.execute({
       sql: 'SELECT channel, contact, contact_channel, priority, department_code FROM reports WHERE code = ?',
-      args: [code],
+      args: [code.replaceAll('-', '')],
     });
     expect(row.rows[0].contact_channel).toBe('telegram');
     expect(String(row.rows[0].contact)).toMatch(/^v1:/);
@@ -181,7 +186,7 @@ describe('the bot runner', () => {
   it('files the web chat’s reports as channel «chat», with no contact (it cannot reach her)', async () => {
     const { messages } = await runnerOf().handle({ channel: 'web', identity: 'web-session-1', event: say('violencia Una descripción de lo que pasó ayer.') });
     const { code } = JSON.parse(messages[0].text);
-    const row = await t.store.db.execute({ sql: 'SELECT channel, contact FROM reports WHERE code = ?', args: [code] });
+    const row = await t.store.db.execute({ sql: 'SELECT channel, contact FROM reports WHERE code = ?', args: [code.replaceAll('-', '')] });
     expect(row.rows[0]).toMatchObject({ channel: 'chat', contact: null });
     // A violence case is found only with its code word.
     const without = JSON.parse((await runnerOf().handle({ channel: 'web', identity: 'web-session-1', event: say(`caso ${code}`) })).messages[0].text);
@@ -297,6 +302,54 @@ describe('the bot runner', () => {
     expect(states.rows.length).toBeGreaterThan(0);
     for (const row of states.rows) expect(String(row.state)).toMatch(/^v1:[0-9a-f]+:[0-9a-f]+$/);
     expect(dump).not.toContain('Sigo esperando');
+  });
+});
+
+describe('the runner with the real engine', () => {
+  const talk = async (channel: 'sms' | 'telegram' | 'web', identity: string, lines: string[]) => {
+    const runner = runnerOf(step);
+    let last = '';
+    for (const line of lines) last = (await runner.handle({ channel, identity, event: say(line) })).messages.map((m) => m.text).join('\n');
+    return last;
+  };
+
+  it('files an emergency by SMS with the place matched and her hours as the contact’s window', async () => {
+    const answer = await talk('sms', '+50370002222', [
+      'hola',
+      '1',
+      'incendio',
+      'san migel',
+      'sí',
+      'Se quema una casa frente al parque central',
+      'sí',
+      'de 8 a 12',
+    ]);
+    const code = /Código: (\S+)/.exec(answer)?.[1];
+    expect(code, answer).toBeTruthy();
+    const row = await t.store.db.execute({
+      sql: 'SELECT kind, channel, contact, contact_channel, district_code FROM reports WHERE code = ?',
+      args: [code!.replaceAll('-', '')],
+    });
+    expect(row.rows[0], answer).toMatchObject({ kind: 'emergency', channel: 'sms', contact_channel: 'sms' });
+    expect(row.rows[0].district_code).not.toBeNull();
+    expect(JSON.parse(await t.store.cipher.decrypt(String(row.rows[0].contact)))).toMatchObject({ value: '+50370002222', safeHours: '08:00-12:00' });
+  });
+
+  it('answers a search with the catalog’s procedures and their links', async () => {
+    const answer = await talk('telegram', '222333444', ['hola', '3', 'pasaporte']);
+    expect(answer).toContain('Renovación de prueba del pasaporte');
+    expect(answer).toContain('https://tramites.example.sv/tramites/prueba-pasaporte-renovacion');
+    expect(answer).toContain('$25');
+  });
+
+  it('reads her safe hours as she writes them', () => {
+    expect(safeHoursWindow('de 8 a 12')).toBe('08:00-12:00');
+    expect(safeHoursWindow('lunes a viernes de 9 a 5')).toBe('09:00-17:00');
+    expect(safeHoursWindow('de 2 a 5 de la tarde')).toBe('14:00-17:00');
+    expect(safeHoursWindow('8am-5pm')).toBe('08:00-17:00');
+    expect(safeHoursWindow('en la mañana')).toBe('08:00-12:00');
+    expect(safeHoursWindow('cualquier hora')).toBeUndefined();
+    expect(safeHoursWindow('cuando él no esté')).toBeNull();
   });
 });
 
