@@ -88,10 +88,12 @@ export const tracking: Flow = {
           if (result.ok) return ask('found', data, [say('Enviamos su mensaje. Le avisaremos cuando haya respuesta, si pidió que la contacten.')]);
           return ask('found', data, [say(fit(`No pudimos enviar su mensaje${result.problem ? `: ${result.problem}` : '.'}`, 240))]);
         }
+        const code = str(data, 'code');
+        if (!code) return ask('code', {});
         const message = textOf(event);
         if (!message) return ask('reply', data);
         const codeWord = str(data, 'codeWord');
-        return perform(FLOW, 'replying', data, { type: 'replyToCase', code: str(data, 'code')!, ...(codeWord ? { codeWord } : {}), message });
+        return perform(FLOW, 'replying', data, { type: 'replyToCase', code, ...(codeWord ? { codeWord } : {}), message });
       }
     }
     return ask('code', {});
