@@ -71,7 +71,8 @@ export function createWebApp(deps: WebAppDeps) {
     c.req.path === '/admin/importar' ? next() : bodyLimit({ maxSize: 64 * 1024, onError: tooLarge('64 KB') })(c, next),
   );
   applyEdge(app, { ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl });
-  app.route('/', createApi(deps, { standalone: false }));
+  // The API sees the same public origin the edge does (Twilio signs PUBLIC_BASE_URL + path).
+  app.route('/', createApi({ ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl }, { standalone: false }));
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);
   const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl, views: deps.views };
   app.route('/admin/casos', liveQueueRoutes());
