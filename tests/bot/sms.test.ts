@@ -163,6 +163,15 @@ describe('inbound SMS', () => {
     ]);
   });
 
+  it('answers a 4,096-character SMS and an empty one without failing', async () => {
+    const { fake, sms } = setup((event) => ({ messages: [{ text: event.type === 'message' ? `Recibido: ${event.text}` : '' }] }));
+    const long = await sms('ñ'.repeat(4096));
+    expect(long.response.status).toBe(200);
+    for (const body of long.messages) expect(new SegmentedMessage(body, 'auto').segmentsCount).toBeLessThanOrEqual(2);
+    expect((await sms('')).response.status).toBe(200);
+    expect(fake.handled).toHaveLength(2);
+  });
+
   it('escapes the reply as XML', () => {
     expect(twiml(['<a & "b">'])).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Message>&lt;a &amp; &quot;b&quot;&gt;</Message></Response>');
     expect(twiml([])).toBe('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');

@@ -189,6 +189,31 @@ describe('Telegram webhook', () => {
     expect(errors[0].details).toMatchObject({ method: 'sendMessage', code: 400 });
   });
 
+  it('waits out a short flood limit once, and hands a 4,096-character message on whole', async () => {
+    let refused = 0;
+    const limited = await startCaptureServer((call) =>
+      call.path.endsWith('/sendMessage') && refused++ === 0
+        ? { status: 429, body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 0', parameters: { retry_after: 0 } } }
+        : undefined,
+    );
+    const fake = fakeRunner();
+    const api = createApi({
+      store: t.store,
+      search: createEmbeddedSearch(t.store.db),
+      log,
+      bot: { runner: fake.runner, optOuts: memoryOptOuts(), telegram: { token: TOKEN, webhookSecret: SECRET, apiRoot: limited.url } },
+    });
+    const response = await api.request('/api/telegram/webhook', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': SECRET },
+      body: JSON.stringify(message({ text: 'a'.repeat(4096) })),
+    });
+    await limited.close();
+    expect(response.status).toBe(200);
+    expect(limited.callsTo('sendMessage')).toHaveLength(2);
+    expect((fake.handled[0].event as { text: string }).text).toHaveLength(4096);
+  });
+
   it('builds botInfo from the token so start needs no getMe', () => {
     expect(defaultBotInfo(TOKEN)).toMatchObject({ id: 123456789, is_bot: true });
     expect(defaultBotInfo(TOKEN, '{"id":42,"is_bot":true,"first_name":"X","username":"x_bot"}')).toMatchObject({ id: 42, username: 'x_bot' });
