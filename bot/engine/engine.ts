@@ -3,11 +3,12 @@ import { emergency } from '../flows/emergency.ts';
 import { helpMessage } from '../flows/help.ts';
 import { line198 } from '../flows/line198.ts';
 import { MENU_CHOICES, MENU_TARGETS, menuMessage, showMenu } from '../flows/menu.ts';
-import { searchFlow } from '../flows/search.ts';
+import { searchFlow, searchFromMenu } from '../flows/search.ts';
 import { pendingOf, picked, say, type Flow, type InputEvent } from '../flows/shared.ts';
 import { tracking } from '../flows/tracking.ts';
 import { detectDanger } from '../text/danger.ts';
-import { globalCommand } from '../text/understand.ts';
+import { normalize, words } from '../text/normalize.ts';
+import { globalCommand, isGreeting } from '../text/understand.ts';
 import type { BotChannel, BotMessage, BotState, Step, StepContext, StepOutput } from './types.ts';
 
 const FLOWS: Record<string, Flow> = Object.fromEntries([emergency, line198, searchFlow, tracking, complaint].map((flow) => [flow.name, flow]));
@@ -85,9 +86,15 @@ function route(state: BotState | null, event: InputEvent, context: StepContext):
   }
   if (!state || state.flow === 'menu') {
     const value = picked(event, MENU_CHOICES);
+    // «quiero sacar el dui» reads as the search choice: search it at once instead of asking again.
+    if (value === 'menu.search' && event.type === 'message' && words(event.text).length >= 2 && !/\b(buscar|tramites?)\b/.test(normalize(event.text))) {
+      return searchFromMenu(event.text);
+    }
     if (value) return startFlow(MENU_TARGETS[value], context);
     if (event.type === 'choice') return lost('Esa opción ya no está disponible.');
     if (event.type === 'message' && detectDanger(event.text).level === 'violence') return violenceHelp();
+    // Two or more words that are not a greeting: most people just write what they need.
+    if (event.type === 'message' && words(event.text).length >= 2 && !isGreeting(event.text)) return searchFromMenu(event.text);
     return showMenu(state ? [say('No entendí su respuesta.')] : []);
   }
   const flow = FLOWS[state.flow];

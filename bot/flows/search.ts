@@ -87,6 +87,11 @@ function followUpIn(text: string, hits: Kept[]): { which: string; selected: numb
   return selected === null || selected < hits.length ? { which, selected } : null;
 }
 
+/** A search straight from the menu: «cómo saco el pasaporte» needs no «3» first. */
+export function searchFromMenu(query: string): StepOutput {
+  return search({}, query.slice(0, 200));
+}
+
 function search(data: Record<string, unknown>, query: string): StepOutput {
   return perform(FLOW, 'searching', { ...data, query }, { type: 'search', query });
 }
@@ -106,7 +111,7 @@ export const searchFlow: Flow = {
         if (result) {
           const kept = result.hits.slice(0, TOP).map(keep);
           const query = fit(String(data.query ?? ''), 60);
-          if (kept.length === 0) return ask('query', { hits: [] }, [say(`No encontré trámites para «${query}». Pruebe con otras palabras.`)]);
+          if (kept.length === 0) return ask('query', { hits: [] }, [say(`No encontré trámites para «${query}». Pruebe con otras palabras o escriba «menú».`)]);
           return ask('results', { query: data.query, hits: kept }, [say(`Encontré esto para «${query}»:`), ...kept.map((hit, i) => resultMessage(i + 1, hit))]);
         }
         const text = textOf(event, 200);

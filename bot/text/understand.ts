@@ -1,5 +1,5 @@
 import { normalize, sameWord, words } from './normalize.ts';
-import { GLOBAL_WORDS, NO_WORDS, NUMBER_WORDS, STOP_WORDS, SYNONYMS, YES_WORDS } from './vocabulary.ts';
+import { GLOBAL_WORDS, GREETINGS, NO_WORDS, NUMBER_WORDS, STOP_WORDS, SYNONYMS, YES_WORDS } from './vocabulary.ts';
 
 export interface Choosable {
   value: string;
@@ -67,4 +67,10 @@ export function yesNo(text: string): 'yes' | 'no' | null {
   if (NO_WORDS.includes(folded) || folded.startsWith('no ')) return 'no';
   if (YES_WORDS.includes(folded) || YES_WORDS.some((word) => folded.startsWith(`${word} `))) return 'yes';
   return null;
+}
+
+/** Whether a text is only a greeting or small talk («hola, buenas tardes»). */
+export function isGreeting(text: string): boolean {
+  const typed = words(text);
+  return typed.length === 0 || typed.every((word) => GREETINGS.some((greeting) => greeting.split(' ').includes(word)) || STOP_WORDS.has(word));
 }

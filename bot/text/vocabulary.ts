@@ -102,6 +102,31 @@ export const SYNONYMS: Record<string, string[]> = {
   unsure: ['no se', 'tal vez', 'puede ser', 'quizas', 'a veces'],
 };
 
+/** Greetings and small talk: at the menu they get the menu, not a search. */
+export const GREETINGS = [
+  'hola',
+  'buenas',
+  'buenos',
+  'buen',
+  'dias',
+  'tardes',
+  'noches',
+  'saludos',
+  'gracias',
+  'hey',
+  'ola',
+  'que tal',
+  'como esta',
+  'ayudeme',
+  'ayudame',
+  'por favor',
+  'info',
+  'informacion',
+  'hi',
+  'hello',
+  'start',
+];
+
 /** Words too common to tell one choice from another. */
 export const STOP_WORDS = new Set([
   'a',

@@ -97,6 +97,23 @@ describe('the start menu', () => {
   });
 });
 
+describe('free text at the menu', () => {
+  it('searches procedures for what she wrote, and greets a greeting with the menu', () => {
+    const searched = turn({ flow: 'menu', step: 'choose', data: {} }, { type: 'message', text: 'cómo saco el pasaporte' });
+    expect(searched.effects).toEqual([{ type: 'search', query: 'cómo saco el pasaporte' }]);
+    expect(searched.state).toMatchObject({ flow: 'search', step: 'results' });
+    expect(turn(null, { type: 'message', text: 'necesito la partida de nacimiento' }).effects).toEqual([
+      { type: 'search', query: 'necesito la partida de nacimiento' },
+    ]);
+    expect(turn(null, { type: 'message', text: 'buscar un tramite' }).state).toMatchObject({ flow: 'search', step: 'query' });
+    for (const text of ['hola', 'Hola, buenas tardes', 'buenos días']) {
+      const greeted = turn(null, { type: 'message', text });
+      expect(greeted.effects).toEqual([]);
+      expect(greeted.state).toEqual({ flow: 'menu', step: 'choose', data: {} });
+    }
+  });
+});
+
 describe('emergencia', () => {
   it('walks from 911 to a report with a code and the response time', () => {
     const c = conversation();
