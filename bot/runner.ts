@@ -212,7 +212,9 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
         let transcript = channel === 'web' ? [...(saved?.transcript ?? [])] : undefined;
         if (transcript) {
           const lastBot = transcript.findLast((entry) => entry.from === 'bot');
-          const said = personText(event, lastBot, state !== null && lastBot?.secret === true);
+          // A code word is never shown back: the message said so (expectsSecret), or the flow waits at a `codeWord` step.
+          const secret = state !== null && (lastBot?.secret === true || /^code-?word$/i.test(state.step));
+          const said = personText(event, lastBot, secret);
           if (said !== null) transcript.push({ from: 'person', text: said });
         }
         const messages: BotMessage[] = [];

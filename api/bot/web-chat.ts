@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { BotEvent, BotRunner } from '../../bot/engine/types.ts';
+import { APOLOGY } from '../../bot/runner.ts';
 import { AppError } from '../../store/app-error.ts';
 import { deleteConversation } from '../../store/bot/conversations.ts';
 import { toHex } from '../../store/crypto.ts';
@@ -22,7 +23,7 @@ import { cookieIsSecure } from '../reports/citizen-cookies.ts';
 export const CHAT_COOKIE = { name: 'chat', path: '/chat' } as const;
 
 /** The page's notices, by the word in `?error=` / `?hecho=`. */
-export const CHAT_ERRORS = ['vacio', 'largo', 'no-disponible'] as const;
+export const CHAT_ERRORS = ['vacio', 'largo', 'no-disponible', 'fallo'] as const;
 
 /** What one message may be: Telegram's own limit, so every channel reads the same. */
 export const CHAT_MESSAGE_MAX = 4096;
@@ -45,6 +46,13 @@ function seeOther(c: Context<ApiEnv>, location: string): Response {
   return c.redirect(location, 303);
 }
 
+/** Deletes the conversation and the cookie, then says so (and what the browser keeps). */
+async function forget(c: Context<ApiEnv>, identity: string | null): Promise<Response> {
+  if (identity) await deleteConversation(c.var.store, 'web', identity);
+  deleteCookie(c, CHAT_COOKIE.name, { path: CHAT_COOKIE.path, secure: secure(c) });
+  return seeOther(c, '/chat?hecho=borrada');
+}
+
 /**
  * `POST /chat`. Without a runner (the bot not configured) it sends her back with a notice.
  *
@@ -65,11 +73,7 @@ export function webChatRoutes(runner: BotRunner | undefined) {
       const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
       const known = chatIdentity(getCookie(c, CHAT_COOKIE.name));
 
-      if (field('action') === 'borrar') {
-        if (known) await deleteConversation(c.var.store, 'web', known);
-        deleteCookie(c, CHAT_COOKIE.name, { path: CHAT_COOKIE.path, secure: secure(c) });
-        return seeOther(c, '/chat?hecho=borrada');
-      }
+      if (field('action') === 'borrar') return forget(c, known);
       if (!runner) return seeOther(c, '/chat?error=no-disponible');
 
       const choice = field('choice').trim();
@@ -90,7 +94,11 @@ export function webChatRoutes(runner: BotRunner | undefined) {
       // A session cookie (no Max-Age): it ends with the browser; the conversation itself after 30 minutes.
       if (!known) setCookie(c, CHAT_COOKIE.name, identity, { path: CHAT_COOKIE.path, httpOnly: true, sameSite: 'Strict', secure: secure(c) });
       const turn = field('turn');
-      await runner.handle({ channel: 'web', identity, event, dedupeKey: TURN.test(turn) ? `${identity}:${turn}` : undefined });
+      const answer = await runner.handle({ channel: 'web', identity, event, dedupeKey: TURN.test(turn) ? `${identity}:${turn}` : undefined });
+      // «salir» / «borrar» typed: the same as the button, cookie included.
+      if (answer.forget) return forget(c, identity);
+      // The runner kept the state as it was; the page says so instead of showing nothing new.
+      if (answer.messages.length === 1 && answer.messages[0] === APOLOGY) return seeOther(c, '/chat?error=fallo');
       return seeOther(c, '/chat#ultimo');
     },
   );

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { endSession } from '../../store/people/sessions.ts';
 import { clearSessionCookie, sessionCookieName } from '../admin/auth.ts';
+import { CHAT_COOKIE } from '../bot/web-chat.ts';
 import { siteOrigin } from '../edge/origin-check.ts';
 import { NEUTRAL_SITE_URL, QUICK_EXIT_PATH } from '../edge/sensitive.ts';
 import type { ApiEnv } from '../env.ts';
@@ -11,15 +12,13 @@ import type { ApiEnv } from '../env.ts';
  * session of /seguimiento and the report draft notice of /denuncia. A new cookie of a sensitive
  * page belongs here too (Clear-Site-Data only reaches browsers on HTTPS).
  */
-export const QUICK_EXIT_COOKIES = [
-  { name: 'caso', path: '/seguimiento' },
-  { name: 'aviso', path: '/denuncia' },
-  { name: 'chat', path: '/chat' },
-] as const;
+export const QUICK_EXIT_COOKIES = [{ name: 'caso', path: '/seguimiento' }, { name: 'aviso', path: '/denuncia' }, CHAT_COOKIE] as const;
 
 /** Ends every session this browser holds here; never fails, since the person must get out anyway. */
 async function endSessions(c: Context<ApiEnv>): Promise<void> {
   const secure = siteOrigin(c).startsWith('https:');
+  // The chat's cookie is only sent to /chat, so it is expired here, not read: without it the
+  // conversation (a keyed hash away, encrypted) cannot be opened again, and it ends in 30 minutes.
   for (const cookie of QUICK_EXIT_COOKIES) deleteCookie(c, cookie.name, { path: cookie.path, secure });
   const workspace = getCookie(c, sessionCookieName(c));
   if (workspace) clearSessionCookie(c);

@@ -526,6 +526,7 @@ export const es = {
   'chat.error.empty': 'Escriba un mensaje o elija una opción.',
   'chat.error.long': 'El mensaje es demasiado largo: escriba hasta 4,096 caracteres.',
   'chat.error.unavailable': 'El chat no está disponible por ahora. Si hay una vida en riesgo, llame al 911; para orientación, llame gratis al 198.',
+  'chat.error.failed': 'Tuvimos un problema y no pudimos atender su mensaje. Envíelo de nuevo en unos minutos.',
   'chat.forgotten': 'Borramos la conversación.',
   'chat.forgotten.history': 'El historial del navegador no se borra solo: vea cómo borrarlo',
 

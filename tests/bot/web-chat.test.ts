@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { step } from '../../bot/engine/engine.ts';
 import type { Step } from '../../bot/engine/types.ts';
 import { createBotRunner } from '../../bot/runner.ts';
 import { consoleLog } from '../../api/errors.ts';
 import { createWebApp } from '../../api/web-app.ts';
 import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { isOptedOut, optIn, optOut } from '../../store/bot/conversations.ts';
+import { formatTrackingCode, generateTrackingCode } from '../../store/reports/tracking-code.ts';
 import { loadRenderPage } from '../../server.node.ts';
 import { FAST_CODE_WORD } from '../fixtures/reports.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
@@ -36,6 +38,8 @@ const ORIGIN = 'http://portal.test';
 let t: TestStore;
 let app: ReturnType<typeof createWebApp>;
 let bare: ReturnType<typeof createWebApp>;
+let real: ReturnType<typeof createWebApp>;
+let failing: ReturnType<typeof createWebApp>;
 
 beforeAll(async () => {
   t = await createTestStore();
@@ -49,6 +53,18 @@ beforeAll(async () => {
   const renderPage = await loadRenderPage();
   app = createWebApp({ store: t.store, search, log: consoleLog, renderPage, bot: { runner, optOuts } });
   bare = createWebApp({ store: t.store, search, log: consoleLog, renderPage });
+  const withStep = (engine: Step) =>
+    createWebApp({
+      store: t.store,
+      search,
+      log: consoleLog,
+      renderPage,
+      bot: { runner: createBotRunner({ store: t.store, search, step: engine, passwordIterations: FAST_CODE_WORD, log: { error: () => undefined } }), optOuts },
+    });
+  real = withStep(step);
+  failing = withStep(() => {
+    throw new Error('the engine broke');
+  });
 });
 afterAll(() => t.cleanup());
 
@@ -187,6 +203,40 @@ describe('the web chat at /chat', () => {
     old.cookie = identity;
     expect(logOf((await old.get()).html)).toEqual([]);
     expect(Number(rows.rows[0].n)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('talks with the real engine: the menu as buttons, a code word never shown back, «salir» forgets', async () => {
+    const browser = new Browser(real);
+    await browser.post({ message: 'hola' });
+    const menu = await browser.get();
+    expect(menu.html).toMatch(/name="choice" value="[^"]+"[^>]*>Seguimiento de mi caso<\/button>/);
+    await browser.post({ message: '4' });
+    await browser.post({ message: formatTrackingCode(generateTrackingCode()) });
+    await browser.post({ message: 'girasol secreto' });
+    const page = await browser.get();
+    expect(page.html).not.toContain('girasol secreto');
+    expect(logOf(page.html)).toContain('person: ••••');
+    const left = await browser.post({ message: 'salir' });
+    expect(left).toMatchObject({ status: 303, location: '/chat?hecho=borrada' });
+    expect(browser.cookie).toBeNull();
+  });
+
+  it('says the message was not handled when the engine fails, and keeps the conversation', async () => {
+    const browser = new Browser();
+    await browser.post({ message: 'hola' });
+    const broken = new Browser(failing);
+    broken.cookie = browser.cookie;
+    const sent = await broken.post({ message: 'otra cosa' });
+    expect(sent).toMatchObject({ status: 303, location: '/chat?error=fallo' });
+    const page = await broken.get(sent.location);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('no pudimos atender su mensaje');
+    expect(logOf(page.html)).toHaveLength(2);
+  });
+
+  it('expires the chat cookie on the quick exit', async () => {
+    const response = await app.request(`${ORIGIN}/salir`);
+    expect(response.headers.getSetCookie().some((line) => line.startsWith('chat=') && /Path=\/chat/.test(line))).toBe(true);
   });
 
   it('says so, instead of failing, when the bot is not configured', async () => {
