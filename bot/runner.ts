@@ -203,52 +203,68 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
     }
   }
 
+  // One event at a time per person in this process: two SMS sent in a quick row would otherwise
+  // both start from the same saved state, and the second save would undo the first.
+  const inFlight = new Map<string, Promise<unknown>>();
+  function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const before = inFlight.get(key) ?? Promise.resolve();
+    const run = before.then(work, work);
+    const settled = run.catch(() => undefined);
+    inFlight.set(key, settled);
+    void settled.then(() => {
+      if (inFlight.get(key) === settled) inFlight.delete(key);
+    });
+    return run;
+  }
+
   return {
-    async handle({ channel, identity, event, dedupeKey }) {
-      try {
-        if (dedupeKey !== undefined && (await updateSeen(store, channel, dedupeKey))) return { messages: [], duplicate: true, forget: false };
-        const saved = (await loadConversation(store, channel, identity)) as SavedConversation | null;
-        let state = saved?.state ?? null;
-        let transcript = channel === 'web' ? [...(saved?.transcript ?? [])] : undefined;
-        if (transcript) {
-          const lastBot = transcript.findLast((entry) => entry.from === 'bot');
-          // A code word is never shown back: the message said so (expectsSecret), or the flow waits at a `codeWord` step.
-          const secret = state !== null && (lastBot?.secret === true || /^code-?word$/i.test(state.step));
-          const said = personText(event, lastBot, secret);
-          if (said !== null) transcript.push({ from: 'person', text: said });
-        }
-        const messages: BotMessage[] = [];
-        let forget = false;
-        let current = event;
-        const now = store.clock.now().toISOString();
-        for (let performed = 0; ; performed++) {
-          const output = deps.step(state, current, { channel, now });
-          messages.push(...output.messages);
-          transcript?.push(...output.messages.map(toEntry));
-          state = output.state;
-          if (!output.effect) break;
-          if (performed >= MAX_EFFECTS_PER_EVENT) throw new Error(`the engine asked for more than ${MAX_EFFECTS_PER_EVENT} effects for one event`);
-          if (output.effect.type === 'forget') {
-            forget = true;
-            // What came before is forgotten; what the engine says next is the new conversation.
-            if (transcript) transcript = [];
-          }
-          const idempotencyKey = dedupeKey === undefined ? undefined : `bot\n${channel}\n${dedupeKey}\n${performed}`;
-          current = { type: 'resume', result: await perform(output.effect, { channel, identity, idempotencyKey }) };
-        }
-        const keep: SavedConversation | null =
-          state === null && (!transcript || transcript.length === 0)
-            ? null
-            : { state, ...(transcript ? { transcript: transcript.slice(-TRANSCRIPT_MAX) } : {}) };
-        const claimed = await saveConversation(store, channel, identity, keep, { dedupeKey });
-        if (!claimed) return { messages: [], duplicate: true, forget: false };
-        return { messages, duplicate: false, forget };
-      } catch (error) {
-        deps.log?.error('bot event failed', { channel, event: event.type, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-        return { messages: [APOLOGY], duplicate: false, forget: false };
-      }
+    handle(input) {
+      return oneAtATime(`${input.channel}\n${input.identity}`, () => handleOne(input));
     },
   };
+
+  async function handleOne({ channel, identity, event, dedupeKey }: Parameters<BotRunner['handle']>[0]): ReturnType<BotRunner['handle']> {
+    try {
+      if (dedupeKey !== undefined && (await updateSeen(store, channel, dedupeKey))) return { messages: [], duplicate: true, forget: false };
+      const saved = (await loadConversation(store, channel, identity)) as SavedConversation | null;
+      let state = saved?.state ?? null;
+      let transcript = channel === 'web' ? [...(saved?.transcript ?? [])] : undefined;
+      if (transcript) {
+        const lastBot = transcript.findLast((entry) => entry.from === 'bot');
+        // A code word is never shown back: the message said so (expectsSecret), or the flow waits at a `codeWord` step.
+        const secret = state !== null && (lastBot?.secret === true || /^code-?word$/i.test(state.step));
+        const said = personText(event, lastBot, secret);
+        if (said !== null) transcript.push({ from: 'person', text: said });
+      }
+      const messages: BotMessage[] = [];
+      let forget = false;
+      let current = event;
+      const now = store.clock.now().toISOString();
+      for (let performed = 0; ; performed++) {
+        const output = deps.step(state, current, { channel, now });
+        messages.push(...output.messages);
+        transcript?.push(...output.messages.map(toEntry));
+        state = output.state;
+        if (!output.effect) break;
+        if (performed >= MAX_EFFECTS_PER_EVENT) throw new Error(`the engine asked for more than ${MAX_EFFECTS_PER_EVENT} effects for one event`);
+        if (output.effect.type === 'forget') {
+          forget = true;
+          // What came before is forgotten; what the engine says next is the new conversation.
+          if (transcript) transcript = [];
+        }
+        const idempotencyKey = dedupeKey === undefined ? undefined : `bot\n${channel}\n${dedupeKey}\n${performed}`;
+        current = { type: 'resume', result: await perform(output.effect, { channel, identity, idempotencyKey }) };
+      }
+      const keep: SavedConversation | null =
+        state === null && (!transcript || transcript.length === 0) ? null : { state, ...(transcript ? { transcript: transcript.slice(-TRANSCRIPT_MAX) } : {}) };
+      const claimed = await saveConversation(store, channel, identity, keep, { dedupeKey });
+      if (!claimed) return { messages: [], duplicate: true, forget: false };
+      return { messages, duplicate: false, forget };
+    } catch (error) {
+      deps.log?.error('bot event failed', { channel, event: event.type, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      return { messages: [APOLOGY], duplicate: false, forget: false };
+    }
+  }
 }
 
 function toEntry(message: BotMessage): TranscriptEntry {

@@ -216,6 +216,20 @@ describe('the bot runner', () => {
     expect(unknown).toMatchObject({ type: 'replyToCase', ok: false, problem: expect.stringMatching(/No encontramos/) });
   });
 
+  it('takes one person’s events one at a time, so none is lost and a re-delivery racing the first has no second effect', async () => {
+    const runner = runnerOf();
+    const answers = await Promise.all([1, 2, 3, 4, 5].map(() => runner.handle({ channel: 'sms', identity: '+50370003333', event: say('hola') })));
+    expect(answers.map((answer) => answer.messages[0].text).sort()).toEqual(['sms 1', 'sms 2', 'sms 3', 'sms 4', 'sms 5']);
+    const filed = JSON.parse(
+      (await runner.handle({ channel: 'sms', identity: '+50370003333', event: say('queja Nadie contestó en la oficina.') })).messages[0].text,
+    );
+    const reply = say(`responder ${filed.code} Una sola vez.`);
+    const both = await Promise.all([1, 2].map(() => runner.handle({ channel: 'sms', identity: '+50370003333', event: reply, dedupeKey: 'SM-race' })));
+    expect(both.map((answer) => answer.duplicate).sort()).toEqual([false, true]);
+    const view = await getPublicReport(t.store, filed.code);
+    expect(view?.timeline.filter((entry) => entry.text === 'Una sola vez.')).toHaveLength(1);
+  });
+
   it('matches a place written with a typo', async () => {
     const { messages } = await runnerOf().handle({ channel: 'sms', identity: PHONE, event: say('lugar en soyapngo') });
     expect(JSON.parse(messages[0].text)).toEqual({
