@@ -9,7 +9,7 @@ import { tracking } from '../flows/tracking.ts';
 import { detectDanger } from '../text/danger.ts';
 import { normalize, words } from '../text/normalize.ts';
 import { globalCommand, isGreeting } from '../text/understand.ts';
-import type { BotChannel, BotMessage, BotState, Step, StepContext, StepOutput } from './types.ts';
+import type { BotChannel, BotEvent, BotMessage, BotState, Step, StepContext, StepOutput } from './types.ts';
 
 const FLOWS: Record<string, Flow> = Object.fromEntries([emergency, line198, searchFlow, tracking, complaint].map((flow) => [flow.name, flow]));
 
@@ -51,7 +51,11 @@ function goodbye(channel: BotChannel): BotMessage {
 function questionOf(state: BotState | null, context: StepContext): BotMessage[] | null {
   if (!state || state.flow === 'menu') return [menuMessage()];
   const flow = FLOWS[state.flow];
-  return flow ? flow.question(state, context) : null;
+  try {
+    return flow ? flow.question(state, context) : null;
+  } catch {
+    return null;
+  }
 }
 
 function startFlow(target: string, context: StepContext, before: BotMessage[] = []): StepOutput {
@@ -98,9 +102,10 @@ function route(state: BotState | null, event: InputEvent, context: StepContext):
     return showMenu(state ? [say('No entendí su respuesta.')] : []);
   }
   const flow = FLOWS[state.flow];
-  if (!flow || !flow.question(state, context)) return lost('Esta conversación empezó con una versión anterior.');
+  const question = questionOf(state, context);
+  if (!flow || !question) return lost('Esta conversación empezó con una versión anterior.');
   if (event.type === 'choice') {
-    const shown = flow.question(state, context)!.flatMap((message) => message.choices ?? []);
+    const shown = question.flatMap((message) => message.choices ?? []);
     if (!shown.some((choice) => choice.value === event.value)) return lost('Esa opción ya no está disponible.');
   }
   if (event.type === 'message' && flow.name === 'search' && !pendingOf(state) && detectDanger(event.text).level === 'violence') return violenceHelp();
@@ -124,6 +129,14 @@ function guarded(state: BotState | null, event: InputEvent, context: StepContext
  * @example step(null, { type: 'message', text: 'hola' }, { channel: 'sms', now: '2026-12-01T12:00:00Z' }).messages[0].choices
  */
 export const step: Step = (rawState, event, context) => {
+  try {
+    return respond(rawState, event, context);
+  } catch {
+    return lost('Algo salió mal de nuestro lado.');
+  }
+};
+
+function respond(rawState: BotState | null, event: BotEvent, context: StepContext): StepOutput {
   const state = validState(rawState) ? rawState : null;
   if (rawState && !state) return lost('Esta conversación empezó con una versión anterior.');
   if (event.type === 'unsupported') {
@@ -147,7 +160,7 @@ export const step: Step = (rawState, event, context) => {
       const flow = state ? FLOWS[state.flow] : undefined;
       // In a step that asks for her own words (a description), keep them and go on; elsewhere the
       // guidance and the same question again, so she can continue where she was.
-      if (flow && state && flow.accountSteps.includes(state.step) && flow.question(state, context)) {
+      if (flow && state && flow.accountSteps.includes(state.step) && questionOf(state, context)) {
         const output = guarded(state, event, context);
         return { ...output, messages: [emergencyGuidance(), ...output.messages] };
       }
@@ -173,4 +186,4 @@ export const step: Step = (rawState, event, context) => {
     return { ...output, messages: [violencePointer(), ...output.messages] };
   }
   return output.messages.length > 0 || output.effect ? output : showMenu();
-};
+}

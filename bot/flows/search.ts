@@ -44,8 +44,24 @@ function resultMessage(n: number, hit: Kept): BotMessage {
   return say(fit(lines.filter(Boolean).join('\n'), 300));
 }
 
+function isKept(value: unknown): value is Kept {
+  const hit = value as Kept;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof hit.title === 'string' &&
+    typeof hit.url === 'string' &&
+    (hit.cost === null || typeof hit.cost === 'string') &&
+    Array.isArray(hit.requirements) &&
+    hit.requirements.every((item) => typeof item === 'string') &&
+    Array.isArray(hit.offices) &&
+    hit.offices.every((item) => typeof item === 'string')
+  );
+}
+
+/** The results kept in the state; a state saved by another version may hold anything. */
 function hitsOf(data: Record<string, unknown>): Kept[] {
-  return Array.isArray(data.hits) ? (data.hits as Kept[]) : [];
+  return Array.isArray(data.hits) ? data.hits.filter(isKept) : [];
 }
 
 function numberChoices(hits: Kept[]): BotChoice[] {

@@ -285,7 +285,7 @@ describe('states saved by an older version', () => {
           for (const message of out.messages) expect(typeof message.text).toBe('string');
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     );
   });
 });
