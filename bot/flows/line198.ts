@@ -53,7 +53,11 @@ const QUESTIONS: Record<string, (data: Record<string, unknown>) => BotMessage> =
   operator: () => neutral('Crearemos un caso y una operadora le escribirá por aquí. Aún no es un chat en vivo: puede tardar. ¿Seguimos?', YES_NO),
   hours: () => neutral('¿A qué horas es seguro escribirle? Por ejemplo: «lunes a viernes de 9 a 11».', [ANY_HOUR]),
   leaveMessage: () => neutral('Si no responde, ¿podemos dejarle un mensaje?', YES_NO),
-  codeWord: () => neutral('Elija una palabra clave que solo usted sepa (no su nombre). La necesitará para seguir su caso. Escríbala ahora.'),
+  // Her answer is secret: the web chat keeps it out of the transcript.
+  codeWord: () => ({
+    ...neutral('Elija una palabra clave que solo usted sepa (no su nombre). La necesitará para seguir su caso. Escríbala ahora.'),
+    expectsSecret: true,
+  }),
   summary: () => neutral('Si quiere, cuente en pocas palabras qué pasa. O elija «Omitir».', [SKIP]),
   failed: () => neutral('¿Intentamos registrar su pedido de nuevo?', RETRY),
   sending: () => neutral('¿Intentamos registrar su pedido de nuevo?', RETRY),

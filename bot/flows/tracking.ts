@@ -19,7 +19,8 @@ function dateOf(iso: string): string {
 
 const QUESTIONS: Record<string, (data: Record<string, unknown>) => BotMessage> = {
   code: () => say('Escriba el código de su caso. Lo recibió al presentar su reporte (por ejemplo: K7QM-2XDT-9RBH-4C).'),
-  codeWord: () => say('No encontré un caso con esos datos. Si eligió una palabra clave, escríbala. O escriba el código de nuevo.', [NO_WORD]),
+  codeWord: () =>
+    say('No encontré un caso con esos datos. Si eligió una palabra clave, escríbala. O escriba el código de nuevo.', [NO_WORD], { expectsSecret: true }),
   found: (data) => say('¿Qué desea hacer?', data.closed ? AFTER.slice(1) : AFTER),
   reply: () => say('Escriba su mensaje para el caso. Lo verá quien lo atiende.'),
   looking: () => say('Escriba el código de su caso de nuevo.'),

@@ -207,7 +207,7 @@ describe('línea 198', () => {
     expect(c.state).toMatchObject({ flow: 'line198', step: 'options' });
     c.send('que me contacten');
     c.send('de lunes a viernes de 9 a 11');
-    c.send('no');
+    expect(c.send('no').messages.at(-1)?.expectsSecret).toBe(true);
     c.send('girasol');
     const done = c.send('omitir');
     expect(done.effects[0]).toEqual({
@@ -336,6 +336,7 @@ describe('seguimiento', () => {
     c.send('seguimiento');
     const asked = c.send(CODE);
     expect(asked.text).toContain('Si eligió una palabra clave');
+    expect(asked.messages.at(-1)?.expectsSecret).toBe(true);
     const wrong = c.send('margarita');
     expect(wrong.text).toContain('No encontramos un caso con ese código y esa palabra clave');
     c.send(CODE);
