@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { ensureSiteBuilt } from '../bin/build-site.mjs';
+import { benchBotWebhooks } from './bot-webhooks.node.ts';
 import { createEmbeddedSearch } from '../search/embedded.ts';
 import { importCatalog } from '../store/catalog/import.ts';
 import { systemActor } from '../store/policy.ts';
@@ -310,6 +311,12 @@ async function main(): Promise<void> {
     record({ name: 'recepción de reportes p99 (50 conexiones)', value: intake.p99, unit: 'ms', target: '≤ 100 ms', ok: intake.p99 <= 100 });
     const intakeRatio = Math.round((intake.acknowledgedPerSecond / feedback.acknowledgedPerSecond) * 100) / 100;
     record({ name: 'reportes ÷ opiniones de trámite (POST por segundo)', value: intakeRatio, unit: '×', target: '≥ 0.5', ok: intakeRatio >= 0.5 });
+
+    console.log('\n== Bot: webhooks de Telegram y de SMS (Twilio firmado), 40 conexiones ==');
+    const bot = await benchBotWebhooks(servers.urls.site, seconds);
+    console.log(`      Telegram ${bot.telegramPerSecond}/s, SMS ${bot.smsPerSecond}/s`);
+    record({ name: 'webhook de Telegram p99 (40 conexiones)', value: bot.telegramP99, unit: 'ms', target: '≤ 50 ms', ok: bot.telegramP99 <= 50 });
+    record({ name: 'webhook de SMS p99 (40 conexiones)', value: bot.smsP99, unit: 'ms', target: '≤ 50 ms', ok: bot.smsP99 <= 50 });
   } finally {
     servers.stop();
   }

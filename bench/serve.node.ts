@@ -10,10 +10,23 @@ import { compressResponses } from '../api/compression.node.ts';
 import { consoleLog } from '../api/errors.ts';
 import { openConfiguredStore } from '../store/seed.node.ts';
 import { listen } from '../server.node.ts';
+import { BENCH_BOT, startBotApiStub } from './bot-webhooks.node.ts';
 
 const [databaseUrl, staticDir] = process.argv.slice(2);
 const store = await openConfiguredStore({ DATABASE_URL: databaseUrl });
-const site = await listen({ store, log: consoleLog, port: 0, host: '127.0.0.1', trustProxy: true });
+// The bot's channels as configured in production (webhook mode), the Bot API a local stub.
+const botApi = await startBotApiStub();
+const site = await listen({
+  store,
+  log: consoleLog,
+  port: 0,
+  host: '127.0.0.1',
+  trustProxy: true,
+  botChannels: {
+    telegram: { token: BENCH_BOT.token, webhookSecret: BENCH_BOT.webhookSecret, apiRoot: botApi.url },
+    twilio: { authToken: BENCH_BOT.twilioAuthToken },
+  },
+});
 
 function start(app: Hono): Promise<number> {
   return new Promise((resolve) => {

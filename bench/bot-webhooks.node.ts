@@ -1,0 +1,114 @@
+// The bot's webhooks under load: Telegram updates and signed Twilio SMS at 40 connections on
+// loopback, each request a new update / MessageSid from its own chat or number (the real runner,
+// engine, dedupe and state writes run; the Bot API is a local stub in the server's process).
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import autocannon from 'autocannon';
+
+export const BENCH_BOT = {
+  token: '123456789:AAHbenchTOKENbenchTOKENbenchTOKEN1',
+  webhookSecret: 'secreto-de-la-prueba-de-carga',
+  twilioAuthToken: 'auth-token-of-the-bench-account-0',
+};
+
+/** A Bot API that answers every call at once (in the server's process, never the load generator's). */
+export async function startBotApiStub(): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(
+        req.url?.endsWith('/sendMessage') ? '{"ok":true,"result":{"message_id":1,"date":0,"chat":{"id":1,"type":"private"}}}' : '{"ok":true,"result":true}',
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+function twilioSignature(url: string, params: Record<string, string>): string {
+  const data =
+    url +
+    Object.keys(params)
+      .sort()
+      .map((name) => name + params[name])
+      .join('');
+  return createHmac('sha1', BENCH_BOT.twilioAuthToken).update(data).digest('base64');
+}
+
+/** p99 (ms) of the Telegram and SMS webhooks at 40 connections for `seconds`; throws on any non-2xx. */
+export async function benchBotWebhooks(
+  siteUrl: string,
+  seconds: number,
+): Promise<{ telegramP99: number; smsP99: number; telegramPerSecond: number; smsPerSecond: number }> {
+  let update = 1_000_000;
+  const telegram = await autocannon({
+    url: siteUrl,
+    connections: 40,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/telegram/webhook',
+        headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': BENCH_BOT.webhookSecret },
+        setupRequest: (request) => {
+          const id = ++update;
+          const chat = 900_000_000 + (id % 5000);
+          const body = JSON.stringify({
+            update_id: id,
+            message: {
+              message_id: id,
+              date: 1_790_000_000,
+              chat: { id: chat, type: 'private' },
+              from: { id: chat, is_bot: false, first_name: 'Carga' },
+              text: id % 3 ? 'hola' : '1',
+            },
+          });
+          return { ...request, body };
+        },
+      },
+    ],
+  });
+  let sms = 0;
+  const url = `${siteUrl}/api/sms/twilio`;
+  const twilio = await autocannon({
+    url: siteUrl,
+    connections: 40,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/sms/twilio',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        setupRequest: (request) => {
+          const n = ++sms;
+          const params = {
+            From: `+5037${String(n % 5000).padStart(7, '0')}`,
+            To: '+50321000000',
+            Body: n % 3 ? 'hola' : '1',
+            MessageSid: `SM${String(n).padStart(32, '0')}`,
+          };
+          return {
+            ...request,
+            body: new URLSearchParams(params).toString(),
+            headers: { ...request.headers, 'x-twilio-signature': twilioSignature(url, params) },
+          };
+        },
+      },
+    ],
+  });
+  for (const [name, result] of [
+    ['telegram', telegram],
+    ['sms', twilio],
+  ] as const) {
+    if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0)
+      throw new Error(`${name}: ${result.non2xx} no 2xx, ${result.errors} errores, ${result.timeouts} sin respuesta`);
+  }
+  return {
+    telegramP99: telegram.latency.p99,
+    smsP99: twilio.latency.p99,
+    telegramPerSecond: Math.round(telegram['2xx'] / telegram.duration),
+    smsPerSecond: Math.round(twilio['2xx'] / twilio.duration),
+  };
+}
