@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BotEvent, BotState, Step, StepOutput } from '../../bot/engine/types.ts';
 import { step } from '../../bot/engine/engine.ts';
@@ -316,6 +317,13 @@ describe('the bot runner', () => {
     expect(states.rows.length).toBeGreaterThan(0);
     for (const row of states.rows) expect(String(row.state)).toMatch(/^v1:[0-9a-f]+:[0-9a-f]+$/);
     expect(dump).not.toContain('Sigo esperando');
+    // And in the file's bytes (free pages and the write-ahead log included).
+    const file = t.url.slice('file:'.length);
+    for (const path of [file, `${file}-wal`]) {
+      if (!existsSync(path)) continue;
+      const bytes = readFileSync(path).toString('latin1');
+      for (const raw of [CHAT_ID, PHONE, '70001234', 'web-session-']) expect(bytes.includes(raw), `${raw} in ${path}`).toBe(false);
+    }
   });
 });
 
