@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { step } from '../../bot/engine/engine.ts';
 import type { BotEffect, BotEvent, BotMessage, BotState, EffectResult, StepContext } from '../../bot/engine/types.ts';
