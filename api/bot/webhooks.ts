@@ -35,10 +35,11 @@ function sameSecret(a: string | undefined, b: string): boolean {
  */
 export function botWebhookRoutes(bot: BotChannelsDeps | undefined, options: { log: Log; publicBaseUrl?: string }) {
   const app = new Hono<ApiEnv>();
-  const telegram = bot?.telegram;
+  // Without a secret anyone could post updates: no webhook then (the server polls instead).
+  const telegram = bot?.telegram?.webhookSecret ? bot.telegram : undefined;
   const handleTelegram = telegram
     ? webhookCallback(
-        createTelegramBot({ token: telegram.token, botInfo: telegram.botInfo, apiRoot: telegram.apiRoot, runner: bot.runner, log: options.log }),
+        createTelegramBot({ token: telegram.token, botInfo: telegram.botInfo, apiRoot: telegram.apiRoot, runner: bot!.runner, log: options.log }),
         'hono',
         {
           secretToken: telegram.webhookSecret,

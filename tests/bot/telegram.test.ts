@@ -58,6 +58,21 @@ describe('Telegram webhook', () => {
     expect(fake.handled).toEqual([]);
   });
 
+  it('has no webhook without a secret to check', async () => {
+    const api = createApi({
+      store: t.store,
+      search: createEmbeddedSearch(t.store.db),
+      log,
+      bot: { runner: fakeRunner().runner, optOuts: memoryOptOuts(), telegram: { token: TOKEN, webhookSecret: '', apiRoot: capture.url } },
+    });
+    const response = await api.request('/api/telegram/webhook', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(message({ text: 'hola' })),
+    });
+    expect(response.status).toBe(404);
+  });
+
   it('answers 400 to malformed JSON or a body without update_id', async () => {
     const { fake, post } = setup();
     expect((await post('{"update_id": 1, ')).status).toBe(400);
