@@ -40,7 +40,7 @@ export function scheduledJobs(deps: {
   ];
   if (deps.delivery) {
     const delivery = deps.delivery;
-    jobs.push({ name: 'case notifications', everyMs: 15_000, run: async () => void (await deliverReportNotifications(delivery)) });
+    jobs.push({ name: 'case notifications', everyMs: 5_000, run: async () => void (await deliverReportNotifications(delivery)) });
   }
   if (deps.views) jobs.push({ name: 'page views', everyMs: 60_000, run: () => deps.views!.flush() });
   return jobs;

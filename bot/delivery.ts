@@ -1,13 +1,15 @@
 import type { Store } from '../store/db.ts';
 import { claimDue, markFailedAttempt, markSent, postponeClaimed, recoverStaleClaims, type OutboxRow } from '../store/outbox/outbox.ts';
 import { nextSafeMoment, notificationContact, REPORT_NOTIFICATION, type NotificationPayload } from '../store/reports/notifications.ts';
-import { toGsm7, type OptOuts } from './channels/sms.ts';
+import { MAX_SMS_SEGMENTS, smsSegments, toGsm7, type OptOuts } from './channels/sms.ts';
 
 /**
  * Delivers the reports' notifications outbox on Telegram and SMS: at most once, only with consent
  * (the contact still there, on the channel she chose, not opted out), only inside her safe hours.
  * Consent is checked again at send time, never trusted from when the row was queued. The message
- * is neutral — no case text, and a first line (what a lock screen shows) that names no subject.
+ * is neutral — no case text, and a first line (what a lock screen shows) that names no subject —
+ * except an operator's public reply when she asked to talk here (contact.relay): then the reply's
+ * text follows the neutral line «Mensaje nuevo:».
  */
 
 export interface DeliveryLog {
@@ -28,6 +30,40 @@ export interface DeliveryDeps {
 /** The whole message. Nothing of the case, nothing of its kind: «una novedad en su trámite». */
 export function notificationText(publicBaseUrl: string): string {
   return `Tiene una novedad en su trámite.\nConsúltela con su código en ${publicBaseUrl.replace(/\/+$/, '')}/seguimiento`;
+}
+
+/** The first line of a relayed reply: what a lock screen shows, naming no subject. */
+export const RELAY_FIRST_LINE = 'Mensaje nuevo:';
+
+/**
+ * An operator's reply relayed to her (she asked to talk here: contact.relay): the neutral first
+ * line, then the reply. On SMS at most two GSM-7 segments: a longer reply is cut with «…» and
+ * points to /seguimiento for the rest.
+ */
+export function relayText(publicBaseUrl: string, reply: string, channel: 'telegram' | 'sms'): string {
+  const full = `${RELAY_FIRST_LINE}\n${reply}`;
+  if (channel === 'telegram') return full.length <= 4096 ? full : `${full.slice(0, 4000)}…`;
+  if (smsSegments(toGsm7(full)) <= MAX_SMS_SEGMENTS) return toGsm7(full);
+  const tail = `…\nSiga en ${publicBaseUrl.replace(/\/+$/, '')}/seguimiento`;
+  let low = 0;
+  let high = reply.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (smsSegments(toGsm7(`${RELAY_FIRST_LINE}\n${reply.slice(0, mid).trimEnd()}${tail}`)) <= MAX_SMS_SEGMENTS) low = mid;
+    else high = mid - 1;
+  }
+  return toGsm7(`${RELAY_FIRST_LINE}\n${reply.slice(0, low).trimEnd()}${tail}`);
+}
+
+/** The text of a public reply to relay, decrypted at send time; null for any other event. */
+async function relayedReply(store: Store, reportId: number, eventId: number): Promise<string | null> {
+  const rows = await store.db.execute({
+    sql: "SELECT message FROM report_events WHERE id = ? AND report_id = ? AND type = 'public_reply' AND public = 1",
+    args: [eventId, reportId],
+  });
+  const message = rows.rows[0]?.message;
+  if (message === undefined || message === null) return null;
+  return store.cipher.decrypt(String(message));
 }
 
 /** Twilio: «Attempt to send to unsubscribed recipient» — she answered STOP to our number. */
@@ -142,7 +178,9 @@ export async function deliverReportNotifications(deps: DeliveryDeps): Promise<{ 
         await postponeClaimed(deps.store, [row], due.toISOString());
         continue;
       }
-      const text = notificationText(deps.publicBaseUrl);
+      // She asked to talk here: an operator's reply goes with its text; anything else stays neutral.
+      const reply = contact.relay ? await relayedReply(deps.store, payload.reportId, payload.eventId) : null;
+      const text = reply !== null ? relayText(deps.publicBaseUrl, reply, payload.channel) : notificationText(deps.publicBaseUrl);
       const outcome = payload.channel === 'telegram' ? await sendTelegram(deps, contact.value, text) : await sendSms(deps, contact.value, text);
       if (outcome.sent) {
         counts.sent++;

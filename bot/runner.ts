@@ -147,7 +147,13 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
         if (report.followUp && safeHours === null) deps.log?.error('bot report: safe hours not understood, no contact kept', { channel: context.channel });
         const contact =
           report.followUp && context.channel !== 'web' && safeHours !== null
-            ? { channel: context.channel, value: context.identity, safeHours, mayLeaveMessage: report.followUp.mayLeaveMessage }
+            ? {
+                channel: context.channel,
+                value: context.identity,
+                safeHours,
+                mayLeaveMessage: report.followUp.mayLeaveMessage,
+                ...(report.followUp.relay ? { relay: true } : {}),
+              }
             : undefined;
         const outcome = await problemOf(async () =>
           createReport(

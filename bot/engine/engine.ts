@@ -1,7 +1,7 @@
 import { complaint } from '../flows/complaint.ts';
 import { emergency } from '../flows/emergency.ts';
 import { helpMessage } from '../flows/help.ts';
-import { line198 } from '../flows/line198.ts';
+import { line198, NEUTRAL_FIRST_LINE, RELAY_LEFT } from '../flows/line198.ts';
 import { MENU_CHOICES, MENU_TARGETS, menuMessage, showMenu } from '../flows/menu.ts';
 import { searchFlow, searchFromMenu } from '../flows/search.ts';
 import { pendingOf, picked, say, type Flow, type InputEvent } from '../flows/shared.ts';
@@ -149,7 +149,10 @@ function respond(rawState: BotState | null, event: BotEvent, context: StepContex
   if (event.type === 'message') {
     const command = globalCommand(event.text);
     if (command === 'forget') return { messages: [], state: { flow: 'forget', step: 'wait', data: { pending: 'forget' } }, effect: { type: 'forget' } };
-    if (command === 'menu') return showMenu();
+    if (command === 'menu') {
+      const relaying = state?.flow === 'line198' && (state.step === 'relay' || state.step === 'relaySending');
+      return showMenu(relaying ? [say(`${NEUTRAL_FIRST_LINE}\n${RELAY_LEFT}`)] : []);
+    }
     if (command === 'help') {
       const question = questionOf(state, context);
       if (!state || state.flow === 'menu' || !question) return showMenu([helpMessage()], '¿Qué desea hacer?');

@@ -66,7 +66,12 @@ export type BotEffect =
         institution?: string;
         location?: { department?: string; municipality?: string; district?: string; lat?: number; lng?: number; address?: string };
         /** Follow-up on this same channel and identity, only if she said yes. */
-        followUp?: { safeHours?: string; mayLeaveMessage?: boolean };
+        followUp?: {
+          safeHours?: string;
+          mayLeaveMessage?: boolean;
+          /** She asked to talk here with an operator: the operator's public replies are relayed to her with their text. */
+          relay?: boolean;
+        };
         codeWord?: string;
       };
     }

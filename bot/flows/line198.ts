@@ -40,6 +40,9 @@ const RETRY: BotChoice[] = [
 
 const CALL_198 = 'Puede llamar al 198: es gratis, atiende 24 horas, es confidencial y no necesita saldo.';
 const ERASE = 'Para borrar esta conversación, escriba «borrar».';
+const RELAY_HINT = 'Escriba aquí su mensaje para la operadora. Para salir, escriba «menú».';
+/** «menú» in the relay: she leaves it, and can come back to her case with «Seguimiento». */
+export const RELAY_LEFT = 'Salió de la conversación. Para volver a escribir, elija «Seguimiento» con su código y su palabra clave.';
 
 const QUESTIONS: Record<string, (data: Record<string, unknown>) => BotMessage> = {
   safe: () => say('Gracias por escribir.\n¿Es seguro escribir ahora?', YES_NO),
@@ -50,7 +53,11 @@ const QUESTIONS: Record<string, (data: Record<string, unknown>) => BotMessage> =
       'La línea 198 ayuda a poner una denuncia, pedir medidas de protección y recibir apoyo psicológico. Es gratis y confidencial. ¿Qué necesita?',
       OPTIONS,
     ),
-  operator: () => neutral('Crearemos un caso y una operadora le escribirá por aquí. Aún no es un chat en vivo: puede tardar. ¿Seguimos?', YES_NO),
+  operator: () =>
+    neutral(
+      'Crearemos un caso y podrá escribir aquí con una operadora: ella lee sus mensajes y le responde por aquí, en el horario que elija. Puede tardar un poco. ¿Seguimos?',
+      YES_NO,
+    ),
   hours: () => neutral('¿A qué horas es seguro escribirle? Por ejemplo: «lunes a viernes de 9 a 11».', [ANY_HOUR]),
   leaveMessage: () => neutral('Si no responde, ¿podemos dejarle un mensaje?', YES_NO),
   // Her answer is secret: the web chat keeps it out of the transcript.
@@ -61,6 +68,8 @@ const QUESTIONS: Record<string, (data: Record<string, unknown>) => BotMessage> =
   summary: () => neutral('Si quiere, cuente en pocas palabras qué pasa. O elija «Omitir».', [SKIP]),
   failed: () => neutral('¿Intentamos registrar su pedido de nuevo?', RETRY),
   sending: () => neutral('¿Intentamos registrar su pedido de nuevo?', RETRY),
+  relay: () => neutral(RELAY_HINT),
+  relaySending: () => neutral(RELAY_HINT),
 };
 
 function ask(step: string, data: Record<string, unknown>, before: BotMessage[] = []): StepOutput {
@@ -75,7 +84,11 @@ function report(data: Record<string, unknown>): BotEffect {
     report: {
       kind: 'violence',
       description: told ? `${asked} ${told}` : asked,
-      followUp: { safeHours: str(data, 'hours') ?? 'cualquier hora', mayLeaveMessage: data.leaveMessage === 'yes' },
+      followUp: {
+        safeHours: str(data, 'hours') ?? 'cualquier hora',
+        mayLeaveMessage: data.leaveMessage === 'yes',
+        ...(data.operator ? { relay: true } : {}),
+      },
       codeWord: str(data, 'codeWord'),
     },
   };
@@ -84,10 +97,11 @@ function report(data: Record<string, unknown>): BotEffect {
 export const line198: Flow = {
   name: FLOW,
   sensitive: true,
-  accountSteps: ['summary'],
+  // In the relay every message is hers to pass on: danger words bring 911 first, and it is still relayed.
+  accountSteps: ['summary', 'relay'],
   start: () => ask('safe', {}),
   question: (state) => (QUESTIONS[state.step] ? [QUESTIONS[state.step](state.data)] : null),
-  handle(state: BotState, event: InputEvent, _context: StepContext): StepOutput {
+  handle(state: BotState, event: InputEvent, context: StepContext): StepOutput {
     const data = state.data;
     const again = (before: string) => ask(state.step, data, [neutral(before)]);
     switch (state.step) {
@@ -167,7 +181,24 @@ export const line198: Flow = {
         const result = resultOf(event, 'createReport');
         if (!result) return ask('failed', data, [neutral('Su pedido aún no se registró.')]);
         if (!result.ok) return ask('failed', data, [neutral(fit(`No pudimos registrar su pedido: ${result.problem}`, 240))]);
-        const who = data.operator ? 'Una operadora le escribirá' : 'Le escribiremos';
+        if (data.operator) {
+          // The live conversation: only what the relay needs is kept (code and code word).
+          return {
+            messages: [
+              neutral(`Listo. Su código es ${result.code}. Guárdelo con su palabra clave.`),
+              neutral(
+                fit(
+                  context.channel === 'web'
+                    ? `Escriba aquí lo que quiera decir: una operadora lo lee. Sus respuestas las verá en «Seguimiento» con su código. Si hay peligro, llame al 911. ${ERASE}`
+                    : `Escriba aquí lo que quiera decir: una operadora lo lee y le responde por aquí. Si hay peligro, llame al 911. ${ERASE}`,
+                  280,
+                ),
+              ),
+            ],
+            state: at(FLOW, 'relay', { code: result.code, codeWord: str(data, 'codeWord') }),
+          };
+        }
+        const who = 'Le escribiremos';
         return {
           messages: [
             neutral(`Listo. Su código es ${result.code}. Guárdelo con su palabra clave.`),
@@ -175,6 +206,22 @@ export const line198: Flow = {
           ],
           state: null,
         };
+      }
+      case 'relay': {
+        const message = textOf(event);
+        if (!message) return again('Escriba su mensaje.');
+        const code = str(data, 'code');
+        if (!code) return showMenu();
+        return perform(FLOW, 'relaySending', data, { type: 'replyToCase', code, codeWord: str(data, 'codeWord'), message });
+      }
+      case 'relaySending': {
+        const result = resultOf(event, 'replyToCase');
+        const back = at(FLOW, 'relay', data);
+        if (!result) return { messages: [neutral('Su mensaje aún no se envió. Escríbalo de nuevo.')], state: back };
+        if (!result.ok) return { messages: [neutral(fit(`No se pudo enviar: ${result.problem ?? 'intente de nuevo'}`, 240))], state: back };
+        // The first time a short acknowledgement; after that only «✓» (a reply must not be empty).
+        if (data.relayed) return { messages: [say('✓')], state: back };
+        return { messages: [neutral('Enviado. Una persona le responderá aquí.')], state: at(FLOW, 'relay', { ...data, relayed: true }) };
       }
       case 'failed': {
         const value = picked(event, RETRY);

@@ -30,6 +30,8 @@ export interface ContactInput {
   /** «HH:MM-HH:MM», El Salvador time: when a message may reach her. */
   safeHours?: string;
   mayLeaveMessage?: boolean;
+  /** She asked for a live conversation here: public replies reach her with their text (bot/delivery.ts). */
+  relay?: boolean;
 }
 
 export interface NewReport {
@@ -117,7 +119,13 @@ function normalizedContact(contact: ContactInput): ContactInput {
     const digits = value.replace(/[\s\-().]/g, '');
     value = digits.startsWith('+') ? digits : digits.length === 8 ? `+503${digits}` : `+${digits}`;
   }
-  return { channel, value, safeHours: contact.safeHours?.trim() || undefined, mayLeaveMessage: contact.mayLeaveMessage ?? false };
+  return {
+    channel,
+    value,
+    safeHours: contact.safeHours?.trim() || undefined,
+    mayLeaveMessage: contact.mayLeaveMessage ?? false,
+    ...(contact.relay ? { relay: true } : {}),
+  };
 }
 
 async function idOf(tx: Db, table: 'procedures' | 'institutions', slug: string): Promise<{ id: number; institutionId?: number } | null> {

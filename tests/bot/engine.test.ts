@@ -231,7 +231,7 @@ describe('línea 198', () => {
     c.send('ya puedo escribir');
     expect(c.state?.step).toBe('shared');
   });
-  it('explains protection measures and psychological support, and is honest that the operator is not live yet', () => {
+  it('explains protection measures and psychological support, and says how talking with an operator works', () => {
     const c = conversation();
     c.send('2');
     c.send('sí');
@@ -239,7 +239,7 @@ describe('línea 198', () => {
     expect(c.send('medidas de protección').text).toContain('juzgado');
     expect(c.send('apoyo psicologico').text).toContain('gratis');
     expect(c.send(choice('line198.option.call')).text).toContain('Marque 198');
-    expect(c.send('escribir con una persona').text).toContain('Aún no es un chat en vivo');
+    expect(c.send('escribir con una persona').text).toContain('le responde por aquí');
     c.send('si');
     c.send('cualquier hora');
     c.send('si');
@@ -250,10 +250,10 @@ describe('línea 198', () => {
         kind: 'violence',
         description: 'Pide escribir con una operadora. No puedo salir de la casa',
         codeWord: 'luna',
-        followUp: { mayLeaveMessage: true },
+        followUp: { mayLeaveMessage: true, relay: true },
       },
     });
-    expect(done.text).toContain('Una operadora le escribirá por aquí');
+    expect(done.text).toContain('una operadora lo lee y le responde por aquí');
   });
 });
 
