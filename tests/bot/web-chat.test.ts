@@ -8,7 +8,8 @@ import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { isOptedOut, optIn, optOut } from '../../store/bot/conversations.ts';
 import { formatTrackingCode, generateTrackingCode } from '../../store/reports/tracking-code.ts';
 import { loadRenderPage } from '../../server.node.ts';
-import { FAST_CODE_WORD } from '../fixtures/reports.ts';
+import { addReportEvent, getCase } from '../../store/reports/handling.ts';
+import { createStaff, FAST_CODE_WORD } from '../fixtures/reports.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
 
 /** A small engine of our own: a menu with two choices; «buscar …» asks the runner to search. */
@@ -219,6 +220,25 @@ describe('the web chat at /chat', () => {
     const left = await browser.post({ message: 'salir' });
     expect(left).toMatchObject({ status: 303, location: '/chat?hecho=borrada' });
     expect(browser.cookie).toBeNull();
+  });
+
+  it('talks with a 198 operator: her message reaches the case, the reply appears in the transcript once', async () => {
+    const staff = await createStaff(t);
+    const browser = new Browser(real);
+    await browser.post({ message: 'hola' });
+    for (const choice of ['menu.line198', 'yes', 'no', 'line198.option.operator', 'yes', 'any', 'no']) await browser.post({ choice });
+    await browser.post({ message: 'girasol' });
+    await browser.post({ choice: 'skip' });
+    const code = /Su código es (\S+)\./.exec((await browser.get()).html)?.[1];
+    expect(code).toBeTruthy();
+    await browser.post({ message: 'Estoy en un lugar seguro' });
+    const detail = await getCase(t.store, staff.operator198, code!);
+    expect(detail.events.some((e) => e.type === 'citizen_message' && e.message === 'Estoy en un lugar seguro')).toBe(true);
+    await addReportEvent(t.store, staff.operator198, code!, { type: 'public_reply', message: 'Le escuchamos. ¿Puede hablar?' });
+    const page = await browser.get();
+    expect(logOf(page.html)).toContain('bot: Mensaje nuevo:\nLe escuchamos. ¿Puede hablar?');
+    const again = await browser.get();
+    expect(logOf(again.html).filter((line) => line.includes('Le escuchamos'))).toHaveLength(1);
   });
 
   it('says the message was not handled when the engine fails, and keeps the conversation', async () => {
