@@ -189,7 +189,7 @@ export const line198: Flow = {
               neutral(
                 fit(
                   context.channel === 'web'
-                    ? `Escriba aquí lo que quiera decir: una operadora lo lee. Sus respuestas las verá en «Seguimiento» con su código. Si hay peligro, llame al 911. ${ERASE}`
+                    ? `Escriba aquí lo que quiera decir: una operadora lo lee, y su respuesta aparecerá aquí cuando vuelva a abrir esta página. Si hay peligro, llame al 911. ${ERASE}`
                     : `Escriba aquí lo que quiera decir: una operadora lo lee y le responde por aquí. Si hay peligro, llame al 911. ${ERASE}`,
                   280,
                 ),
