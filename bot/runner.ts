@@ -2,6 +2,7 @@ import { isAppError } from '../store/app-error.ts';
 import { loadConversation, saveConversation, updateSeen, botIdentityHash } from '../store/bot/conversations.ts';
 import { getPublishedProcedure } from '../store/catalog/procedures.ts';
 import type { Store } from '../store/db.ts';
+import { createRateLimiter } from '../store/rate-limits.ts';
 import type { ReportChannel } from '../store/reports/kinds.ts';
 import { addCitizenMessage, createReport, getPublicReport } from '../store/reports/reports.ts';
 import { DEFAULT_SLA, spanText } from '../store/reports/sla.ts';
@@ -66,6 +67,12 @@ const REPORT_CHANNEL: Record<BotChannel, ReportChannel> = { telegram: 'telegram'
 
 /** Reports filed by one person through the bot per hour (counted by her keyed identity hash). */
 const BOT_INTAKE_LIMIT = { bucket: 'bot-report-intake', limit: 10, windowMs: 60 * 60_000 };
+
+/**
+ * Case lookups that found nothing, per person, as on the web (guessing codes): past the limit a
+ * lookup answers «not found» without reading the store, whatever the code.
+ */
+const BOT_LOOKUP_MISSES = { bucket: 'bot-lookup-miss', limit: 15, windowMs: 15 * 60_000 };
 
 function costText(cost: { amount: number; note?: string } | undefined): string | null {
   if (!cost) return null;
@@ -185,8 +192,14 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
         };
       }
       case 'lookupCase': {
+        const misses = createRateLimiter(store, BOT_LOOKUP_MISSES);
+        const who = `${context.channel}\n${context.identity}`;
+        if (await misses.exhausted(who)) return { type: 'lookupCase', found: false };
         const found = await getPublicReport(store, effect.code, effect.codeWord || undefined);
-        if (!found) return { type: 'lookupCase', found: false };
+        if (!found) {
+          await misses.count(who);
+          return { type: 'lookupCase', found: false };
+        }
         return {
           type: 'lookupCase',
           found: true,
@@ -197,6 +210,9 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
         };
       }
       case 'replyToCase': {
+        if (await createRateLimiter(store, BOT_LOOKUP_MISSES).exhausted(`${context.channel}\n${context.identity}`)) {
+          return { type: 'replyToCase', ok: false, problem: 'hubo demasiados intentos; espere 15 minutos' };
+        }
         const outcome = await problemOf(() =>
           addCitizenMessage(store, { code: effect.code, codeWord: effect.codeWord || undefined }, effect.message, REPORT_CHANNEL[context.channel]),
         );

@@ -217,6 +217,21 @@ describe('the bot runner', () => {
     expect(unknown).toMatchObject({ type: 'replyToCase', ok: false, problem: expect.stringMatching(/No encontramos/) });
   });
 
+  it('limits lookups that find nothing per person, as on the web: past 15, even a real code answers «not found»', async () => {
+    const guesser = '+50370004242';
+    const filed = JSON.parse(
+      (await runnerOf().handle({ channel: 'sms', identity: PHONE, event: say('queja Nadie contestó en la oficina durante una semana.') })).messages[0].text,
+    );
+    const lookup = async (identity: string, code: string) =>
+      JSON.parse((await runnerOf().handle({ channel: 'sms', identity, event: say(`caso ${code}`) })).messages[0].text) as { found: boolean };
+    expect((await lookup(guesser, filed.code)).found).toBe(true);
+    for (let i = 0; i < 15; i++) expect((await lookup(guesser, 'K7QM-2XDT-9RBH-4C')).found).toBe(false);
+    expect((await lookup(guesser, filed.code)).found, 'limited').toBe(false);
+    expect((await lookup(PHONE, filed.code)).found, 'another person is not limited').toBe(true);
+    const reply = JSON.parse((await runnerOf().handle({ channel: 'sms', identity: guesser, event: say(`responder ${filed.code} hola`) })).messages[0].text);
+    expect(reply).toMatchObject({ ok: false, problem: expect.stringMatching(/demasiados intentos/) });
+  });
+
   it('takes one person’s events one at a time, so none is lost and a re-delivery racing the first has no second effect', async () => {
     const runner = runnerOf();
     const answers = await Promise.all([1, 2, 3, 4, 5].map(() => runner.handle({ channel: 'sms', identity: '+50370003333', event: say('hola') })));
