@@ -1,6 +1,6 @@
 import type { BotChoice, BotEffect, BotMessage, BotState, StepContext, StepOutput } from '../engine/types.ts';
 import { showMenu } from './menu.ts';
-import { YES_NO, at, fit, perform, picked, resultOf, say, str, textOf, type Flow, type InputEvent } from './shared.ts';
+import { YES_NO, at, fit, perform, picked, resultOf, say, str, textOf, type Flow, type InputEvent, RETRY, retryOrMenu } from './shared.ts';
 
 const FLOW = 'complaint';
 
@@ -16,10 +16,6 @@ const KIND_OF: Record<string, 'complaint' | 'corruption' | 'missing_requirement'
 };
 const NAME_OF: Record<string, string> = { complaint: 'queja', corruption: 'denuncia', missing_requirement: 'aviso' };
 const SKIP: BotChoice = { value: 'skip', label: 'Omitir' };
-const RETRY: BotChoice[] = [
-  { value: 'retry', label: 'Intentar de nuevo' },
-  { value: 'menu', label: 'Menú' },
-];
 
 const QUESTIONS: Record<string, (data: Record<string, unknown>) => BotMessage> = {
   kind: () => say('¿Qué quiere presentar?', KINDS),
@@ -89,10 +85,7 @@ export const complaint: Flow = {
         };
       }
       case 'failed': {
-        const value = picked(event, RETRY);
-        if (value === 'retry') return perform(FLOW, 'sending', data, report(data));
-        if (value === 'menu') return showMenu();
-        return again('Elija una opción.');
+        return retryOrMenu(event, { retry: () => perform(FLOW, 'sending', data, report(data)), menu: showMenu, again });
       }
     }
     return again('No entendí.');

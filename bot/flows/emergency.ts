@@ -1,6 +1,6 @@
 import type { BotChoice, BotEffect, BotMessage, BotState, StepContext, StepOutput } from '../engine/types.ts';
 import { showMenu } from './menu.ts';
-import { YES_NO, at, fit, perform, picked, resultOf, say, str, textOf, type Flow, type InputEvent } from './shared.ts';
+import { YES_NO, at, fit, perform, picked, resultOf, say, str, textOf, type Flow, type InputEvent, RETRY, retryOrMenu } from './shared.ts';
 
 const FLOW = 'emergency';
 
@@ -14,10 +14,6 @@ const KINDS: BotChoice[] = [
 ];
 const SKIP: BotChoice = { value: 'skip', label: 'No sé / omitir' };
 const ANY_HOUR: BotChoice = { value: 'any', label: 'Cualquier hora' };
-const RETRY: BotChoice[] = [
-  { value: 'retry', label: 'Intentar de nuevo' },
-  { value: 'menu', label: 'Menú' },
-];
 
 export const FIRST_LINE = 'Si hay una vida en riesgo ahora, llame al 911.';
 
@@ -146,10 +142,7 @@ export const emergency: Flow = {
         };
       }
       case 'failed': {
-        const value = picked(event, RETRY);
-        if (value === 'retry') return perform(FLOW, 'sending', data, report(data));
-        if (value === 'menu') return showMenu();
-        return again('Elija una opción.');
+        return retryOrMenu(event, { retry: () => perform(FLOW, 'sending', data, report(data)), menu: showMenu, again });
       }
     }
     return again('No entendí.');

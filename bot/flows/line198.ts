@@ -1,6 +1,6 @@
 import type { BotChoice, BotEffect, BotMessage, BotState, StepContext, StepOutput } from '../engine/types.ts';
 import { showMenu } from './menu.ts';
-import { YES_NO, at, fit, perform, picked, resultOf, say, str, textOf, type Flow, type InputEvent } from './shared.ts';
+import { YES_NO, at, fit, perform, picked, resultOf, say, str, textOf, type Flow, type InputEvent, RETRY, retryOrMenu } from './shared.ts';
 
 const FLOW = 'line198';
 
@@ -33,10 +33,6 @@ const PAUSED: BotChoice[] = [
 ];
 const ANY_HOUR: BotChoice = { value: 'any', label: 'Cualquier hora' };
 const SKIP: BotChoice = { value: 'skip', label: 'Omitir' };
-const RETRY: BotChoice[] = [
-  { value: 'retry', label: 'Intentar de nuevo' },
-  { value: 'menu', label: 'Menú' },
-];
 
 const CALL_198 = 'Puede llamar al 198: es gratis, atiende 24 horas, es confidencial y no necesita saldo.';
 const ERASE = 'Para borrar esta conversación, escriba «borrar».';
@@ -224,10 +220,7 @@ export const line198: Flow = {
         return { messages: [neutral('Enviado. Una persona le responderá aquí.')], state: at(FLOW, 'relay', { ...data, relayed: true }) };
       }
       case 'failed': {
-        const value = picked(event, RETRY);
-        if (value === 'retry') return perform(FLOW, 'sending', data, report(data));
-        if (value === 'menu') return showMenu();
-        return again('Elija una opción.');
+        return retryOrMenu(event, { retry: () => perform(FLOW, 'sending', data, report(data)), menu: showMenu, again });
       }
     }
     return again('No entendí.');

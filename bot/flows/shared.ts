@@ -80,5 +80,22 @@ export function fit(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
 }
 
+/** The choices after a report could not be filed: try again, or go back to the menu. */
+export const RETRY: BotChoice[] = [
+  { value: 'retry', label: 'Intentar de nuevo' },
+  { value: 'menu', label: 'Menú' },
+];
+
+/** The «failed» step every report flow shares: `retry` files again, `menu` leaves, anything else asks again. */
+export function retryOrMenu(
+  event: InputEvent,
+  actions: { retry: () => StepOutput; menu: () => StepOutput; again: (before: string) => StepOutput },
+): StepOutput {
+  const value = picked(event, RETRY);
+  if (value === 'retry') return actions.retry();
+  if (value === 'menu') return actions.menu();
+  return actions.again('Elija una opción.');
+}
+
 export const NOT_UNDERSTOOD = 'No entendí su respuesta. Elija una opción o escriba su número.';
 export const MENU_HINT = 'Escriba «menú» para volver al inicio.';
