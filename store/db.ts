@@ -45,7 +45,15 @@ export interface StoreConfig {
   busyTimeoutMs?: number;
   /** Milliseconds a write keeps retrying, without blocking, before answering «ocupado» (default 10 s). */
   busyRetryForMs?: number;
+  /**
+   * Opens the client (default: @libsql/client's createClient, which runs everywhere). Node passes
+   * store/libsql-local.node.ts for local files: the same engine, with prepared statements reused.
+   */
+  connect?: (config: { url: string; authToken?: string; timeout: number }) => StoreClient;
 }
+
+/** What the store needs of a libSQL client. */
+export type StoreClient = Pick<Client, 'execute' | 'transaction' | 'close'>;
 
 const WRITE_STATEMENT =
   /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|VACUUM|REINDEX|ATTACH|DETACH|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|PRAGMA\s+\w+\s*=)/i;
@@ -55,7 +63,7 @@ function statementText(statement: InStatement): string {
 }
 
 /** A reader over `client` that refuses statements that write (a programming error, not input). */
-function readerOf(client: Client): Reader {
+function readerOf(client: StoreClient): Reader {
   return {
     execute(statement: InStatement): Promise<ResultSet> {
       if (WRITE_STATEMENT.test(statementText(statement))) {
@@ -81,7 +89,7 @@ function isBusy(error: unknown): boolean {
  * @example const store = await openStore({ url: 'file:data/portal.db', dataKey })
  */
 export async function openStore(config: StoreConfig): Promise<Store> {
-  const client = createClient({
+  const client = (config.connect ?? createClient)({
     url: config.url,
     authToken: config.authToken,
     timeout: config.busyTimeoutMs ?? 50,

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { fileURLToPath } from 'node:url';
 import type { Clock } from './clock.ts';
 import { openStore, type Store } from './db.ts';
+import { createLocalClient } from './libsql-local.node.ts';
 import { systemActor } from './policy.ts';
 import { generateDataKey } from './field-cipher.ts';
 import { parseExchangeFile, type RawRow } from './catalog/exchange-files.ts';
@@ -50,6 +51,8 @@ export async function openConfiguredStore(
     authToken: config.DATABASE_AUTH_TOKEN,
     dataKey: resolveDataKey(url, { DATA_KEY: config.DATA_KEY, NODE_ENV: env.NODE_ENV }),
     clock: options.clock,
+    // Local files through the driver that keeps prepared statements; anything else through @libsql/client.
+    connect: url.startsWith('file:') && !url.includes(':memory:') ? createLocalClient : undefined,
   });
 }
 

@@ -3,22 +3,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../store/db.ts';
+import { createLocalClient } from '../../store/libsql-local.node.ts';
 import { createFieldCipher, generateDataKey } from '../../store/field-cipher.ts';
+import { fromHex, toHex } from '../../store/crypto.ts';
 
 let dir: string;
 let store: Store;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'portal-db-'));
-  store = await openStore({ url: `file:${join(dir, 'db.db')}`, busyTimeoutMs: 2000, dataKey: generateDataKey() });
-  await store.batch(['CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)']);
-  await store.batch(['INSERT INTO counter (id, n) VALUES (1, 0)']);
-});
-afterEach(() => {
-  store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
-describe('store writes', () => {
+// Both clients the store runs on: @libsql/client (remote stores, Workers) and the local driver.
+describe.each([
+  ['@libsql/client', undefined],
+  ['the local driver', createLocalClient],
+] as const)('store writes through %s', (_name, connect) => {
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'portal-db-'));
+    store = await openStore({ url: `file:${join(dir, 'db.db')}`, busyTimeoutMs: 2000, dataKey: generateDataKey(), connect });
+    await store.batch(['CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)']);
+    await store.batch(['INSERT INTO counter (id, n) VALUES (1, 0)']);
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('queues concurrent write transactions instead of deadlocking on the lock', async () => {
     const increments = Array.from({ length: 20 }, () =>
       store.write(async (tx) => {
@@ -60,6 +67,19 @@ describe('sensitive fields', () => {
     await expect(other.decrypt(sealed)).rejects.toThrow();
     const tampered = sealed.slice(0, -2) + (sealed.endsWith('00') ? '11' : '00');
     await expect(cipher.decrypt(tampered)).rejects.toThrow();
+  });
+
+  it("reads what Web Crypto's AES-GCM wrote under the same key, and writes what it reads (stored fields stay readable)", async () => {
+    const keyHex = generateDataKey();
+    const cipher = await createFieldCipher(keyHex);
+    const key = await crypto.subtle.importKey('raw', fromHex(keyHex), 'AES-GCM', false, ['encrypt', 'decrypt']);
+    const text = 'Señora de 34 años, colonia Escalón: ¿quién me ayuda? 🙏';
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const byWebCrypto = `v1:${toHex(iv)}:${toHex(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, new TextEncoder().encode(text)))}`;
+    expect(await cipher.decrypt(byWebCrypto)).toBe(text);
+    const [, ourIv, sealed] = (await cipher.encrypt(text)).split(':');
+    const opened = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromHex(ourIv) }, key, fromHex(sealed));
+    expect(new TextDecoder().decode(opened)).toBe(text);
   });
 
   it('refuses a malformed DATA_KEY, naming the variable', async () => {
