@@ -1,6 +1,23 @@
+import { safeHoursWindow } from '../safe-hours.ts';
 import type { BotChoice, BotEffect, BotMessage, BotState, StepContext, StepOutput } from '../engine/types.ts';
 import { showMenu } from './menu.ts';
-import { YES_NO, at, fit, perform, picked, resultOf, say, str, textOf, type Flow, type InputEvent, RETRY, retryOrMenu } from './shared.ts';
+import {
+  ANY_HOUR,
+  HOURS_NOT_UNDERSTOOD,
+  YES_NO,
+  at,
+  fit,
+  perform,
+  picked,
+  resultOf,
+  say,
+  str,
+  textOf,
+  type Flow,
+  type InputEvent,
+  RETRY,
+  retryOrMenu,
+} from './shared.ts';
 
 const FLOW = 'emergency';
 
@@ -13,7 +30,6 @@ const KINDS: BotChoice[] = [
   { value: 'emergency.kind.other', label: 'Otra cosa' },
 ];
 const SKIP: BotChoice = { value: 'skip', label: 'No sé / omitir' };
-const ANY_HOUR: BotChoice = { value: 'any', label: 'Cualquier hora' };
 
 export const FIRST_LINE = 'Si hay una vida en riesgo ahora, llame al 911.';
 
@@ -126,6 +142,7 @@ export const emergency: Flow = {
       case 'hours': {
         const hours = picked(event, [ANY_HOUR]) === 'any' ? 'cualquier hora' : textOf(event, 120);
         if (!hours) return again('Escriba las horas o elija una opción.');
+        if (safeHoursWindow(hours) === null) return again(HOURS_NOT_UNDERSTOOD);
         const next = { ...data, hours };
         return perform(FLOW, 'sending', next, report(next));
       }

@@ -1,6 +1,23 @@
+import { safeHoursWindow } from '../safe-hours.ts';
 import type { BotChoice, BotEffect, BotMessage, BotState, StepContext, StepOutput } from '../engine/types.ts';
 import { showMenu } from './menu.ts';
-import { YES_NO, at, fit, perform, picked, resultOf, say, str, textOf, type Flow, type InputEvent, RETRY, retryOrMenu } from './shared.ts';
+import {
+  ANY_HOUR,
+  HOURS_NOT_UNDERSTOOD,
+  YES_NO,
+  at,
+  fit,
+  perform,
+  picked,
+  resultOf,
+  say,
+  str,
+  textOf,
+  type Flow,
+  type InputEvent,
+  RETRY,
+  retryOrMenu,
+} from './shared.ts';
 
 const FLOW = 'line198';
 
@@ -31,7 +48,6 @@ const PAUSED: BotChoice[] = [
   { value: 'continue', label: 'Ya puedo escribir' },
   { value: 'menu', label: 'Menú' },
 ];
-const ANY_HOUR: BotChoice = { value: 'any', label: 'Cualquier hora' };
 const SKIP: BotChoice = { value: 'skip', label: 'Omitir' };
 
 const CALL_198 = 'Puede llamar al 198: es gratis, atiende 24 horas, es confidencial y no necesita saldo.';
@@ -155,7 +171,10 @@ export const line198: Flow = {
       }
       case 'hours': {
         const hours = picked(event, [ANY_HOUR]) === 'any' ? 'cualquier hora' : textOf(event, 120);
-        return hours ? ask('leaveMessage', { ...data, hours }) : again('Escriba las horas o elija una opción.');
+        if (!hours) return again('Escriba las horas o elija una opción.');
+        // Hours that cannot be read would keep no contact at all: ask again rather than lose her call back.
+        if (safeHoursWindow(hours) === null) return again(HOURS_NOT_UNDERSTOOD);
+        return ask('leaveMessage', { ...data, hours });
       }
       case 'leaveMessage': {
         const value = picked(event, YES_NO);

@@ -27,6 +27,12 @@ export type InputEvent = Exclude<BotEvent, { type: 'unsupported' }>;
 /** The data key under which a state remembers which effect it waits for. */
 export const PENDING = 'pending';
 
+/** The choice offered where she is asked for safe hours. */
+export const ANY_HOUR: BotChoice = { value: 'any', label: 'Cualquier hora' };
+
+/** Her hours could not be read (bot/safe-hours.ts): asked again, with the forms that work. */
+export const HOURS_NOT_UNDERSTOOD = 'No entendí esas horas. Escríbalas así: «de 8 a 12» o «de 2 a 5 de la tarde», o elija «Cualquier hora».';
+
 export const YES_NO: BotChoice[] = [
   { value: 'yes', label: 'Sí' },
   { value: 'no', label: 'No' },

@@ -420,3 +420,20 @@ describe('bad input', () => {
     expect(report.report.description).toHaveLength(2000);
   });
 });
+
+describe('safe hours she writes', () => {
+  it('are asked again when they cannot be read, in both flows that keep a contact, and accepted when they can', () => {
+    for (const state of [
+      { flow: 'line198', step: 'hours', data: { operator: false } },
+      { flow: 'emergency', step: 'hours', data: { contact: 'yes', kind: 'x', description: 'y' } },
+    ] as BotState[]) {
+      const unreadable = turn(state, { type: 'message', text: 'cuando él no esté' });
+      expect(unreadable.text).toMatch(/No entendí esas horas/);
+      expect(unreadable.state).toMatchObject({ flow: state.flow, step: 'hours' });
+      expect(unreadable.effects).toEqual([]);
+      const readable = turn(state, { type: 'message', text: 'de 2 a 5 de la tarde' });
+      expect(readable.text).not.toMatch(/No entendí/);
+      expect(readable.state?.step === 'hours' && readable.effects.length === 0).toBe(false);
+    }
+  });
+});
