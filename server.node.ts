@@ -96,8 +96,14 @@ export async function listen(options: {
   const channels = options.botChannels ?? {};
   const runner = createBotRunner({ store: options.store, search: search.engine, step, publicBaseUrl: options.publicBaseUrl, log: options.log });
   const optOuts = storeOptOuts(options.store);
-  const bot: BotChannelsDeps = { runner, optOuts, telegram: channels.telegramPolling ? undefined : channels.telegram, twilio: channels.twilio };
-  const polling = channels.telegram && channels.telegramPolling ? createTelegramBot({ ...channels.telegram, runner, log: options.log }) : undefined;
+  const telegram = channels.telegram ? createTelegramBot({ ...channels.telegram, store: options.store, runner, log: options.log }) : undefined;
+  const bot: BotChannelsDeps = {
+    runner,
+    optOuts,
+    telegram: channels.telegramPolling || !channels.telegram ? undefined : { ...channels.telegram, channel: telegram },
+    twilio: channels.twilio,
+  };
+  const polling = channels.telegramPolling ? telegram?.bot : undefined;
   const twilio = channels.twilio;
   const delivery: DeliveryDeps | undefined =
     channels.telegram || (twilio?.accountSid && twilio.from)
@@ -145,9 +151,30 @@ export async function listen(options: {
       const stopJobs =
         options.jobSpeed === 0
           ? () => undefined
-          : startJobTimers(scheduledJobs({ store: options.store, search, views, contactRetentionDays: options.contactRetentionDays, delivery }), options.log, {
-              speed: options.jobSpeed,
-            });
+          : startJobTimers(
+              scheduledJobs({
+                store: options.store,
+                search,
+                views,
+                contactRetentionDays: options.contactRetentionDays,
+                delivery,
+                telegramReplies: telegram?.replies,
+              }),
+              options.log,
+              {
+                speed: options.jobSpeed,
+              },
+            );
+      // Webhook mode: tell Telegram where to post, with the secret it must send back. Idempotent, so
+      // every start does it; a failure (no network yet) is logged and the webhook keeps answering.
+      if (telegram && bot.telegram?.webhookSecret && options.publicBaseUrl)
+        void telegram.bot.api
+          .setWebhook(new URL('/api/telegram/webhook', options.publicBaseUrl).href, {
+            secret_token: bot.telegram.webhookSecret,
+            allowed_updates: ['message', 'callback_query'],
+          })
+          .then(() => options.log.info('Telegram: webhook registrado'))
+          .catch((error: unknown) => options.log.error('telegram setWebhook failed', { error: error instanceof Error ? error.name : typeof error }));
       // Long polling (no public URL for a webhook): grammY's loop, stopped on close.
       if (polling)
         void polling

@@ -50,7 +50,7 @@ export function createApi(deps: ApiDeps, options: { standalone?: boolean } = {})
   app.route('/', reportForms());
   app.route('/api', reportRoutes());
   app.route('/api/admin', adminRoutes());
-  app.route('/api', botWebhookRoutes(deps.bot, { log: deps.log, publicBaseUrl: deps.publicOrigin }));
+  app.route('/api', botWebhookRoutes(deps.bot, { log: deps.log, publicBaseUrl: deps.publicOrigin, store: deps.store }));
   app.route('/', webChatRoutes(deps.bot?.runner));
   app.route('/', safetyRoutes());
   app.route('/open311/v2', open311Routes());

@@ -1,3 +1,4 @@
+import type { TelegramReplies } from '../bot/channels/telegram-replies.ts';
 import { deliverReportNotifications, type DeliveryDeps } from '../bot/delivery.ts';
 import type { SearchSetup } from '../search/select.ts';
 import type { Store } from '../store/db.ts';
@@ -25,6 +26,8 @@ export function scheduledJobs(deps: {
   contactRetentionDays?: number;
   /** Case notifications on Telegram and SMS, when a channel is configured. */
   delivery?: DeliveryDeps;
+  /** The bot's answers on Telegram: sent right after each webhook; this picks up what is left (a restart, a retry). */
+  telegramReplies?: TelegramReplies;
 }): ScheduledJob[] {
   const jobs: ScheduledJob[] = [
     { name: 'search sync', everyMs: 5_000, run: () => deps.search.sync() },
@@ -41,6 +44,10 @@ export function scheduledJobs(deps: {
   if (deps.delivery) {
     const delivery = deps.delivery;
     jobs.push({ name: 'case notifications', everyMs: 5_000, run: async () => void (await deliverReportNotifications(delivery)) });
+  }
+  if (deps.telegramReplies) {
+    const replies = deps.telegramReplies;
+    jobs.push({ name: 'telegram replies', everyMs: 2_000, run: async () => void (await replies.drain()) });
   }
   if (deps.views) jobs.push({ name: 'page views', everyMs: 60_000, run: () => deps.views!.flush() });
   return jobs;

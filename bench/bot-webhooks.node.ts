@@ -41,7 +41,7 @@ function twilioSignature(url: string, params: Record<string, string>): string {
 export async function benchBotWebhooks(
   siteUrl: string,
   seconds: number,
-): Promise<{ telegramP99: number; smsP99: number; telegramPerSecond: number; smsPerSecond: number }> {
+): Promise<{ telegramP99: number; smsP99: number; telegramP50: number; smsP50: number; telegramPerSecond: number; smsPerSecond: number }> {
   let update = 1_000_000;
   const telegram = await autocannon({
     url: siteUrl,
@@ -108,6 +108,8 @@ export async function benchBotWebhooks(
   return {
     telegramP99: telegram.latency.p99,
     smsP99: twilio.latency.p99,
+    telegramP50: telegram.latency.p50,
+    smsP50: twilio.latency.p50,
     telegramPerSecond: Math.round(telegram['2xx'] / telegram.duration),
     smsPerSecond: Math.round(twilio['2xx'] / twilio.duration),
   };

@@ -1,6 +1,7 @@
 import type { Store } from '../store/db.ts';
 import { claimDue, markFailedAttempt, markSent, postponeClaimed, recoverStaleClaims, type OutboxRow } from '../store/outbox/outbox.ts';
 import { nextSafeMoment, notificationContact, REPORT_NOTIFICATION, type NotificationPayload } from '../store/reports/notifications.ts';
+import { recordSmsSent } from '../store/bot/sms-deliveries.ts';
 import { MAX_SMS_SEGMENTS, smsSegments, toGsm7, type OptOuts } from './channels/sms.ts';
 
 /**
@@ -74,7 +75,7 @@ const UNCONFIGURED_WAIT_MS = 3_600_000;
 /** A kind that gives a row up at once: a refused consent or a permanent error is never retried. */
 const GIVE_UP = { ...REPORT_NOTIFICATION, maxAttempts: 1 };
 
-type Outcome = { sent: true } | { sent: false; retry: boolean; reason: string; optedOut?: boolean };
+type Outcome = { sent: true; sid?: string; status?: string } | { sent: false; retry: boolean; reason: string; optedOut?: boolean };
 
 function isPayload(value: unknown): value is NotificationPayload {
   const payload = value as NotificationPayload;
@@ -120,12 +121,25 @@ async function sendSms(deps: DeliveryDeps, to: string, text: string): Promise<Ou
         Authorization: `Basic ${btoa(`${twilio.accountSid}:${twilio.authToken}`)}`,
         'Content-Type': 'application/x-www-form-urlencoded',
       },
-      body: new URLSearchParams({ To: to, From: twilio.from, Body: toGsm7(text) }).toString(),
+      body: new URLSearchParams({
+        To: to,
+        From: twilio.from,
+        Body: toGsm7(text),
+        // Twilio reports delivered / undelivered / failed there (api/bot/webhooks.ts), signed like inbound SMS.
+        ...(deps.publicBaseUrl.startsWith('https://') ? { StatusCallback: `${deps.publicBaseUrl.replace(/\/+$/, '')}/api/sms/twilio/status` } : {}),
+      }).toString(),
     });
   } catch {
     return { sent: false, retry: false, reason: 'twilio: sin respuesta, no se reintenta' };
   }
-  if (response.ok) return { sent: true };
+  if (response.ok) {
+    const accepted = (await response.json().catch(() => ({}))) as { sid?: unknown; status?: unknown };
+    return {
+      sent: true,
+      sid: typeof accepted.sid === 'string' ? accepted.sid : undefined,
+      status: typeof accepted.status === 'string' ? accepted.status : undefined,
+    };
+  }
   const body = (await response.json().catch(() => ({}))) as { code?: number };
   if (body.code === TWILIO_UNSUBSCRIBED) return { sent: false, retry: false, reason: `twilio ${TWILIO_UNSUBSCRIBED}: dio de baja el número`, optedOut: true };
   return { sent: false, retry: response.status === 429 || response.status >= 500, reason: `twilio ${response.status}${body.code ? ` ${body.code}` : ''}` };
@@ -185,6 +199,7 @@ export async function deliverReportNotifications(deps: DeliveryDeps): Promise<{ 
       if (outcome.sent) {
         counts.sent++;
         await markSent(deps.store, [row.id]);
+        if (outcome.sid) await recordSmsSent(deps.store, outcome.sid, row.id, outcome.status ?? 'queued');
         continue;
       }
       if (outcome.optedOut) await deps.optOuts.optOut(payload.channel, contact.value);

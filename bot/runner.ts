@@ -245,7 +245,7 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
     },
   };
 
-  async function handleOne({ channel, identity, event, dedupeKey }: Parameters<BotRunner['handle']>[0]): ReturnType<BotRunner['handle']> {
+  async function handleOne({ channel, identity, event, dedupeKey, outbox }: Parameters<BotRunner['handle']>[0]): ReturnType<BotRunner['handle']> {
     try {
       if (dedupeKey !== undefined && (await updateSeen(store, channel, dedupeKey))) return { messages: [], duplicate: true, forget: false };
       const saved = (await loadConversation(store, channel, identity)) as SavedConversation | null;
@@ -279,9 +279,10 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
       }
       const keep: SavedConversation | null =
         state === null && (!transcript || transcript.length === 0) ? null : { state, ...(transcript ? { transcript: transcript.slice(-TRANSCRIPT_MAX) } : {}) };
-      const claimed = await saveConversation(store, channel, identity, keep, { dedupeKey });
+      const outbound = outbox ? { kind: outbox.kind, rows: outbox.rows(messages, forget) } : undefined;
+      const claimed = await saveConversation(store, channel, identity, keep, { dedupeKey, outbound });
       if (!claimed) return { messages: [], duplicate: true, forget: false };
-      return { messages, duplicate: false, forget };
+      return { messages, duplicate: false, forget, ...(outbox ? { queued: true } : {}) };
     } catch (error) {
       deps.log?.error('bot event failed', { channel, event: event.type, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
       return { messages: [APOLOGY], duplicate: false, forget: false };

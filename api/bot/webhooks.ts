@@ -1,9 +1,11 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { webhookCallback } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { AppError } from '../../store/app-error.ts';
 import { handleInboundSms, twiml, validateTwilioSignature, type OptOuts } from '../../bot/channels/sms.ts';
-import { createTelegramBot } from '../../bot/channels/telegram.ts';
+import { createTelegramBot, type TelegramChannel } from '../../bot/channels/telegram.ts';
+import { isTwilioStatus, recordSmsStatus } from '../../store/bot/sms-deliveries.ts';
+import type { Store } from '../../store/db.ts';
 import type { BotRunner } from '../../bot/engine/types.ts';
 import type { ApiEnv } from '../env.ts';
 import type { Log } from '../errors.ts';
@@ -12,9 +14,13 @@ import type { Log } from '../errors.ts';
 export interface BotChannelsDeps {
   runner: BotRunner;
   optOuts: OptOuts;
-  telegram?: { token: string; webhookSecret: string; botInfo?: UserFromGetMe; apiRoot?: string };
+  /** `channel`: the bot already made (server.node.ts, whose scheduled job also drains its replies); made here otherwise. */
+  telegram?: { token: string; webhookSecret: string; botInfo?: UserFromGetMe; apiRoot?: string; channel?: TelegramChannel };
   twilio?: { authToken: string; accountSid?: string; from?: string; apiRoot?: string };
 }
+
+/** Twilio: «Attempt to send to unsubscribed recipient» — she answered STOP to our number. */
+const TWILIO_UNSUBSCRIBED = 21610;
 
 const notConfigured = () => new AppError('not_found', 'Esa dirección de la API no existe. Consulte /api/openapi.json.', { status: 404 });
 
@@ -29,18 +35,48 @@ function sameSecret(a: string | undefined, b: string): boolean {
 }
 
 /**
+ * grammY's webhook adapter for Hono, with the webhook reply written as it comes: grammY hands over
+ * the reply already serialised, and its bundled 'hono' adapter (1.46) passes that string to
+ * `c.json`, which encodes it a second time, so Telegram would get a JSON string and not run it.
+ */
+function honoAdapter(c: Context) {
+  let resolve!: (response: Response) => void;
+  const handlerReturn = new Promise<Response>((done) => (resolve = done));
+  return {
+    get update() {
+      return c.req.json();
+    },
+    header: c.req.header('X-Telegram-Bot-Api-Secret-Token'),
+    end: () => resolve(c.body('')),
+    respond: (json: string) => resolve(c.body(json, 200, { 'Content-Type': 'application/json' })),
+    unauthorized: () => resolve(c.body('', 401)),
+    handlerReturn,
+  };
+}
+
+/**
  * `POST /api/telegram/webhook` and `POST /api/sms/twilio`. Without a channel's configuration its
  * route answers 404 in the API's error shape. Both check the sender before reading anything:
  * Telegram's secret token header, Twilio's signature over PUBLIC_BASE_URL + path + parameters.
  */
-export function botWebhookRoutes(bot: BotChannelsDeps | undefined, options: { log: Log; publicBaseUrl?: string }) {
+export function botWebhookRoutes(bot: BotChannelsDeps | undefined, options: { log: Log; publicBaseUrl?: string; store: Store }) {
   const app = new Hono<ApiEnv>();
   // Without a secret anyone could post updates: no webhook then (the server polls instead).
   const telegram = bot?.telegram?.webhookSecret ? bot.telegram : undefined;
   const handleTelegram = telegram
     ? webhookCallback(
-        createTelegramBot({ token: telegram.token, botInfo: telegram.botInfo, apiRoot: telegram.apiRoot, runner: bot!.runner, log: options.log }),
-        'hono',
+        (
+          telegram.channel ??
+          createTelegramBot({
+            token: telegram.token,
+            botInfo: telegram.botInfo,
+            apiRoot: telegram.apiRoot,
+            store: options.store,
+            runner: bot!.runner,
+            log: options.log,
+          })
+        ).bot,
+        honoAdapter,
         {
           secretToken: telegram.webhookSecret,
           // Answer before Telegram's own timeout; a slow update is finished anyway and a re-sent copy is deduped.
@@ -67,9 +103,8 @@ export function botWebhookRoutes(bot: BotChannelsDeps | undefined, options: { lo
     return handleTelegram(c);
   });
 
-  app.post('/sms/twilio', async (c) => {
-    const twilio = bot?.twilio;
-    if (!bot || !twilio) throw notConfigured();
+  /** Twilio's form, after its signature checked out (403 and nothing read otherwise). */
+  async function signedTwilioForm(c: Context<ApiEnv>, authToken: string): Promise<(name: string) => string | undefined> {
     if (!(c.req.header('Content-Type') ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
       throw new AppError('unsupported_media_type', 'Se espera un formulario (application/x-www-form-urlencoded) de Twilio.', { status: 415 });
     }
@@ -82,10 +117,37 @@ export function botWebhookRoutes(bot: BotChannelsDeps | undefined, options: { lo
     // Twilio signs the URL it was given (ours, public), never what a proxy or the Host header says.
     const requestUrl = new URL(c.req.url);
     const signedUrl = `${options.publicBaseUrl ? options.publicBaseUrl.replace(/\/+$/, '') : requestUrl.origin}${requestUrl.pathname}${requestUrl.search}`;
-    if (!(await validateTwilioSignature(twilio.authToken, signedUrl, params, c.req.header('X-Twilio-Signature')))) {
+    if (!(await validateTwilioSignature(authToken, signedUrl, params, c.req.header('X-Twilio-Signature')))) {
       throw new AppError('forbidden', 'La firma X-Twilio-Signature no es válida.', { status: 403 });
     }
-    const single = (name: string) => (typeof params[name] === 'string' ? (params[name] as string) : undefined);
+    return (name: string) => (typeof params[name] === 'string' ? (params[name] as string) : undefined);
+  }
+
+  // Status callbacks of the SMS we send (bot/delivery.ts names this URL): the furthest status and
+  // its error code are kept; 21610 (she answered STOP to Twilio) opts her number out here too.
+  app.post('/sms/twilio/status', async (c) => {
+    const twilio = bot?.twilio;
+    if (!bot || !twilio) throw notConfigured();
+    const single = await signedTwilioForm(c, twilio.authToken);
+    const messageSid = single('MessageSid') ?? single('SmsSid');
+    const status = single('MessageStatus') ?? single('SmsStatus');
+    if (!messageSid || !/^[A-Za-z0-9]{10,64}$/.test(messageSid) || !status || !isTwilioStatus(status)) {
+      throw new AppError('invalid_status', 'Faltan MessageSid o MessageStatus (queued, sent, delivered, undelivered, failed…) en la solicitud.', {
+        status: 400,
+      });
+    }
+    const code = single('ErrorCode');
+    const errorCode = code && /^\d{1,6}$/.test(code) ? Number(code) : null;
+    await recordSmsStatus(options.store, messageSid, status, errorCode);
+    const to = single('To');
+    if (errorCode === TWILIO_UNSUBSCRIBED && to) await bot.optOuts.optOut('sms', to);
+    return c.body(null, 204);
+  });
+
+  app.post('/sms/twilio', async (c) => {
+    const twilio = bot?.twilio;
+    if (!bot || !twilio) throw notConfigured();
+    const single = await signedTwilioForm(c, twilio.authToken);
     const from = single('From');
     const messageSid = single('MessageSid') ?? single('SmsSid');
     if (!from || !messageSid) throw new AppError('invalid_sms', 'Faltan From o MessageSid en la solicitud.', { status: 400 });

@@ -1,6 +1,10 @@
-import { Bot, BotError, GrammyError, HttpError, InlineKeyboard, Keyboard, type Context, type Transformer } from 'grammy';
+import { autoRetry } from '@grammyjs/auto-retry';
+import { apiThrottler } from '@grammyjs/transformer-throttler';
+import { Bot, BotError, GrammyError, HttpError, InlineKeyboard, Keyboard, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import type { Store } from '../../store/db.ts';
 import type { BotEvent, BotMessage, BotRunner } from '../engine/types.ts';
+import { createTelegramReplies, TELEGRAM_REPLY, telegramReplyRows, type TelegramReplies } from './telegram-replies.ts';
 
 /**
  * The Telegram channel (grammY): updates → BotEvents → the runner → messages rendered with inline
@@ -75,21 +79,6 @@ export class RecentMessages {
 }
 
 /**
- * Flood limits: a 429 with a short `retry_after` is waited out once; a longer one is not (Telegram's
- * webhook would time out and re-send the update; the runner's dedupe makes that harmless).
- */
-export function autoRetry(maxWaitSeconds = 3): Transformer {
-  return async (prev, method, payload, signal) => {
-    const first = await prev(method, payload, signal);
-    if (first.ok || first.error_code !== 429) return first;
-    const wait = first.parameters?.retry_after ?? Infinity;
-    if (wait > maxWaitSeconds) return first;
-    await new Promise((resolve) => setTimeout(resolve, wait * 1000));
-    return prev(method, payload, signal);
-  };
-}
-
-/**
  * The platform's fetch for grammY. On Node grammY hands over an AbortSignal from its
  * `abort-controller` polyfill, which undici refuses; it is bridged to a native one.
  */
@@ -102,7 +91,7 @@ const runtimeFetch: typeof fetch = (input, init) => {
   return fetch(input, { ...init, signal: controller.signal });
 };
 
-function markupOf(message: BotMessage) {
+export function markupOf(message: BotMessage) {
   if (message.requestLocation) {
     const keyboard = new Keyboard().requestLocation('Enviar mi ubicación');
     for (const choice of message.choices ?? []) keyboard.row().text(choice.label);
@@ -117,7 +106,7 @@ function markupOf(message: BotMessage) {
 }
 
 /** Telegram's limit for one message's text. */
-const MAX_TEXT = 4096;
+export const MAX_TEXT = 4096;
 
 function eventOf(ctx: Context): BotEvent | undefined {
   if (ctx.callbackQuery) return ctx.callbackQuery.data !== undefined ? { type: 'choice', value: ctx.callbackQuery.data } : undefined;
@@ -144,22 +133,34 @@ function describeError(error: unknown): Record<string, unknown> {
   return { kind: error instanceof Error ? error.name : typeof error };
 }
 
+/** The bot and the delivery of its answers (bot/channels/telegram-replies.ts). */
+export interface TelegramChannel {
+  bot: Bot;
+  replies: TelegramReplies;
+}
+
 /**
  * The Telegram bot: one handler for every update (the runner decides what it means), one error
  * boundary. `botInfo` and `apiRoot` come from configuration (no getMe at start; TELEGRAM_API_ROOT
  * points it at a local Bot API server or a test's capture server).
  *
- * @example const bot = createTelegramBot({ token, runner, log: consoleLog }); app.post('/webhook', webhookCallback(bot, 'hono'))
+ * The webhook answers as soon as the update's effect is committed: the answers are committed with
+ * it to the outbox and sent right after by `replies` (never inside the webhook, so a slow or rate
+ * limited Bot API never holds Telegram's request), and a button's callback query is answered in
+ * the webhook's own response (grammY's webhook reply), not by a call of its own.
+ *
+ * @example const { bot, replies } = createTelegramBot({ token, store, runner, log: consoleLog }); app.post('/webhook', webhookCallback(bot, 'hono'))
  */
 export function createTelegramBot(options: {
   token: string;
+  store: Store;
   runner: BotRunner;
   log: ChannelLog;
   botInfo?: UserFromGetMe;
   apiRoot?: string;
   now?: () => number;
   recent?: RecentMessages;
-}): Bot {
+}): TelegramChannel {
   const bot = new Bot(options.token, {
     botInfo: options.botInfo ?? defaultBotInfo(options.token),
     client: {
@@ -167,11 +168,22 @@ export function createTelegramBot(options: {
       // The runtime's own fetch (undici on Node, the platform's on Workers) rather than grammY's
       // node-fetch shim: on loopback at 40 connections the shim cut webhook throughput ~6×.
       fetch: runtimeFetch,
+      // Only the callback answer rides on the webhook's response: it needs no result.
+      canUseWebhookReply: (method) => method === 'answerCallbackQuery',
     },
   });
-  bot.api.config.use(autoRetry());
+  // Flood limits (grammY's plugins): at most 30 messages a second in all and one a second per
+  // chat; a 429 is waited out when Telegram asks for at most 5 seconds, and otherwise surfaces, so
+  // the delivery puts that chat's answers back until retry_after.
+  bot.api.config.use(apiThrottler());
+  bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5, rethrowHttpErrors: true }));
   const now = options.now ?? Date.now;
   const recent = options.recent ?? new RecentMessages();
+  const replies = createTelegramReplies({ store: options.store, api: bot.api, recent, log: options.log, now });
+  const outbox = {
+    kind: TELEGRAM_REPLY.kind,
+    rows: (chatId: string) => (messages: BotMessage[], forget: boolean) => telegramReplyRows(chatId, messages, forget),
+  };
 
   // The one error boundary: logs what failed, never the update's content. grammY's `bot.catch` only
   // sees errors under long polling; in a webhook they would reach the framework as a 500, Telegram
@@ -181,15 +193,30 @@ export function createTelegramBot(options: {
   bot.errorBoundary(boundary).use(async (ctx) => {
     const chat = ctx.chat;
     const event = eventOf(ctx);
-    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
-    if (!chat || !event) return;
+    if (!chat || !event) {
+      if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
+      return;
+    }
     const isPrivate = chat.type === 'private';
     if (ctx.message && isPrivate) recent.remember(chat.id, ctx.message.message_id, now());
+    if (ctx.callbackQuery?.message && isPrivate) recent.remember(chat.id, ctx.callbackQuery.message.message_id, now());
     // Telegram re-sends an update whose webhook did not answer 2xx in time: update_id dedupes it.
-    const result = await options.runner.handle({ channel: 'telegram', identity: String(chat.id), event, dedupeKey: `tg:${ctx.update.update_id}` });
+    const result = await options.runner.handle({
+      channel: 'telegram',
+      identity: String(chat.id),
+      event,
+      dedupeKey: `tg:${ctx.update.update_id}`,
+      outbox: { kind: outbox.kind, rows: outbox.rows(String(chat.id)) },
+    });
+    // After the commit: the webhook's response carries this answer.
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
     if (result.duplicate) return;
+    if (result.queued) {
+      replies.kick();
+      return;
+    }
+    // Not committed to the outbox (the runner's apology after a failure): sent now.
     if (result.forget && isPrivate) {
-      if (ctx.callbackQuery?.message) recent.remember(chat.id, ctx.callbackQuery.message.message_id, now());
       const ids = recent.take(chat.id, now()).sort((a, b) => a - b);
       for (let i = 0; i < ids.length; i += DELETE_BATCH) {
         // Some may be gone already or too old: deleting is best effort, the rest still goes.
@@ -204,5 +231,5 @@ export function createTelegramBot(options: {
     }
   });
 
-  return bot;
+  return { bot, replies };
 }

@@ -115,10 +115,23 @@ export type Step = (state: BotState | null, event: BotEvent, context: StepContex
  * makes a re-delivered update a no-op that answers `duplicate: true`.
  */
 export interface BotRunner {
-  handle(input: { channel: BotChannel; identity: string; event: BotEvent; dedupeKey?: string }): Promise<{
+  handle(input: {
+    channel: BotChannel;
+    identity: string;
+    event: BotEvent;
+    dedupeKey?: string;
+    /**
+     * Send the answer later instead of returning it to be sent now: the runner writes `rows(…)`
+     * (encrypted) to the outbox `kind` in the transaction that saves the conversation, and
+     * answers `queued: true`. Telegram's webhook uses it so that it never waits on the Bot API.
+     */
+    outbox?: { kind: string; rows(messages: BotMessage[], forget: boolean): unknown[] };
+  }): Promise<{
     messages: BotMessage[];
     duplicate: boolean;
     /** The person asked to forget the conversation: the channel deletes what it can. */
     forget: boolean;
+    /** The messages were committed to the outbox (`outbox` given); otherwise the channel sends them. */
+    queued?: boolean;
   }>;
 }

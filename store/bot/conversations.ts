@@ -1,4 +1,5 @@
 import type { Store } from '../db.ts';
+import { enqueueOutbox } from '../outbox/outbox.ts';
 
 /**
  * The chatbot's memory (migration 0013): one conversation per channel identity, expiring after
@@ -58,8 +59,8 @@ export async function updateSeen(store: Store, channel: BotChannelName, dedupeKe
 
 /**
  * Saves the conversation (`null` deletes it) and, with `dedupeKey`, marks the update handled in
- * the same transaction: a crash leaves either both or neither, so an update is never applied
- * twice nor lost. Answers false, saving nothing, when the update was handled already (two
+ * the same transaction, with `outbound` the answers to send after it (outbox rows, encrypted):
+ * a crash leaves all or none, so an update is never applied twice nor lost, nor its answer. Answers false, saving nothing, when the update was handled already (two
  * deliveries of it raced).
  *
  * @example if (!(await saveConversation(store, 'telegram', chatId, { state }, { dedupeKey: String(update.update_id) }))) return
@@ -69,11 +70,15 @@ export async function saveConversation(
   channel: BotChannelName,
   identity: string,
   conversation: unknown | null,
-  options: { dedupeKey?: string } = {},
+  options: { dedupeKey?: string; outbound?: { kind: string; rows: unknown[] } } = {},
 ): Promise<boolean> {
   const hash = await botIdentityHash(store, channel, identity);
   const sealed = conversation === null ? null : await store.cipher.encrypt(JSON.stringify(conversation));
   const dedupe = options.dedupeKey === undefined ? null : await updateHash(store, channel, options.dedupeKey);
+  // What the bot answers may hold what she wrote or her case's state: encrypted like the conversation.
+  const outbound = options.outbound
+    ? { kind: options.outbound.kind, sealed: await Promise.all(options.outbound.rows.map((row) => store.cipher.encrypt(JSON.stringify(row)))) }
+    : null;
   const now = store.clock.now();
   const at = now.toISOString();
   return store.write(async (tx) => {
@@ -93,6 +98,7 @@ export async function saveConversation(
         args: [hash, channel, sealed, at, new Date(now.getTime() + CONVERSATION_IDLE_MS).toISOString()],
       });
     }
+    for (const row of outbound?.sealed ?? []) await enqueueOutbox(tx, { kind: outbound!.kind, payload: { sealed: row }, at });
     return true;
   });
 }

@@ -73,7 +73,11 @@ describe('notification delivery', () => {
       To: '+50370000001',
       From: '+50321000000',
       Body: `Tiene una novedad en su tramite.\nConsultela con su código en ${BASE}/seguimiento`.replace('código', 'codigo'),
+      StatusCallback: `${BASE}/api/sms/twilio/status`,
     });
+    // The MessageSid Twilio answered is kept for its status callbacks (no number, no text).
+    const delivery = await t.store.db.execute('SELECT message_sid, status, outbox_id FROM sms_deliveries');
+    expect(delivery.rows.map((row) => ({ ...row }))).toEqual([{ message_sid: expect.stringMatching(/^SM/), status: 'queued', outbox_id: expect.any(Number) }]);
     expect(isGsm7(call.form!.Body)).toBe(true);
     expect(call.form!.Body).not.toMatch(/queja|denuncia|violencia|198|ventanilla/i);
     await deliverReportNotifications(deps());

@@ -228,3 +228,47 @@ describe('GSM-7', () => {
     expect(smsKeyword('no quiero que pare')).toBeUndefined();
   });
 });
+
+describe('Twilio status callbacks (POST /api/sms/twilio/status)', () => {
+  const URL_STATUS = `${BASE}/api/sms/twilio/status`;
+  async function status(api: ReturnType<typeof setup>['api'], params: Record<string, string>, token = AUTH_TOKEN) {
+    const signature = twilio.getExpectedTwilioSignature(token, URL_STATUS, params);
+    return api.request('http://localhost/api/sms/twilio/status', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+      body: new URLSearchParams(params).toString(),
+    });
+  }
+  const row = async (sid: string) =>
+    (await t.store.db.execute({ sql: 'SELECT status, error_code FROM sms_deliveries WHERE message_sid = ?', args: [sid] })).rows.map((r) => ({ ...r }))[0];
+
+  it('records the furthest status Twilio reports, whatever order the callbacks come in, and keeps no number', async () => {
+    const { api } = setup();
+    const sid = 'SM' + 'a'.repeat(32);
+    const base = { MessageSid: sid, AccountSid: 'AC' + '0'.repeat(32), From: '+50321000000', To: '+50370001111' };
+    expect((await status(api, { ...base, MessageStatus: 'sent' })).status).toBe(204);
+    expect((await status(api, { ...base, MessageStatus: 'delivered' })).status).toBe(204);
+    expect((await status(api, { ...base, MessageStatus: 'sent' })).status).toBe(204); // late, older
+    expect(await row(sid)).toEqual({ status: 'delivered', error_code: null });
+    const stored = JSON.stringify((await t.store.db.execute('SELECT * FROM sms_deliveries')).rows);
+    expect(stored).not.toContain('70001111');
+  });
+
+  it('keeps an undelivered message’s error code, and on 21610 (she answered STOP to Twilio) stops messages to that number', async () => {
+    const { api, optOuts } = setup();
+    const sid = 'SM' + 'b'.repeat(32);
+    const response = await status(api, { MessageSid: sid, MessageStatus: 'undelivered', ErrorCode: '21610', To: '+50370002222', From: '+50321000000' });
+    expect(response.status).toBe(204);
+    expect(await row(sid)).toEqual({ status: 'undelivered', error_code: 21610 });
+    expect(await optOuts.isOptedOut('sms', '+50370002222')).toBe(true);
+  });
+
+  it('refuses a bad signature with 403 and stores nothing; a callback without a known status is a 400', async () => {
+    const { api } = setup();
+    const sid = 'SM' + 'c'.repeat(32);
+    expect((await status(api, { MessageSid: sid, MessageStatus: 'delivered' }, 'otro-token-que-no-es-el-de-la-cuenta')).status).toBe(403);
+    expect(await row(sid)).toBeUndefined();
+    expect((await status(api, { MessageSid: sid, MessageStatus: 'entregado' })).status).toBe(400);
+    expect((await status(api, { MessageStatus: 'delivered' })).status).toBe(400);
+  });
+});
