@@ -245,7 +245,7 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
     },
   };
 
-  async function handleOne({ channel, identity, event, dedupeKey, outbox }: Parameters<BotRunner['handle']>[0]): ReturnType<BotRunner['handle']> {
+  async function handleOne({ channel, identity, event, dedupeKey, outbox, channelMessageIds }: Parameters<BotRunner['handle']>[0]): ReturnType<BotRunner['handle']> {
     try {
       if (dedupeKey !== undefined && (await updateSeen(store, channel, dedupeKey))) return { messages: [], duplicate: true, forget: false };
       const saved = (await loadConversation(store, channel, identity)) as SavedConversation | null;
@@ -280,7 +280,7 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
       const keep: SavedConversation | null =
         state === null && (!transcript || transcript.length === 0) ? null : { state, ...(transcript ? { transcript: transcript.slice(-TRANSCRIPT_MAX) } : {}) };
       const outbound = outbox ? { kind: outbox.kind, rows: outbox.rows(messages, forget) } : undefined;
-      const claimed = await saveConversation(store, channel, identity, keep, { dedupeKey, outbound });
+      const claimed = await saveConversation(store, channel, identity, keep, { dedupeKey, outbound, messageIds: channelMessageIds });
       if (!claimed) return { messages: [], duplicate: true, forget: false };
       return { messages, duplicate: false, forget, ...(outbox ? { queued: true } : {}) };
     } catch (error) {

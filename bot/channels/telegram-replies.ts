@@ -1,8 +1,9 @@
 import { GrammyError, HttpError, type Api } from 'grammy';
+import { rememberChatMessages, takeChatMessages } from '../../store/bot/conversations.ts';
 import type { Store } from '../../store/db.ts';
 import { claimDue, markFailedAttempt, markSent, postponeClaimed, recoverStaleClaims, type OutboxKind, type OutboxRow } from '../../store/outbox/outbox.ts';
 import type { BotMessage } from '../engine/types.ts';
-import { markupOf, MAX_TEXT, type ChannelLog, type RecentMessages } from './telegram.ts';
+import { markupOf, MAX_TEXT, type ChannelLog } from './telegram.ts';
 
 /**
  * The bot's answers on Telegram, sent after the webhook has answered.
@@ -63,9 +64,8 @@ export interface TelegramReplies {
 /**
  * @example const replies = createTelegramReplies({ store, api: bot.api, recent, log }); replies.kick()
  */
-export function createTelegramReplies(deps: { store: Store; api: Api; recent: RecentMessages; log: ChannelLog; now?: () => number }): TelegramReplies {
-  const { store, api, recent, log } = deps;
-  const now = deps.now ?? Date.now;
+export function createTelegramReplies(deps: { store: Store; api: Api; log: ChannelLog }): TelegramReplies {
+  const { store, api, log } = deps;
   let running: Promise<{ sent: number; failed: number; postponed: number }> | null = null;
   let again = false;
 
@@ -80,8 +80,9 @@ export function createTelegramReplies(deps: { store: Store; api: Api; recent: Re
     }
   }
 
+  /** Every message of the chat kept in the last 48 hours (hers and ours, whichever process saw them). */
   async function deleteKnown(chatId: string): Promise<void> {
-    const ids = recent.take(Number(chatId), now()).sort((a, b) => a - b);
+    const ids = await takeChatMessages(store, 'telegram', chatId);
     for (let i = 0; i < ids.length; i += DELETE_BATCH) {
       // Some may be gone already or too old: deleting is best effort, the rest still goes.
       await api.deleteMessages(Number(chatId), ids.slice(i, i + DELETE_BATCH)).catch((error) => log.error('telegram delete failed', describe(error)));
@@ -91,13 +92,14 @@ export function createTelegramReplies(deps: { store: Store; api: Api; recent: Re
   /** One chat's rows, in order; stops at the first that must wait, and puts the rest back with it. */
   async function serveChat(rows: { row: OutboxRow; payload: TelegramReplyPayload }[], counts: { sent: number; failed: number; postponed: number }) {
     const sent: number[] = [];
+    const messageIds: number[] = [];
     for (let i = 0; i < rows.length; i++) {
       const { row, payload } = rows[i];
       try {
         if (payload.forget) await deleteKnown(payload.chatId);
         if (payload.message) {
           const message = await api.sendMessage(Number(payload.chatId), payload.message.text.slice(0, MAX_TEXT), { reply_markup: markupOf(payload.message) });
-          recent.remember(Number(payload.chatId), message.message_id, now());
+          messageIds.push(message.message_id);
         }
         sent.push(row.id);
         counts.sent++;
@@ -128,6 +130,7 @@ export function createTelegramReplies(deps: { store: Store; api: Api; recent: Re
       }
     }
     await markSent(store, sent);
+    if (rows.length > 0) await rememberChatMessages(store, 'telegram', rows[0].payload.chatId, messageIds);
   }
 
   async function pass(): Promise<{ sent: number; failed: number; postponed: number }> {

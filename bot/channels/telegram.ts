@@ -2,6 +2,7 @@ import { autoRetry } from '@grammyjs/auto-retry';
 import { apiThrottler } from '@grammyjs/transformer-throttler';
 import { Bot, BotError, GrammyError, HttpError, InlineKeyboard, Keyboard, type Context } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
+import { rememberChatMessages } from '../../store/bot/conversations.ts';
 import type { Store } from '../../store/db.ts';
 import type { BotEvent, BotMessage, BotRunner } from '../engine/types.ts';
 import { createTelegramReplies, TELEGRAM_REPLY, telegramReplyRows, type TelegramReplies } from './telegram-replies.ts';
@@ -44,38 +45,6 @@ export function defaultBotInfo(token: string, configured?: string): UserFromGetM
     can_manage_bots: false,
     supports_join_request_queries: false,
   };
-}
-
-/** Telegram deletes messages in private chats only within 48 hours of sending. */
-const DELETABLE_FOR_MS = 48 * 3600_000;
-/** deleteMessages takes 1–100 ids a call. */
-const DELETE_BATCH = 100;
-const KEPT_PER_CHAT = 300;
-const KEPT_CHATS = 10_000;
-
-/**
- * The ids of recent messages in each private chat (hers and ours), so «borrar» can delete them.
- * Honest limit: kept in this process's memory only — messages from before a restart, or handled
- * by another instance, are not known and stay; the bot says so where it matters.
- */
-export class RecentMessages {
-  private chats = new Map<number, { id: number; at: number }[]>();
-
-  remember(chatId: number, messageId: number, at: number): void {
-    const list = this.chats.get(chatId) ?? [];
-    this.chats.delete(chatId); // re-inserted: the Map's order is least recently used first
-    list.push({ id: messageId, at });
-    if (list.length > KEPT_PER_CHAT) list.splice(0, list.length - KEPT_PER_CHAT);
-    this.chats.set(chatId, list);
-    if (this.chats.size > KEPT_CHATS) this.chats.delete(this.chats.keys().next().value!);
-  }
-
-  /** The ids still deletable at `now`, and forgets the chat. */
-  take(chatId: number, now: number): number[] {
-    const list = this.chats.get(chatId) ?? [];
-    this.chats.delete(chatId);
-    return [...new Set(list.filter((entry) => now - entry.at < DELETABLE_FOR_MS).map((entry) => entry.id))];
-  }
 }
 
 /**
@@ -158,8 +127,6 @@ export function createTelegramBot(options: {
   log: ChannelLog;
   botInfo?: UserFromGetMe;
   apiRoot?: string;
-  now?: () => number;
-  recent?: RecentMessages;
 }): TelegramChannel {
   const bot = new Bot(options.token, {
     botInfo: options.botInfo ?? defaultBotInfo(options.token),
@@ -177,9 +144,7 @@ export function createTelegramBot(options: {
   // the delivery puts that chat's answers back until retry_after.
   bot.api.config.use(apiThrottler());
   bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5, rethrowHttpErrors: true }));
-  const now = options.now ?? Date.now;
-  const recent = options.recent ?? new RecentMessages();
-  const replies = createTelegramReplies({ store: options.store, api: bot.api, recent, log: options.log, now });
+  const replies = createTelegramReplies({ store: options.store, api: bot.api, log: options.log });
   const outbox = {
     kind: TELEGRAM_REPLY.kind,
     rows: (chatId: string) => (messages: BotMessage[], forget: boolean) => telegramReplyRows(chatId, messages, forget),
@@ -198,15 +163,15 @@ export function createTelegramBot(options: {
       return;
     }
     const isPrivate = chat.type === 'private';
-    if (ctx.message && isPrivate) recent.remember(chat.id, ctx.message.message_id, now());
-    if (ctx.callbackQuery?.message && isPrivate) recent.remember(chat.id, ctx.callbackQuery.message.message_id, now());
     // Telegram re-sends an update whose webhook did not answer 2xx in time: update_id dedupes it.
+    // Her message's id is kept (48 h, with the conversation) so «borrar» can delete it later.
     const result = await options.runner.handle({
       channel: 'telegram',
       identity: String(chat.id),
       event,
       dedupeKey: `tg:${ctx.update.update_id}`,
       outbox: { kind: outbox.kind, rows: outbox.rows(String(chat.id)) },
+      ...(ctx.message && isPrivate ? { channelMessageIds: [ctx.message.message_id] } : {}),
     });
     // After the commit: the webhook's response carries this answer.
     if (ctx.callbackQuery) await ctx.answerCallbackQuery().catch(() => undefined);
@@ -216,19 +181,11 @@ export function createTelegramBot(options: {
       return;
     }
     // Not committed to the outbox (the runner's apology after a failure): sent now.
-    if (result.forget && isPrivate) {
-      const ids = recent.take(chat.id, now()).sort((a, b) => a - b);
-      for (let i = 0; i < ids.length; i += DELETE_BATCH) {
-        // Some may be gone already or too old: deleting is best effort, the rest still goes.
-        await ctx.api
-          .deleteMessages(chat.id, ids.slice(i, i + DELETE_BATCH))
-          .catch((error) => options.log.error('telegram delete failed', describeError(error)));
-      }
-    }
+    const sent: number[] = ctx.message && isPrivate ? [ctx.message.message_id] : [];
     for (const message of result.messages) {
-      const sent = await ctx.api.sendMessage(chat.id, message.text.slice(0, MAX_TEXT), { reply_markup: markupOf(message) });
-      if (isPrivate) recent.remember(chat.id, sent.message_id, now());
+      sent.push((await ctx.api.sendMessage(chat.id, message.text.slice(0, MAX_TEXT), { reply_markup: markupOf(message) })).message_id);
     }
+    if (isPrivate) await rememberChatMessages(options.store, 'telegram', String(chat.id), sent);
   });
 
   return { bot, replies };

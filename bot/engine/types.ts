@@ -126,6 +126,8 @@ export interface BotRunner {
      * answers `queued: true`. Telegram's webhook uses it so that it never waits on the Bot API.
      */
     outbox?: { kind: string; rows(messages: BotMessage[], forget: boolean): unknown[] };
+    /** Her message's id in the channel (Telegram): kept 48 hours, with the conversation, so «borrar» can delete it. */
+    channelMessageIds?: number[];
   }): Promise<{
     messages: BotMessage[];
     duplicate: boolean;

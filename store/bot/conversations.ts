@@ -1,4 +1,4 @@
-import type { Store } from '../db.ts';
+import type { Db, Store } from '../db.ts';
 import { enqueueOutbox } from '../outbox/outbox.ts';
 
 /**
@@ -70,7 +70,7 @@ export async function saveConversation(
   channel: BotChannelName,
   identity: string,
   conversation: unknown | null,
-  options: { dedupeKey?: string; outbound?: { kind: string; rows: unknown[] } } = {},
+  options: { dedupeKey?: string; outbound?: { kind: string; rows: unknown[] }; messageIds?: number[] } = {},
 ): Promise<boolean> {
   const hash = await botIdentityHash(store, channel, identity);
   const sealed = conversation === null ? null : await store.cipher.encrypt(JSON.stringify(conversation));
@@ -99,6 +99,7 @@ export async function saveConversation(
       });
     }
     for (const row of outbound?.sealed ?? []) await enqueueOutbox(tx, { kind: outbound!.kind, payload: { sealed: row }, at });
+    await rememberInTransaction(tx, hash, options.messageIds ?? [], at);
     return true;
   });
 }
@@ -151,10 +152,48 @@ export async function isOptedOut(store: Store, channel: BotChannelName, identity
   return rows.rows.length > 0;
 }
 
-/** Housekeeping (store/housekeeping.ts): expired conversations and updates older than a week. */
+/** Telegram deletes a private chat's messages only within 48 hours of sending. */
+export const DELETABLE_FOR_MS = 48 * 3600_000;
+
+async function rememberInTransaction(tx: Db, identityHash: string, ids: number[], at: string): Promise<void> {
+  for (const id of ids) {
+    if (!Number.isSafeInteger(id)) continue;
+    await tx.execute({
+      sql: 'INSERT INTO bot_chat_messages (identity_hash, message_id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      args: [identityHash, id, at],
+    });
+  }
+}
+
+/**
+ * Keeps the ids of messages in her chat (hers, the bot's) for 48 hours, so «borrar» can delete
+ * them (migration 0015). Only ids: what they said is never kept here.
+ */
+export async function rememberChatMessages(store: Store, channel: BotChannelName, identity: string, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const hash = await botIdentityHash(store, channel, identity);
+  await store.write((tx) => rememberInTransaction(tx, hash, ids, store.clock.now().toISOString()));
+}
+
+/** The ids of her chat's messages still deletable now (oldest first); forgets them all. */
+export async function takeChatMessages(store: Store, channel: BotChannelName, identity: string): Promise<number[]> {
+  const hash = await botIdentityHash(store, channel, identity);
+  const since = new Date(store.clock.now().getTime() - DELETABLE_FOR_MS).toISOString();
+  return store.write(async (tx) => {
+    const rows = await tx.execute({
+      sql: 'SELECT message_id FROM bot_chat_messages WHERE identity_hash = ? AND at > ? ORDER BY message_id',
+      args: [hash, since],
+    });
+    await tx.execute({ sql: 'DELETE FROM bot_chat_messages WHERE identity_hash = ?', args: [hash] });
+    return rows.rows.map((row) => Number(row.message_id));
+  });
+}
+
+/** Housekeeping (store/housekeeping.ts): expired conversations, updates older than a week, message ids past 48 hours. */
 export async function pruneBot(store: Store): Promise<void> {
   const now = store.clock.now().getTime();
   await store.batch([
+    { sql: 'DELETE FROM bot_chat_messages WHERE at <= ?', args: [new Date(now - DELETABLE_FOR_MS).toISOString()] },
     { sql: 'DELETE FROM bot_conversations WHERE expires_at <= ?', args: [new Date(now).toISOString()] },
     { sql: 'DELETE FROM bot_updates WHERE at < ?', args: [new Date(now - UPDATE_MEMORY_MS).toISOString()] },
   ]);

@@ -4,12 +4,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../api/app.ts';
 import type { Log } from '../../api/errors.ts';
-import { createTelegramBot, RecentMessages } from '../../bot/channels/telegram.ts';
+import { createTelegramBot } from '../../bot/channels/telegram.ts';
 import { TELEGRAM_REPLY, telegramReplyRows } from '../../bot/channels/telegram-replies.ts';
 import { step } from '../../bot/engine/engine.ts';
 import { createBotRunner } from '../../bot/runner.ts';
 import { createEmbeddedSearch } from '../../search/embedded.ts';
-import { saveConversation } from '../../store/bot/conversations.ts';
+import { rememberChatMessages, saveConversation } from '../../store/bot/conversations.ts';
 import { memoryOptOuts, startCaptureServer } from '../fixtures/bot-channels.ts';
 import { createTestStore } from '../fixtures/store.ts';
 
@@ -137,13 +137,12 @@ describe('Telegram answers through the outbox', () => {
     await capture.close();
   });
 
-  it('on «borrar» deletes the chat’s known messages before the next answer goes', async () => {
+  it('on «borrar» deletes the chat’s known messages before the next answer goes, whichever process saw them', async () => {
     const capture = await startCaptureServer();
     const chat = ++chatId;
-    const recent = new RecentMessages();
-    const { replies } = createTelegramBot({ token: TOKEN, store: t.store, runner, log, apiRoot: capture.url, recent });
-    recent.remember(chat, 11, Date.now());
-    recent.remember(chat, 12, Date.now());
+    // Seen by another instance, or before a restart: kept in the store, not in memory.
+    await rememberChatMessages(t.store, 'telegram', String(chat), [11, 12]);
+    const { replies } = createTelegramBot({ token: TOKEN, store: t.store, runner, log, apiRoot: capture.url });
     await saveConversation(t.store, 'telegram', String(chat), null, {
       outbound: { kind: TELEGRAM_REPLY.kind, rows: telegramReplyRows(String(chat), [{ text: 'Listo, borré la conversación.' }], true) },
     });
@@ -151,6 +150,35 @@ describe('Telegram answers through the outbox', () => {
     const order = capture.calls.map((call) => call.path.split('/').at(-1));
     expect(order).toEqual(['deleteMessages', 'sendMessage']);
     expect(capture.callsTo('deleteMessages')[0].json).toMatchObject({ chat_id: chat, message_ids: [11, 12] });
+    await capture.close();
+  });
+
+  it('«borrar» through the webhook and the real engine deletes her messages and the bot’s, both directions', async () => {
+    const capture = await startCaptureServer();
+    const api = createApi({
+      store: t.store,
+      search,
+      log,
+      bot: { runner, optOuts: memoryOptOuts(), telegram: { token: TOKEN, webhookSecret: SECRET, apiRoot: capture.url } },
+    });
+    const chat = ++chatId;
+    const post = (body: unknown) =>
+      api.request('/api/telegram/webhook', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': SECRET },
+        body: JSON.stringify(body),
+      });
+    const hers = [901, 902];
+    await post(update(chat, 'hola', hers[0]));
+    const [greeting] = await capture.waitFor('sendMessage', 1);
+    await post(update(chat, 'borrar', hers[1]));
+    const [deleted] = await capture.waitFor('deleteMessages', 1);
+    const ids = deleted.json!.message_ids as number[];
+    expect(deleted.json!.chat_id).toBe(chat);
+    expect(ids).toEqual(expect.arrayContaining(hers));
+    // The bot's own reply before «borrar» (the capture server numbers its messages from 1000).
+    expect(greeting.json!.chat_id).toBe(chat);
+    expect(ids).toContain(1000);
     await capture.close();
   });
 });

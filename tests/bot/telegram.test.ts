@@ -163,26 +163,6 @@ describe('Telegram webhook', () => {
     });
   });
 
-  it('on «borrar» deletes the messages it knows of this chat, both directions, in one batch', async () => {
-    const { post } = setup((event) =>
-      event.type === 'message' && event.text === 'borrar' ? { messages: [{ text: 'Listo.' }], forget: true } : { messages: [{ text: 'Recibido.' }] },
-    );
-    const first = message({ text: 'uno' });
-    await post(first);
-    const botReply = capture.callsTo('sendMessage').length;
-    await post(message({ text: 'dos' }));
-    const forget = message({ text: 'borrar' });
-    await post(forget);
-    const deletes = capture.callsTo('deleteMessages');
-    expect(deletes).toHaveLength(1);
-    const ids = deletes[0].json!.message_ids as number[];
-    expect(deletes[0].json!.chat_id).toBe(CHAT.id);
-    expect(ids).toContain(first.message.message_id);
-    expect(ids).toContain(forget.message.message_id);
-    expect(ids.length).toBe(5); // three of hers, two replies
-    expect(botReply).toBeGreaterThan(0);
-  });
-
   it('logs a failed Bot API call without the update content and still answers 200', async () => {
     const failing = await startCaptureServer(() => ({ status: 400, body: { ok: false, error_code: 400, description: 'Bad Request: chat not found' } }));
     const fake = fakeRunner();
