@@ -245,7 +245,14 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
     },
   };
 
-  async function handleOne({ channel, identity, event, dedupeKey, outbox, channelMessageIds }: Parameters<BotRunner['handle']>[0]): ReturnType<BotRunner['handle']> {
+  async function handleOne({
+    channel,
+    identity,
+    event,
+    dedupeKey,
+    outbox,
+    channelMessageIds,
+  }: Parameters<BotRunner['handle']>[0]): ReturnType<BotRunner['handle']> {
     try {
       if (dedupeKey !== undefined && (await updateSeen(store, channel, dedupeKey))) return { messages: [], duplicate: true, forget: false };
       const saved = (await loadConversation(store, channel, identity)) as SavedConversation | null;

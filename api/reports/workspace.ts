@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming';
 import { AppError, isAppError } from '../../store/app-error.ts';
 import { clearFlash, keepFlash, peekFlash, sessionActor, type ActiveSession } from '../../store/people/sessions.ts';
 import { QUEUES, type Actor } from '../../store/policy.ts';
-import { addReportEvent, openContact, queueVersion, type HandlerEventType } from '../../store/reports/handling.ts';
+import { addReportEvent, caseVersion, openContact, queueVersion, type HandlerEventType } from '../../store/reports/handling.ts';
 import { deleteRoute, saveRoute } from '../../store/reports/routing.ts';
 import { formatTrackingCode, normalizeTrackingCode } from '../../store/reports/tracking-code.ts';
 import { currentSession } from '../admin/auth.ts';
@@ -68,29 +68,20 @@ export function liveQueueRoutes(options: LiveQueueOptions = {}) {
   const lifetimeMs = options.lifetimeMs ?? 10 * 60_000;
   const app = new Hono<ApiEnv>();
 
-  app.get('/version', async (c) => {
-    const actor = await watcher(c);
-    const version = await queueVersion(c.var.store, actor, queueOf(c));
-    c.header('Cache-Control', CACHE_CONTROL.private);
-    return c.json({ version });
-  });
-
-  app.get('/eventos', async (c) => {
-    // Refusals come before the stream starts, as plain 4xx answers an EventSource gives up on.
-    const actor = await watcher(c);
-    const queue = queueOf(c);
+  /** Server-sent «cambio» events whenever `versionOf()` changes, for `lifetimeMs`; the browser reconnects. */
+  async function changeStream(c: Context<ApiEnv>, versionOf: () => Promise<string>): Promise<Response> {
     const store = c.var.store;
     // What the page already shows: the version it was drawn at (`desde`), or the last event a
-    // reconnecting EventSource saw (Last-Event-ID). A case filed between drawing the page and
+    // reconnecting EventSource saw (Last-Event-ID). A change between drawing the page and
     // opening the stream is announced at once instead of being missed.
     const given = c.req.header('Last-Event-ID') || c.req.query('desde') || '';
-    let known = given && given.length <= 100 ? given : await queueVersion(store, actor, queue);
+    let known = given && given.length <= 100 ? given : await versionOf();
     const response = streamSSE(
       c,
       async (stream) => {
         await stream.write(`retry: ${Math.min(pollMs * 2, 10_000)}\n\n`);
         const check = async () => {
-          const current = await queueVersion(store, actor, queue);
+          const current = await versionOf();
           if (current === known) return false;
           known = current;
           await stream.writeSSE({ event: 'cambio', id: current, data: current });
@@ -119,6 +110,35 @@ export function liveQueueRoutes(options: LiveQueueOptions = {}) {
     // nginx and similar proxies would otherwise hold the events back in a buffer.
     response.headers.set('X-Accel-Buffering', 'no');
     return response;
+  }
+
+  app.get('/version', async (c) => {
+    const actor = await watcher(c);
+    const version = await queueVersion(c.var.store, actor, queueOf(c));
+    c.header('Cache-Control', CACHE_CONTROL.private);
+    return c.json({ version });
+  });
+
+  app.get('/eventos', async (c) => {
+    // Refusals come before the stream starts, as plain 4xx answers an EventSource gives up on.
+    const actor = await watcher(c);
+    const queue = queueOf(c);
+    return changeStream(c, () => queueVersion(c.var.store, actor, queue));
+  });
+
+  // One case's page, live (her messages in the 198 line's conversation, replies, state changes).
+  app.get(`/:code{${CODE}}/version`, async (c) => {
+    const actor = await watcher(c);
+    const version = await caseVersion(c.var.store, actor, c.req.param('code'));
+    c.header('Cache-Control', CACHE_CONTROL.private);
+    return c.json({ version });
+  });
+
+  app.get(`/:code{${CODE}}/eventos`, async (c) => {
+    const actor = await watcher(c);
+    const code = c.req.param('code');
+    await caseVersion(c.var.store, actor, code); // 404 outside the person's scope, before any stream
+    return changeStream(c, () => caseVersion(c.var.store, actor, code));
   });
 
   app.onError((error, c) => {

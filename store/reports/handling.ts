@@ -255,6 +255,34 @@ export interface CaseDetail extends QueueItem {
   attributes: Record<string, string | string[]> | null;
   mergedInto: string | null;
   events: CaseEvent[];
+  /**
+   * She asked to talk here (the 198 line's live conversation, contact.relay): public replies reach
+   * her chat at once. `waitingSince`: her last message has no reply after it yet.
+   */
+  relay: { waitingSince: string | null } | null;
+}
+
+async function relayRequested(store: Store, sealed: unknown): Promise<boolean> {
+  try {
+    return (JSON.parse(await store.cipher.decrypt(String(sealed))) as { relay?: boolean }).relay === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What the case page shows, as one value that changes when an event is added (a message from
+ * her, a reply, a note, a state change): for the live case page (server-sent events and polling,
+ * as the queues). A record of someone opening the case does not count, or opening it would change it.
+ * Outside the person's scope: 404, as getCase.
+ */
+export async function caseVersion(store: Store, actor: Actor, code: string): Promise<string> {
+  const row = await visibleCase(store.db, actor, code);
+  const rows = await store.db.execute({
+    sql: "SELECT max(id) AS id, count(*) AS n FROM report_events WHERE report_id = ? AND type <> 'case_opened'",
+    args: [row.id],
+  });
+  return `${rows.rows[0].id ?? 0}/${rows.rows[0].n}`;
 }
 
 async function decryptOrNote(store: Store, value: unknown): Promise<string | null> {
@@ -295,6 +323,14 @@ export async function getCase(store: Store, actor: Actor, code: string): Promise
     args: [row.id],
   });
   const place = r.address === null ? null : (JSON.parse((await decryptOrNote(store, r.address)) ?? '{}') as { address?: string; lat?: number; lng?: number });
+  // Only whether she asked for the live conversation is read from the contact; its value stays
+  // closed until someone opens it on purpose (openContact, audited).
+  const relay = r.contact !== null && (await relayRequested(store, r.contact));
+  let waitingSince: string | null = null;
+  for (const e of events.rows) {
+    if (e.type === 'citizen_message') waitingSince ??= String(e.at);
+    else if (e.type === 'public_reply') waitingSince = null;
+  }
   const attributes = r.attributes === null ? null : (JSON.parse((await decryptOrNote(store, r.attributes)) ?? 'null') as Record<string, string | string[]>);
   return {
     ...(await queueItemOf(store, r, store.clock.now())),
@@ -314,6 +350,7 @@ export async function getCase(store: Store, actor: Actor, code: string): Promise
     contactChannel: r.contact_channel === null ? null : (String(r.contact_channel) as ContactChannel),
     attributes,
     mergedInto: r.merged_code === null ? null : String(r.merged_code),
+    relay: relay ? { waitingSince } : null,
     events: await Promise.all(
       events.rows.map(async (e) => ({
         id: Number(e.id),

@@ -232,11 +232,18 @@ describe('the web chat at /chat', () => {
     const code = /Su código es (\S+)\./.exec((await browser.get()).html)?.[1];
     expect(code).toBeTruthy();
     await browser.post({ message: 'Estoy en un lugar seguro' });
+    // In the relay the page carries the live list (site/scripts/live-chat.ts) and its version.
+    const waiting = await browser.get();
+    expect(waiting.html).toMatch(/id="chat-region" data-live-chat/);
+    const versionOf = (html: string) => /id="chat-region"[^>]*data-version="(\d+)"/.exec(html)?.[1];
+    const before = versionOf(waiting.html);
+    expect(before).toBeTruthy();
     const detail = await getCase(t.store, staff.operator198, code!);
     expect(detail.events.some((e) => e.type === 'citizen_message' && e.message === 'Estoy en un lugar seguro')).toBe(true);
     await addReportEvent(t.store, staff.operator198, code!, { type: 'public_reply', message: 'Le escuchamos. ¿Puede hablar?' });
     const page = await browser.get();
     expect(logOf(page.html)).toContain('bot: Mensaje nuevo:\nLe escuchamos. ¿Puede hablar?');
+    expect(versionOf(page.html)).not.toBe(before);
     const again = await browser.get();
     expect(logOf(again.html).filter((line) => line.includes('Le escuchamos'))).toHaveLength(1);
   });

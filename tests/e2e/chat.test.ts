@@ -4,12 +4,14 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Step } from '../../bot/engine/types.ts';
+import { step } from '../../bot/engine/engine.ts';
 import { createBotRunner } from '../../bot/runner.ts';
+import { addReportEvent } from '../../store/reports/handling.ts';
 import { consoleLog } from '../../api/errors.ts';
 import { createWebApp } from '../../api/web-app.ts';
 import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { loadRenderPage, staticAssets } from '../../server.node.ts';
-import { FAST_CODE_WORD } from '../fixtures/reports.ts';
+import { createStaff, FAST_CODE_WORD } from '../fixtures/reports.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
 import { chromiumPath, launchChromium } from './browser.ts';
 
@@ -99,4 +101,49 @@ describe.skipIf(!chromiumPath)('the web chat in Chromium', () => {
     await checked.close();
     expect(failures).toEqual([]);
   });
+
+  it('in the 198 live conversation, shows the operator’s reply without a reload, leaving her half-written message and focus alone', async () => {
+    // The real engine this time, on its own server.
+    const runner = createBotRunner({ store: t.store, search: createEmbeddedSearch(t.store.db), step, passwordIterations: FAST_CODE_WORD });
+    const optOuts = { isOptedOut: async () => false, optOut: async () => undefined, optIn: async () => undefined };
+    const app = createWebApp({
+      store: t.store,
+      search: createEmbeddedSearch(t.store.db),
+      log: consoleLog,
+      renderPage: await loadRenderPage(),
+      staticAssets: staticAssets(),
+      bot: { runner, optOuts },
+    });
+    const live = await new Promise<ServerType>((resolve) => {
+      const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(started));
+    });
+    const liveUrl = `http://127.0.0.1:${(live.address() as AddressInfo).port}`;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      const send = async (text: string) => {
+        await page.getByLabel('Su mensaje').fill(text);
+        await Promise.all([page.waitForURL(/\/chat#ultimo$/), page.getByRole('button', { name: 'Enviar' }).click()]);
+      };
+      const choose = async (value: string) => Promise.all([page.waitForURL(/\/chat#ultimo$/), page.locator(`button[name="choice"][value="${value}"]`).click()]);
+      await page.goto(`${liveUrl}/chat`);
+      await send('hola');
+      for (const value of ['menu.line198', 'yes', 'no', 'line198.option.operator', 'yes', 'any', 'no']) await choose(value);
+      await send('girasol');
+      await choose('skip');
+      const code = /Su código es (\S+)\./.exec((await page.locator('.chat-log').textContent()) ?? '')?.[1];
+      expect(code).toBeTruthy();
+      await send('Estoy en un lugar seguro');
+      const staff = await createStaff(t);
+      await page.getByLabel('Su mensaje').fill('Todavía estoy escrib');
+      await addReportEvent(t.store, staff.operator198, code!, { type: 'public_reply', message: 'Le escuchamos. ¿Puede hablar?' });
+      await expect.poll(() => page.locator('.chat-log').textContent(), { timeout: 20_000 }).toContain('Le escuchamos. ¿Puede hablar?');
+      expect(await page.getByLabel('Su mensaje').inputValue()).toBe('Todavía estoy escrib');
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('message');
+      await expect.poll(() => page.locator('[data-live-chat-status]').textContent()).toBe('Hay un mensaje nuevo en la conversación.');
+    } finally {
+      await context.close();
+      await new Promise((resolve) => live.close(resolve));
+    }
+  }, 40_000);
 });

@@ -4,6 +4,7 @@ import { createPerson, personActor } from '../../store/people/people.ts';
 import { escalateOverdue } from '../../store/reports/handling.ts';
 import { generateTrackingCode, formatTrackingCode } from '../../store/reports/tracking-code.ts';
 import { REPORT_NOTIFICATION } from '../../store/reports/notifications.ts';
+import { addCitizenMessage } from '../../store/reports/reports.ts';
 import { fileReport } from '../fixtures/reports.ts';
 import { createTestStore, TEST_NOW, type TestStore } from '../fixtures/store.ts';
 import { createTestWebApp, FAST_ITERATIONS } from '../fixtures/web.ts';
@@ -444,6 +445,45 @@ describe('the case workspace', () => {
       expect(stream.headers.get('Content-Type')).toMatch(/json/);
       expect((await get('/admin/casos/version?cola=emergencias')).status).toBe(401);
       expect((await get('/admin/casos/eventos?cola=otra', s.emergencias)).status).toBe(400);
+    });
+
+    it('keeps a 198 case page live: her message moves its version, opening the page does not; other scopes get 404, no session 401', async () => {
+      const code = await fileReport(t, 'violence', { channel: 'telegram', contact: { channel: 'telegram', value: '555000999', relay: true } });
+      const path = `/admin/casos/${display(code)}`;
+      const version = async (session?: Session) => get(`${path}/version`, session);
+      const first = ((await (await version(s.linea198)).json()) as { version: string }).version;
+      // Opening a violence case records it (an audited event), which must not look like a change.
+      expect((await get(path, s.linea198)).status).toBe(200);
+      expect(((await (await version(s.linea198)).json()) as { version: string }).version).toBe(first);
+      const stream = await get(`${path}/eventos?desde=${encodeURIComponent(first)}`, s.linea198);
+      expect(stream.headers.get('Content-Type')).toMatch(/^text\/event-stream/);
+      await addCitizenMessage(t.store, { code, codeWord: 'girasol' }, '[sintético] ¿Sigue ahí alguien?', 'telegram');
+      expect(await readUntil(stream.body as ReadableStream<Uint8Array>, /event: cambio/, 6_000)).toContain('event: cambio');
+      expect(((await (await version(s.linea198)).json()) as { version: string }).version).not.toBe(first);
+      for (const who of ['officerRnpn', 'emergencias', 'admin'] as const) {
+        expect((await version(s[who])).status, who).toBe(404);
+        expect((await get(`${path}/eventos`, s[who])).status, who).toBe(404);
+      }
+      expect((await version()).status).toBe(401);
+    }, 15_000);
+
+    it('shows the 198 operator that she is waiting in the live conversation, and that she was answered after a public reply', async () => {
+      const code = await fileReport(t, 'violence', { channel: 'telegram', contact: { channel: 'telegram', value: '555000998', relay: true } });
+      const path = `/admin/casos/${display(code)}`;
+      t.clock.advance(1_000);
+      await addCitizenMessage(t.store, { code, codeWord: 'girasol' }, '[sintético] Estoy aquí.', 'telegram');
+      const waiting = await (await get(path, s.linea198)).text();
+      expect(waiting).toMatch(/La persona escribe por Telegram y espera una respuesta desde/);
+      expect(waiting).toContain(`data-events="${path}/eventos?desde=`);
+      expect(waiting).not.toContain('555000998'); // the contact stays closed
+      const reply = await post(`${path}/responder`, { message: 'Le escuchamos. ¿Puede hablar?' }, s.linea198);
+      expect(reply.status).toBe(303);
+      const answered = await (await get(path, s.linea198)).text();
+      expect(answered).toContain('Conversación en vivo por Telegram');
+      expect(answered).not.toContain('espera una respuesta');
+      // A quejas case without a conversation is drawn without the live machinery.
+      const plain = await (await get(`/admin/casos/${display(cases.rnpn)}`, s.quejas)).text();
+      expect(plain).not.toContain('data-live-queue');
     });
 
     it('moves the version when a visible case changes, and does not count as activity on the session', async () => {
