@@ -13,6 +13,7 @@ import { scheduledJobs, startJobTimers } from './api/scheduled-jobs.ts';
 import type { BotChannelsDeps } from './api/bot/webhooks.ts';
 import { storeOptOuts } from './bot/channels/sms.ts';
 import { createTelegramBot, defaultBotInfo } from './bot/channels/telegram.ts';
+import { flushSearchCounts } from './store/search-analytics/analytics.ts';
 import type { DeliveryDeps } from './bot/delivery.ts';
 import { step } from './bot/engine/engine.ts';
 import { createBotRunner } from './bot/runner.ts';
@@ -121,6 +122,7 @@ export async function listen(options: {
       : undefined;
   const app = createWebApp({
     views,
+    contactRetentionDays: options.contactRetentionDays,
     remoteAddress: (c) => {
       // The proxy appends the address it saw as the LAST hop; earlier hops were written by the
       // client and prove nothing, so the last one is the only one to trust.
@@ -190,8 +192,7 @@ export async function listen(options: {
             if (polling?.isRunning()) void polling.stop();
             server.close(
               () =>
-                void views
-                  .flush()
+                void Promise.all([views.flush(), flushSearchCounts(options.store)])
                   .catch(() => undefined)
                   .finally(() => done()),
             );

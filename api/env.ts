@@ -47,6 +47,8 @@ export interface PageLocals {
   admin?: AdminLocals;
   /** The public origin for canonical links, JSON-LD and the sitemap: configured, never the request's Host. */
   publicBaseUrl: string;
+  /** CONTACT_RETENTION_DAYS as configured (the privacy notice states it). */
+  contactRetentionDays?: number;
 }
 
 /** Renders a page request with Astro's App (the build's `app.render`). */

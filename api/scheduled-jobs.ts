@@ -4,6 +4,8 @@ import type { SearchSetup } from '../search/select.ts';
 import type { Store } from '../store/db.ts';
 import { pruneExpired } from '../store/housekeeping.ts';
 import { DEFAULT_CONTACT_RETENTION_DAYS, escalateOverdue, purgeClosedContacts } from '../store/reports/handling.ts';
+import { weeklyReportsDue } from '../store/transparency/weekly.ts';
+import { flushSearchCounts } from '../store/search-analytics/analytics.ts';
 import type { ViewCounter } from './catalog/views.ts';
 import type { Log } from './errors.ts';
 
@@ -33,6 +35,8 @@ export function scheduledJobs(deps: {
     { name: 'search sync', everyMs: 5_000, run: () => deps.search.sync() },
     { name: 'search prune', everyMs: 86_400_000, run: () => deps.search.prune() },
     { name: 'housekeeping', everyMs: 3_600_000, run: () => pruneExpired(deps.store) },
+    // Last week's follow-up reports, built once on Monday (or on the first run after a missed one).
+    { name: 'weekly report', everyMs: 3_600_000, run: async () => void (await weeklyReportsDue(deps.store)) },
     // The shortest promise is 5 minutes (emergencies): checked every 30 s, an overdue case is escalated within a minute.
     { name: 'report escalations', everyMs: 30_000, run: async () => void (await escalateOverdue(deps.store)) },
     {
@@ -49,6 +53,7 @@ export function scheduledJobs(deps: {
     const replies = deps.telegramReplies;
     jobs.push({ name: 'telegram replies', everyMs: 2_000, run: async () => void (await replies.drain()) });
   }
+  jobs.push({ name: 'search analytics', everyMs: 60_000, run: () => flushSearchCounts(deps.store) });
   if (deps.views) jobs.push({ name: 'page views', everyMs: 60_000, run: () => deps.views!.flush() });
   return jobs;
 }

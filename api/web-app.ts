@@ -26,6 +26,8 @@ export interface WebAppDeps extends ApiDeps {
   compression?: MiddlewareHandler;
   /** PUBLIC_BASE_URL: the origin people use (links, and the origin check behind a TLS proxy). */
   publicBaseUrl?: string;
+  /** CONTACT_RETENTION_DAYS, for the privacy notice (the purge job gets it from server.node.ts). */
+  contactRetentionDays?: number;
   /** Without PUBLIC_BASE_URL, what links name instead: the server's own local address (never a request's Host). */
   localBaseUrl?: string;
   views?: ViewCounter;
@@ -74,7 +76,7 @@ export function createWebApp(deps: WebAppDeps) {
   // The API sees the same public origin the edge does (Twilio signs PUBLIC_BASE_URL + path).
   app.route('/', createApi({ ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl }, { standalone: false }));
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);
-  const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl, views: deps.views };
+  const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl, views: deps.views, contactRetentionDays: deps.contactRetentionDays };
   app.route('/admin/casos', liveQueueRoutes());
   app.route('/admin', adminPages({ renderPage: deps.renderPage, locals }));
   app.all('/api/*', (c) => errorResponse(apiNotFound(), c, deps.log));

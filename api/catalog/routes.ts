@@ -1,7 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
 import { getPublishedProcedure } from '../../store/catalog/procedures.ts';
+import { recordOpened, recordSearch } from '../../store/search-analytics/analytics.ts';
+import { isSensitivePath } from '../edge/sensitive.ts';
 import { CACHE_CONTROL, matchesIfNoneMatch, weakEtag } from '../edge/http-cache.ts';
+import type { ApiEnv } from '../env.ts';
 import { AppError } from '../errors.ts';
 import { createRouter, errorResponses } from '../openapi.ts';
 import { searchParamsSchema, searchResultSchema, toSearchRequest } from './search-params.ts';
@@ -40,6 +44,28 @@ const search = createRoute({
   },
 });
 
+const PROCEDURE_PAGE = /^\/tramites\/[a-z0-9-]{1,120}$/;
+
+/**
+ * Where a result of /buscar links: through /api/search/open, which counts it and names the page it
+ * leads to; a victim procedure's page directly (no analytics there).
+ *
+ * @example searchResultHref('sacar dui', 'emision-dui') // '/api/search/open?q=sacar%20dui&to=/tramites/emision-dui'
+ */
+export function searchResultHref(key: string, slug: string): string {
+  const page = `/tramites/${slug}`;
+  return isSensitivePath(page) ? page : `/api/search/open?q=${encodeURIComponent(key)}&to=${page}`;
+}
+
+/** Whether a request comes from one of our pages: the browser says so (Sec-Fetch-Site), or older ones send our address as Referer. */
+function fromOwnPage(c: Context<ApiEnv>): boolean {
+  if (c.req.header('Sec-Fetch-Site') === 'same-origin') return true;
+  const referer = c.req.header('Referer') ?? '';
+  if (!URL.canParse(referer)) return false;
+  const from = new URL(referer);
+  return from.host === new URL(c.req.url).host || (Boolean(c.var.publicOrigin) && from.origin === new URL(c.var.publicOrigin).origin);
+}
+
 /** Public catalog: procedures and search. */
 export function catalogRoutes() {
   return createRouter()
@@ -55,7 +81,10 @@ export function catalogRoutes() {
     })
     .openapi(search, async (c) => {
       const request = toSearchRequest(c.req.valid('query'));
-      const { terms: _terms, ...result } = await c.var.search.search(request);
+      const { terms, ...result } = await c.var.search.search(request);
+      // Counted once per search (store/search-analytics), but not the results-as-you-type list, which
+      // our own pages fetch while people type. Repeats within 30 s are answered by the micro-cache, uncounted.
+      if (!fromOwnPage(c)) recordSearch(c.var.store, { query: request.query, page: request.page, terms, results: result.total });
       // Filters are echoed, so a client sees which unknown facet value gave an empty list.
       const applied = {
         ...(request.category ? { categoria: request.category } : {}),
@@ -65,5 +94,15 @@ export function catalogRoutes() {
       // Results may lag a catalog change by up to 30 s in shared caches (and the micro-cache).
       c.header('Cache-Control', CACHE_CONTROL.shortPublic);
       return c.json({ ...result, applied }, 200);
+    })
+    .get('/search/open', async (c) => {
+      // A result followed from /buscar, counted for its search (the key in `q`) and the procedure's
+      // institution; then the page itself, whose address (cached, ETag) and Referer carry no query.
+      // Only ever to a procedure page of this site: never an open redirect.
+      const page = c.req.query('to') ?? '';
+      if (!PROCEDURE_PAGE.test(page)) return c.redirect('/buscar', 303);
+      if (!isSensitivePath(page)) await recordOpened(c.var.store, { query: (c.req.query('q') ?? '').slice(0, 200), slug: page.slice('/tramites/'.length) });
+      c.header('Cache-Control', CACHE_CONTROL.private);
+      return c.redirect(page, 303);
     });
 }

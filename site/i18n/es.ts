@@ -500,6 +500,44 @@ export const es = {
   'routing.notice.guardada': 'Regla guardada. Se aplica a los casos nuevos.',
   'routing.notice.borrada': 'Regla borrada.',
 
+  // /admin/busquedas: what people search for, counted by day without who searched (store/search-analytics).
+  'searchStats.nav': 'Búsquedas',
+  'searchStats.title': 'Qué busca la gente',
+  'searchStats.intro':
+    'Lo que la gente escribe en el buscador del portal, contado por día. No se guarda quién buscó: ni su dirección IP, ni su sesión, ni su navegador, ni la hora.',
+  'searchStats.period': 'Periodo',
+  'searchStats.period.days': 'Últimos {days} días',
+  'searchStats.period.range': 'Del {from} al {to}.',
+  'searchStats.none': 'Sin datos en este periodo.',
+  'searchStats.totals': 'En todo el portal',
+  'searchStats.totals.searches': '{count} búsquedas',
+  'searchStats.totals.searches.one': '1 búsqueda',
+  'searchStats.totals.zero': '{count} sin resultados',
+  'searchStats.totals.opened': '{count} resultados abiertos',
+  'searchStats.totals.withheld':
+    'De ellas, {count} parecían llevar datos personales (un correo, un teléfono, un DUI o un código de caso): se contaron como «otra», sin guardar lo que decían.',
+  'searchStats.totals.withheld.one':
+    'De ellas, 1 parecía llevar datos personales (un correo, un teléfono, un DUI o un código de caso): se contó como «otra», sin guardar lo que decía.',
+  'searchStats.top.institution': 'Búsquedas que llevaron a trámites de {name}',
+  'searchStats.top.all': 'Búsquedas más frecuentes',
+  'searchStats.top.intro.institution': 'Lo que buscaba la gente que abrió, desde los resultados, un trámite de su institución.',
+  'searchStats.top.intro.all': 'Lo que más se buscó en todo el portal, y cuántas veces la gente abrió un resultado.',
+  'searchStats.col.query': 'Búsqueda',
+  'searchStats.col.searches': 'Búsquedas en todo el portal',
+  'searchStats.col.opened': 'Resultados abiertos',
+  'searchStats.col.openedHere': 'Veces que se abrió un trámite suyo',
+  'searchStats.col.zero': 'Veces sin resultados',
+  'searchStats.zero.title': 'Búsquedas sin resultados',
+  'searchStats.zero.intro':
+    'Lo que la gente buscó y no encontró, en todo el portal: no se sabe a qué institución le toca. Puede ser un trámite que falta o una palabra que el catálogo no usa.',
+  'searchStats.missing.title': 'Avisos de lo que falta',
+  'searchStats.missing.requirements.institution': 'Casos de {name} por «{kind}» recibidos en el periodo: {count}.',
+  'searchStats.missing.requirements.all': 'Casos por «{kind}» recibidos en el periodo, de todas las instituciones: {count}.',
+  'searchStats.missing.requirements.link': 'Ver esos casos',
+  'searchStats.missing.procedures': 'Avisos de «¿No encuentra el trámite?» recibidos en el periodo, en todo el portal: {count}.',
+  'searchStats.missing.procedures.link': 'Ver lo que escribieron',
+  'searchStats.smallCells': 'Solo se muestran las búsquedas hechas {min} veces o más en el periodo: lo que escribió una sola persona podría decir quién es.',
+
   'notfound.title': 'No encontramos esta página',
   'notfound.text': 'Puede que la dirección esté mal escrita o que el trámite haya cambiado de nombre. Búsquelo aquí:',
   'notfound.browse': 'O explore los trámites por tema:',
@@ -538,7 +576,241 @@ export const es = {
   'chat.forgotten': 'Borramos la conversación.',
   'chat.forgotten.history': 'El historial del navegador no se borra solo: vea cómo borrarlo',
 
+  // The pages a citizen trusts the site by (/acerca, /privacidad, /accesibilidad, /contacto,
+  // /mapa-del-sitio), linked from every footer. Figures in {…} come from the code that keeps the data.
+  'trust.nav.label': 'Sobre este portal',
+  'trust.nav.about': 'Acerca de este portal',
+  'trust.nav.privacy': 'Aviso de privacidad',
+  'trust.nav.accessibility': 'Accesibilidad',
+  'trust.nav.contact': 'Contacto',
+
+  'trust.about.title': 'Acerca de este portal',
+  'trust.about.description': 'Quién hace el portal de trámites de El Salvador, qué ofrece y cómo se mantiene correcta su información.',
+  'trust.about.lead':
+    'Trámites El Salvador es el portal de los trámites del Gobierno de El Salvador. Reúne en un solo lugar qué necesita para cada trámite, dónde hacerlo, cuánto cuesta y cuánto tarda.',
+  'trust.about.who.title': 'Quién lo hace',
+  'trust.about.who.text':
+    'El portal es del Gobierno de El Salvador. La información de cada trámite la escribe y la mantiene la institución que lo atiende, por medio de su oficial de información. Usar el portal es gratis.',
+  'trust.about.offer.title': 'Qué ofrece',
+  'trust.about.offer.catalog':
+    'Un catálogo de trámites ordenado por tema y por institución: quién puede hacerlo, requisitos, documentos, pasos, costo, tiempo de respuesta, oficinas y horarios, y el enlace para hacerlo en línea cuando existe.',
+  'trust.about.offer.feedback':
+    'Dos botones en cada trámite: «Quiero este servicio en línea», para pedir que se pueda hacer por internet, y «Este servicio no funciona así», para avisar que algo de la página no es como pasa en la oficina.',
+  'trust.about.offer.reports':
+    'Quejas y denuncias, sin dar su nombre si no quiere. Al presentarla recibe un código para seguir su caso y escribirse con la institución que lo atiende.',
+  'trust.about.offer.bot':
+    'Un asistente por Telegram, por mensaje de texto (SMS) y por chat en esta página, para buscar trámites, seguir su caso y recibir orientación sobre la línea 198 y las emergencias.',
+  'trust.about.offer.transparency':
+    'Transparencia: las cifras del portal (cuántas personas piden cada trámite en línea, cuántas quejas llegan y cuánto tardan las respuestas) y datos abiertos para descargar.',
+  'trust.about.true.title': 'Cómo mantenemos la información correcta',
+  'trust.about.true.officers': 'Cada institución tiene un oficial de información, que edita solo los trámites de su institución.',
+  'trust.about.true.versions': 'Cada cambio se guarda como una versión nueva, sin borrar la anterior: los oficiales pueden ver qué decía antes y qué cambió.',
+  'trust.about.true.audit':
+    'Cada cambio queda en un registro de auditoría, con quién lo hizo y cuándo. Cada anotación va encadenada a la anterior: si alguien borrara o alterara una, la revisión del registro lo descubriría.',
+  'trust.about.true.verified':
+    'Cada trámite muestra su «Última actualización»: la fecha en que una persona de la institución revisó que la información sigue siendo correcta.',
+  'trust.about.true.feedback':
+    'Los dos botones de cada trámite llegan a la institución. Los avisos de «Este servicio no funciona así» los recibe su oficial de información, que revisa la página y la corrige si hace falta.',
+  'trust.about.true.counts': 'Los conteos son públicos: cualquiera puede ver cuántas personas quieren hacer cada trámite en línea.',
+  'trust.about.more.title': '¿Encontró un error?',
+  'trust.about.more.text': 'Si un dato está mal o algo del portal no funciona, vea cómo avisarnos en',
+
+  'trust.privacy.title': 'Aviso de privacidad',
+  'trust.privacy.description': 'Qué datos guarda el portal de trámites, por cuánto tiempo y quién los puede ver.',
+  'trust.privacy.lead':
+    'Qué guardamos cuando usa este portal, por cuánto tiempo y quién lo puede ver. Pedimos lo mínimo: para nada de lo que ofrece el portal hace falta dar su nombre.',
+  'trust.privacy.none.title': 'Lo que no hacemos',
+  'trust.privacy.none.analytics': 'No usamos programas de estadísticas de visitas ni de publicidad.',
+  'trust.privacy.none.thirdParty':
+    'Las páginas no cargan nada de otros sitios (ni letras, ni imágenes, ni programas): ninguna empresa se entera por nosotros de que usted visitó el portal.',
+  'trust.privacy.none.cookies': 'No usamos cookies para seguirle. Las pocas que usamos se explican abajo y solo sirven para lo que usted está haciendo.',
+  'trust.privacy.none.views': 'Contamos cuántas veces se abre cada trámite, para mostrar los más consultados, pero solo el número: no quién lo abrió.',
+  'trust.privacy.none.logs':
+    'Nuestros registros del servidor anotan solo qué falló y en qué página; nunca lo que usted escribió, su dirección de internet ni su número.',
+  'trust.privacy.others.title': 'Cuando sale del portal',
+  'trust.privacy.others.links':
+    'Los enlaces a los sitios de las instituciones y a los trámites en línea llevan a páginas que no son nuestras, con sus propias reglas.',
+  'trust.privacy.others.quickExit': 'El botón «Salir rápido» abre una búsqueda del clima en Google: esa página ya es de Google.',
+  'trust.privacy.others.channels':
+    'Si usa el asistente por Telegram o por mensaje de texto, sus mensajes pasan también por Telegram o por la compañía que entrega los mensajes de texto, que tienen sus propias reglas de privacidad.',
+  'trust.privacy.feedback.title': 'Opiniones sobre un trámite',
+  'trust.privacy.feedback.kept': 'Guardamos qué botón usó, en qué trámite y cuándo; si lo escribió, qué parte está mal y su texto. El texto se guarda cifrado.',
+  'trust.privacy.feedback.who':
+    'El texto solo lo leen el oficial de información de la institución del trámite y los administradores del portal. Nunca se publica: lo público es solo el número de pedidos.',
+  'trust.privacy.feedback.once':
+    'Para contar una sola vez al día su pedido o su respuesta a «¿Le fue útil esta página?», guardamos una huella de su conexión hecha con una clave que cambia cada día. No es su dirección de internet ni sirve para averiguarla, y se borra al terminar el día siguiente.',
+  'trust.privacy.feedback.time': 'Las opiniones no tienen fecha de borrado: por eso le pedimos que no escriba en ellas datos personales.',
+  'trust.privacy.feedback.missing':
+    'Lo que escribe en «¿No encuentra el trámite?» también se guarda cifrado, y solo lo leen los administradores del portal, para completar el catálogo.',
+  'trust.privacy.search.title': 'Búsquedas',
+  'trust.privacy.search.text':
+    'Para mejorar el catálogo contamos cada día qué se busca, cuántas búsquedas no encontraron nada y cuántos resultados se abrieron. Guardamos solo el texto buscado y esos números, nunca quién buscó ni a qué hora. Si lo que escribió parece un dato personal (un correo, un número de teléfono o de DUI, un código de caso), no guardamos el texto. Estas cifras se borran a los {days} días.',
+  'trust.privacy.published.title': 'Lo que publicamos',
+  'trust.privacy.published.text':
+    'En Transparencia y en Datos abiertos publicamos solo cifras de conjunto, nunca lo que alguien escribió. Una cifra de 1 a {max} no se publica, ni las que permitirían calcularla, para que nadie pueda reconocer a una persona por ella.',
+  'trust.privacy.reports.title': 'Quejas y denuncias',
+  'trust.privacy.reports.kept':
+    'Guardamos lo que cuenta que pasó; el lugar (departamento, municipio y distrito, la dirección o referencia si la escribe y su ubicación si la comparte); su contacto, si lo deja; y los mensajes entre usted y la institución. Lo que cuenta, la dirección, el contacto y los mensajes se guardan cifrados; en los casos de violencia, también la ubicación.',
+  'trust.privacy.reports.anonymous': 'No hace falta dar su nombre. Si no deja un contacto, sigue su caso solo con el código que le damos.',
+  'trust.privacy.reports.codeword':
+    'En los casos de violencia se elige una palabra clave. No guardamos la palabra, sino una huella de ella, lenta de calcular a propósito, que sirve para comprobarla pero no para leerla: nadie del portal la conoce ni la puede recuperar.',
+  'trust.privacy.reports.contact':
+    'Su contacto se usa solo para avisarle de su caso, por el medio y a las horas que usted eligió. Puede borrarlo cuando quiera en',
+  'trust.privacy.reports.retention': 'Si no lo borra antes, su contacto se borra solo {days} días después de que se cierra el caso.',
+  'trust.privacy.reports.record': 'Lo demás (lo que pasó y los mensajes) se conserva cifrado como registro del caso; por ahora no tiene fecha de borrado.',
+  'trust.privacy.reports.who':
+    'Solo ven el caso las personas que lo atienden, en la institución o en el equipo al que se envió. Los casos de violencia solo los ve el equipo de la línea 198, ni siquiera los administradores del portal.',
+  'trust.privacy.reports.pseudonym':
+    'Quien atiende el caso ve un seudónimo (por ejemplo «Persona 3F9C2») en lugar de su contacto. Para verlo tiene que abrirlo a propósito, y cada vez que lo abre queda anotado en el registro de auditoría.',
+  'trust.privacy.reports.referral': 'Un caso de violencia solo se remite a otra institución si usted lo acepta.',
+  'trust.privacy.bot.title': 'El asistente por Telegram, mensaje de texto y chat',
+  'trust.privacy.bot.identity':
+    'El asistente le reconoce por una huella hecha con una clave, no por su número ni por su usuario de Telegram: la huella no se puede convertir de vuelta en su número.',
+  'trust.privacy.bot.replies':
+    'Las respuestas por Telegram esperan su turno en una cola, cifradas junto con el número del chat, y se borran de la cola {days} días después de enviadas.',
+  'trust.privacy.bot.conversation':
+    'La conversación (lo que escribió y en qué paso va) se guarda cifrada y se borra sola {minutes} minutos después de su último mensaje.',
+  'trust.privacy.bot.erase':
+    'Si escribe «borrar», la borramos en ese momento. En Telegram también borramos los mensajes del chat de las últimas {hours} horas, que es lo que Telegram deja borrar; para eso guardamos {hours} horas el número de cada mensaje, nunca lo que dice.',
+  'trust.privacy.bot.updates':
+    'Para no contestar dos veces el mismo mensaje, recordamos durante {days} días una huella de cada mensaje recibido, sin lo que dice.',
+  'trust.privacy.bot.optout':
+    'Por mensaje de texto, si escribe ALTO o STOP no le enviamos más mensajes: guardamos la huella de su número en la lista de «no enviar» hasta que escriba INICIO.',
+  'trust.privacy.cookies.title': 'Cookies',
+  'trust.privacy.cookies.intro':
+    'Las páginas de trámites, temas e instituciones no ponen ninguna cookie. Solo estas, y solo en la parte del portal que la necesita:',
+  'trust.privacy.cookies.case':
+    '«{name}», en «Seguir mi caso»: recuerda qué caso abrió con su código, para no pedírselo en cada página. Dura {minutes} minutos.',
+  'trust.privacy.cookies.notice':
+    '«{name}», al presentar una denuncia: guarda el formulario mientras corrige algo, o el código de su caso para mostrárselo. Dura {minutes} minutos.',
+  'trust.privacy.cookies.chat': '«{name}», en el chat: le reconoce durante la conversación. Se borra al cerrar el navegador o con «Borrar conversación».',
+  'trust.privacy.cookies.session': 'Una cookie de sesión, solo para el personal de las instituciones que entra a trabajar en el portal.',
+  'trust.privacy.cookies.sealed': 'Las cookies «{case}» y «{notice}» van cifradas: quien las copie no puede leerlas. «Salir rápido» las borra todas.',
+  'trust.privacy.limits.title': 'Protección contra abusos',
+  'trust.privacy.limits.text':
+    'Para frenar envíos masivos, contamos cuántos formularios llegan desde cada conexión. El contador no guarda su dirección de internet, sino una huella hecha con una clave que cambia cada día, y se borra poco después de que termina su plazo (el más largo es de {minutes} minutos).',
+  'trust.privacy.staff.title': 'Personal de las instituciones',
+  'trust.privacy.staff.session':
+    'La sesión de quien atiende casos o edita trámites se cierra sola tras {idle} minutos sin uso, y a las {hours} horas aunque se use.',
+  'trust.privacy.staff.password': 'Las contraseñas no se guardan: se guarda una huella lenta de calcular, que solo sirve para comprobarlas.',
+  'trust.privacy.staff.audit': 'Lo que el personal cambia, y cada contacto que abre, queda en el registro de auditoría, con su cuenta y la hora.',
+  'trust.privacy.traces.title': 'Lo que no podemos borrar por usted',
+  'trust.privacy.traces.history': '«Salir rápido» no borra el historial del navegador: las páginas que abrió siguen ahí.',
+  'trust.privacy.traces.history.link': 'Cómo usar el portal sin dejar rastro',
+  'trust.privacy.traces.phone':
+    'Tampoco podemos borrar los mensajes de texto que están en su teléfono ni los mensajes de Telegram de hace más de {hours} horas: bórrelos desde su teléfono.',
+  'trust.privacy.rights.title': 'Su derecho a preguntar',
+  'trust.privacy.rights.ask': 'Puede preguntar qué datos tenemos de usted y pedir que se corrijan o se borren.',
+  'trust.privacy.rights.case': 'Si es sobre un caso, escríbalo como mensaje en su caso, con su código: le responde quien lo atiende. Entre en',
+  'trust.privacy.rights.anonymous': 'Las opiniones no llevan nada que diga quién las escribió, así que no podemos buscarlas por su nombre.',
+  'trust.privacy.rights.officer': 'También puede dirigirse al oficial de información de la institución que atiende su trámite o su caso.',
+
+  'trust.a11y.title': 'Declaración de accesibilidad',
+  'trust.a11y.description': 'Qué tan accesible es el portal de trámites, cómo lo comprobamos y cómo avisarnos de una barrera.',
+  'trust.a11y.lead':
+    'Queremos que cualquier persona pueda usar este portal: con lector de pantalla, solo con el teclado, con la letra agrandada, en un teléfono sencillo o con poca señal.',
+  'trust.a11y.target.title': 'Nuestra meta',
+  'trust.a11y.target.text': 'Cumplir las Pautas de Accesibilidad para el Contenido Web (WCAG) 2.2, nivel AA, en todas las páginas.',
+  'trust.a11y.check.title': 'Cómo lo comprobamos',
+  'trust.a11y.check.axe':
+    'Con cada cambio, las pruebas automáticas abren cada tipo de página en un navegador real y la revisan con axe, una herramienta que busca fallas de las WCAG 2.2 AA.',
+  'trust.a11y.check.keyboard': 'Las pruebas llenan y envían formularios usando solo el teclado, y recorren con las flechas las sugerencias del buscador.',
+  'trust.a11y.check.nojs':
+    'Las pruebas también usan el portal con JavaScript apagado: buscar, leer un trámite, presentar una denuncia, seguir el caso y conversar con el asistente funcionan igual.',
+  'trust.a11y.check.markup':
+    'Cada campo tiene su etiqueta; los errores aparecen en un resumen que recibe el foco y se leen con la palabra «Error»; hay un enlace para saltar al contenido, y el foco del teclado siempre se ve.',
+  'trust.a11y.check.light': 'Las páginas son livianas y no descargan tipos de letra, para que carguen rápido con poca señal.',
+  'trust.a11y.limits.title': 'Límites conocidos',
+  'trust.a11y.limits.automatic':
+    'Las pruebas automáticas no encuentran todas las barreras ni reemplazan la prueba con personas que usan lector de pantalla u otras ayudas. Por eso su aviso nos importa.',
+  'trust.a11y.limits.language': 'Por ahora el portal está solo en español. No hay versión de lectura fácil ni videos en lengua de señas.',
+  'trust.a11y.limits.content': 'El texto de cada trámite lo escribe la institución que lo atiende, y a veces usa palabras técnicas o de la ley.',
+  'trust.a11y.limits.external':
+    'Los trámites en línea y los sitios de las instituciones a los que enlazamos no son nuestros: su accesibilidad depende de cada institución.',
+  'trust.a11y.limits.script':
+    'Las sugerencias que aparecen mientras escribe en el buscador necesitan JavaScript; sin él, el botón «Buscar» da los mismos resultados.',
+  'trust.a11y.limits.charts':
+    'Los gráficos de Transparencia son imágenes: los mismos números están en una tabla junto a cada gráfico, y se pueden descargar en un archivo CSV.',
+  'trust.a11y.limits.none': 'No hay mapas ni documentos PDF: el lugar de un caso se elige en listas, y la lista de cada trámite se imprime desde el navegador.',
+  'trust.a11y.report.title': 'Cómo avisarnos de una barrera',
+  'trust.a11y.report.text': 'Si algo del portal no le funciona, cuéntenos en qué página y qué pasó. Vea cómo en',
+  'trust.a11y.review.title': 'Revisión de esta declaración',
+  'trust.a11y.review.text': 'Revisamos esta declaración con cada nueva versión del portal, cuando corren de nuevo las pruebas descritas arriba.',
+
+  'trust.contact.title': 'Contacto',
+  'trust.contact.description': 'Cómo comunicarse con el portal de trámites: avisos de errores, quejas, denuncias y emergencias.',
+  'trust.contact.lead':
+    'El portal no tiene un teléfono ni un correo de atención. Cada asunto tiene su propio camino, y así su mensaje llega directo a quien lo puede resolver.',
+  'trust.contact.wrong.title': 'Un dato de un trámite está mal',
+  'trust.contact.wrong.text':
+    'Abra la página del trámite y, más abajo, en «{section}», use el botón «Este servicio no funciona así». Su aviso le llega al oficial de información de la institución, que revisa y corrige la página.',
+  'trust.contact.online.title': 'Quiere hacer un trámite por internet',
+  'trust.contact.online.text':
+    'Use el botón «Quiero este servicio en línea» en la página del trámite. La institución ve cuántas personas lo piden, y usted también.',
+  'trust.contact.missing.title': 'No encuentra un trámite',
+  'trust.contact.missing.text': 'Búsquelo con el buscador. Debajo de los resultados puede avisarnos qué trámite le faltó.',
+  'trust.contact.complaint.title': 'Una queja o una denuncia',
+  'trust.contact.complaint.text':
+    'Si un servicio público no le atendió como debía, si sospecha de corrupción o si hay un peligro que no es inmediato, preséntelo con el formulario de denuncias. Le daremos un código para seguir su caso.',
+  'trust.contact.portal.title': 'Un problema con este portal',
+  'trust.contact.portal.text':
+    'Si una página no funciona, encuentra una barrera de accesibilidad o tiene una pregunta sobre sus datos, presente una «{kind}», deje la institución en «{none}» y cuente que es sobre este portal. La atiende el equipo de quejas del portal, y usted la sigue con su código.',
+  'trust.contact.portal.link': 'Presentar una queja sobre el portal',
+
+  'trust.sitemap.title': 'Mapa del sitio',
+  'trust.sitemap.description': 'Todas las secciones, temas e instituciones del portal de trámites en una sola página.',
+  'trust.sitemap.sections': 'Secciones principales',
+  'trust.sitemap.chat': 'Conversar con el asistente',
+  'trust.sitemap.transparency': 'Transparencia',
+  'trust.sitemap.help': 'Ayuda inmediata',
+  'trust.sitemap.safe': 'Usar el portal sin dejar rastro',
+  'trust.sitemap.xml': 'Para buscadores y otros programas:',
+  'trust.sitemap.xml.link': 'mapa del sitio en XML',
+
   'error.prefix': 'Error:',
+  // /transparencia (store/transparency/)
+  'transp.title': 'Transparencia: cifras del portal',
+  'transp.nav': 'Transparencia',
+  'transp.intro':
+    'Cuántos trámites tiene el catálogo y cuán al día están, qué piden las personas y cómo se atienden los reportes. Son cifras de conjunto: ninguna permite saber quién reportó. Cada gráfico lleva al lado su tabla y sus datos para descargar.',
+  'transp.filter.from': 'Desde',
+  'transp.filter.to': 'Hasta',
+  'transp.filter.institution': 'Institución',
+  'transp.filter.theme': 'Tema',
+  'transp.filter.all': 'Todas',
+  'transp.filter.apply': 'Ver cifras',
+  'transp.quick.year12': 'Últimos 12 meses',
+  'transp.quick.thisYear': 'Este año',
+  'transp.quick.lastMonth': 'El mes pasado',
+  'transp.period': 'Del {from} al {to}',
+  'transp.catalog': 'El catálogo de trámites',
+  'transp.catalog.total': 'trámites publicados',
+  'transp.catalog.online': 'se pueden iniciar en línea',
+  'transp.catalog.verified': 'verificados por su institución en los últimos 180 días',
+  'transp.chart.catalogOnline': 'Porcentaje de trámites con enlace en línea, por tema',
+  'transp.chart.catalogOnline.desc': 'Barras horizontales: una por tema, de 0 a 100 por ciento. Los mismos datos están en la tabla que sigue.',
+  'transp.chart.desc': 'Barras horizontales, una por fila de la tabla que sigue, que tiene los mismos datos.',
+  'transp.feedback': 'Lo que dicen las personas de los trámites',
+  'transp.feedback.notLikeThis': 'De {received} avisos de «Este servicio no funciona así», la institución corrigió o respondió el {resolved}.',
+  'transp.feedback.median': 'Tiempo mediano hasta resolverlos: {median}.',
+  'transp.feedback.priorities': 'Lista pública de prioridades de digitalización',
+  'transp.feedback.priorities.intro': 'Los trámites que más personas pidieron poder hacer en línea con el botón «Quiero este servicio en línea».',
+  'transp.reports': 'Reportes y denuncias',
+  'transp.reports.intro':
+    'Se cuentan en el periodo en que se recibieron: lo que pasó después con cada caso (acuse, resolución) cuenta para ese mismo periodo. Las cifras menores que 5, y las que permitirían deducirlas, se reservan.',
+  'transp.reports.received': 'reportes recibidos',
+  'transp.reports.ackSla': 'recibieron acuse dentro del plazo prometido',
+  'transp.reports.resSla': 'se resolvieron dentro del plazo prometido',
+  'transp.reports.ackMedian': 'Tiempo mediano hasta el acuse: {median}.',
+  'transp.reports.resMedian': 'Tiempo mediano hasta la resolución: {median}.',
+  'transp.median.none': 'sin datos',
+  'transp.median.under': 'menos de {value}',
+  'transp.median.over': 'más de {value}',
+  'transp.median.between': 'entre {low} y {high}',
+  'transp.none': 'Sin datos para este periodo.',
+  'transp.csv': 'Descargar «{title}» (CSV)',
+  'transp.reserved': '«reservado»: una cifra menor que 5, o una que permitiría calcularla, no se publica para proteger a quienes reportaron.',
+  'transp.openData': 'Todos los datos abiertos del portal',
 } as const;
 
 export type MessageKey = keyof typeof es;

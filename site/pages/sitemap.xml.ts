@@ -28,7 +28,13 @@ export const GET: APIRoute = async ({ locals, url }) => {
 
   const urls: string[] = [];
   if (part === 1) {
-    urls.push(`<url><loc>${abs('/')}</loc></url>`, `<url><loc>${abs('/categorias')}</loc></url>`, `<url><loc>${abs('/instituciones')}</loc></url>`);
+    urls.push(
+      `<url><loc>${abs('/')}</loc></url>`,
+      `<url><loc>${abs('/categorias')}</loc></url>`,
+      `<url><loc>${abs('/instituciones')}</loc></url>`,
+      `<url><loc>${abs('/transparencia')}</loc></url>`,
+      `<url><loc>${abs('/datos')}</loc></url>`,
+    );
     for (const path of ['/198', '/emergencia', '/denuncia']) urls.push(`<url><loc>${abs(path)}</loc></url>`);
     for (const category of await listCategories(db)) if (category.count > 0) urls.push(`<url><loc>${abs(`/categorias/${category.slug}`)}</loc></url>`);
     for (const institution of await listInstitutions(db))

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWeeklyReports } from '../../store/transparency/weekly.ts';
 import { NEW_PROCEDURE_PATH } from '../../api/admin/paths.ts';
 import { createApi } from '../../api/app.ts';
 import { consoleLog } from '../../api/errors.ts';
@@ -184,6 +185,8 @@ const tokenIds = new Map<string, number>();
 const institutionIds = new Map<string, number>();
 const institutionRows = new Map<string, { name: string; acronym?: string; website?: string }>();
 const categoryRows = new Map<string, { name: string; description?: string }>();
+/** Weekly report ids by institution slug ('' = the whole portal's). */
+const weeklyIds = new Map<string, number>();
 
 beforeAll(async () => {
   t = await createTestStore('fixture');
@@ -206,6 +209,10 @@ beforeAll(async () => {
     );
   }
   tokenRnpn = (await createApiToken(t.store, adminActor, 'rnpn', TOKEN_NAME)).token;
+  await buildWeeklyReports(t.store);
+  for (const row of (await t.store.db.execute('SELECT w.id, i.slug FROM weekly_reports w LEFT JOIN institutions i ON i.id = w.institution_id')).rows) {
+    weeklyIds.set(row.slug === null ? '' : String(row.slug), Number(row.id));
+  }
 
   for (const row of (await t.store.db.execute('SELECT id, slug, name, acronym, website FROM institutions')).rows) {
     institutionIds.set(String(row.slug), Number(row.id));
@@ -1211,6 +1218,32 @@ const PAGES: Record<string, PageRoute> = {
     targets: { own: 'read its own institution’s feedback', foreign: 'read another institution’s feedback' },
     path: ({ role, target }) => (target === 'own' ? '/admin/opiniones?estado=todas' : `/admin/opiniones?estado=todas&tramite=${FIXTURE[foreign(role)].slug}`),
     outcome: guardedHtml(officersAndAdmin, (cell) => allowed(200, scopedRead(cell, FEEDBACK_TEXT[own(cell.role)], FEEDBACK_TEXT[foreign(cell.role)]))),
+  },
+  '/admin/busquedas': {
+    targets: { self: 'read the search statistics of its institution (admins: all)' },
+    path: () => '/admin/busquedas',
+    outcome: guardedHtml(catalogKeepers, () => allowed(200, { has: ['Qué busca la gente'] })),
+  },
+  '/admin/informes': {
+    targets: { self: 'list the weekly reports it may read' },
+    path: () => '/admin/informes',
+    outcome: guardedHtml(
+      () => true,
+      () => allowed(200, { has: ['Informes semanales de seguimiento'] }),
+    ),
+  },
+  '/admin/informes/{id}': {
+    targets: {
+      portal: 'read the whole portal’s weekly report',
+      own: 'read its own institution’s weekly report',
+      foreign: 'read another institution’s weekly report',
+    },
+    path: ({ role, target }) => `/admin/informes/${weeklyIds.get(target === 'portal' ? '' : instOf(role, target))}`,
+    outcome: guardedHtml(
+      (cell) => cell.target === 'portal' || cell.role === 'admin' || (isOfficer(cell.role) && cell.target === 'own'),
+      () => allowed(200, { has: ['Informe semanal:'] }),
+      () => refused(404),
+    ),
   },
   '/admin/importar': {
     targets: { self: 'open the importer' },
