@@ -63,7 +63,15 @@ CREATE INDEX stats_feedback_institution ON stats_feedback (unit, period, institu
 
 -- Reports: a case adds its contribution when filed; a change takes the old one away and adds the new.
 
-CREATE TRIGGER stats_reports_insert AFTER INSERT ON reports BEGIN
+-- A case filed as every intake files it (not yet acknowledged nor closed) only adds to «received».
+CREATE TRIGGER stats_reports_insert_new AFTER INSERT ON reports WHEN NEW.acknowledged_at IS NULL AND NEW.closed_at IS NULL BEGIN
+  INSERT INTO stats_reports (unit, period, kind, department, institution_id, received)
+  VALUES ('d', date(NEW.created_at, '-6 hours'), NEW.kind, coalesce(NEW.department_code, ''), coalesce(NEW.institution_id, 0), 1),
+         ('m', substr(date(NEW.created_at, '-6 hours'), 1, 7), NEW.kind, coalesce(NEW.department_code, ''), coalesce(NEW.institution_id, 0), 1)
+  ON CONFLICT (unit, period, kind, department, institution_id) DO UPDATE SET received = received + 1;
+END;
+-- Any other (an import of past cases): its whole contribution.
+CREATE TRIGGER stats_reports_insert AFTER INSERT ON reports WHEN NEW.acknowledged_at IS NOT NULL OR NEW.closed_at IS NOT NULL BEGIN
   INSERT INTO stats_reports (unit, period, kind, department, institution_id, received, acknowledged, ack_in_sla, resolved, res_in_sla, ack_b0, ack_b1, ack_b2, ack_b3, ack_b4, ack_b5, ack_b6, ack_b7, ack_b8, ack_b9, res_b0, res_b1, res_b2, res_b3, res_b4, res_b5, res_b6, res_b7, res_b8)
   SELECT u.unit, CASE u.unit WHEN 'd' THEN date(NEW.created_at, '-6 hours') ELSE substr(date(NEW.created_at, '-6 hours'), 1, 7) END, NEW.kind, coalesce(NEW.department_code, ''),
          coalesce(NEW.institution_id, 0),
@@ -194,7 +202,14 @@ END;
 
 -- Feedback: the same, keyed by the procedure (its institution and theme when the opinion came).
 
-CREATE TRIGGER stats_feedback_insert AFTER INSERT ON feedback BEGIN
+CREATE TRIGGER stats_feedback_insert_new AFTER INSERT ON feedback WHEN NEW.status <> 'resolved' BEGIN
+  INSERT INTO stats_feedback (unit, period, kind, procedure_id, institution_id, category_id, received)
+  SELECT 'd', date(NEW.created_at, '-6 hours'), NEW.kind, NEW.procedure_id, p.institution_id, p.category_id, 1 FROM procedures p WHERE p.id = NEW.procedure_id
+  UNION ALL
+  SELECT 'm', substr(date(NEW.created_at, '-6 hours'), 1, 7), NEW.kind, NEW.procedure_id, p.institution_id, p.category_id, 1 FROM procedures p WHERE p.id = NEW.procedure_id
+  ON CONFLICT (unit, period, kind, procedure_id) DO UPDATE SET received = received + 1;
+END;
+CREATE TRIGGER stats_feedback_insert AFTER INSERT ON feedback WHEN NEW.status = 'resolved' BEGIN
   INSERT INTO stats_feedback (unit, period, kind, procedure_id, institution_id, category_id, received, resolved, res_b0, res_b1, res_b2, res_b3, res_b4, res_b5, res_b6, res_b7)
   SELECT u.unit, CASE u.unit WHEN 'd' THEN date(NEW.created_at, '-6 hours') ELSE substr(date(NEW.created_at, '-6 hours'), 1, 7) END, NEW.kind, NEW.procedure_id, p.institution_id, p.category_id,
          1,

@@ -59,19 +59,23 @@ async function apply(ops: Op[]): Promise<void> {
         const at = BASE + o.at * 60_000;
         const inst = o.institution === 4 ? null : institutions[o.institution % institutions.length];
         const row = await tx.execute({
+          // Some arrive already acknowledged or closed (an import of past cases): the insert trigger's other path.
           sql: `INSERT INTO reports (code, kind, channel, queue, institution_id, priority, state, description, department_code, anonymous, code_word_hash,
-                                     created_at, updated_at, acknowledge_due_at, resolve_due_at, due_at)
-                VALUES (?, ?, 'web', 'quejas', ?, 'normal', 'received', 'x', ?, 1, 'h', ?, ?, ?, ?, ?)`,
+                                     created_at, updated_at, acknowledge_due_at, resolve_due_at, due_at, acknowledged_at, closed_at)
+                VALUES (?, ?, 'web', 'quejas', ?, 'normal', ?, 'x', ?, 1, 'h', ?, ?, ?, ?, ?, ?, ?)`,
           args: [
             `T${++serial}`,
             kinds[o.kind],
             inst,
+            o.at % 7 === 0 ? 'resolved' : 'received',
             departments[o.department] || null,
             iso(at),
             iso(at),
             iso(at + 3_600_000),
             iso(at + 10 * 86_400_000),
             iso(at + 3_600_000),
+            o.at % 5 === 0 || o.at % 7 === 0 ? iso(at + (o.at % 97) * 60_000) : null,
+            o.at % 7 === 0 ? iso(at + (o.at % 31) * 86_400_000) : null,
           ],
         });
         reports.push({ id: Number(row.lastInsertRowid), at });
@@ -96,9 +100,16 @@ async function apply(ops: Op[]): Promise<void> {
         }
       } else if (o.type === 'feedback') {
         const at = BASE + o.at * 60_000;
+        const resolvedAtOnce = o.at % 6 === 0;
         const row = await tx.execute({
-          sql: 'INSERT INTO feedback (procedure_id, kind, created_at) VALUES (?, ?, ?)',
-          args: [procedures[o.procedure % procedures.length], ['want_online', 'not_like_this', 'useful', 'not_useful'][o.kind], iso(at)],
+          sql: 'INSERT INTO feedback (procedure_id, kind, created_at, status, resolved_at) VALUES (?, ?, ?, ?, ?)',
+          args: [
+            procedures[o.procedure % procedures.length],
+            ['want_online', 'not_like_this', 'useful', 'not_useful'][o.kind],
+            iso(at),
+            resolvedAtOnce ? 'resolved' : 'open',
+            resolvedAtOnce ? iso(at + (o.at % 40) * 86_400_000) : null,
+          ],
         });
         feedback.push({ id: Number(row.lastInsertRowid), at });
       } else {
