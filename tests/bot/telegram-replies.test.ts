@@ -38,15 +38,14 @@ async function outboxRows() {
   return rows.rows.map((row) => ({ id: Number(row.id), state: String(row.state), payload: String(row.payload), nextAt: String(row.next_attempt_at) }));
 }
 
+/** The API with the real runner, its Bot API at `apiRoot`. */
+const webhookApi = (apiRoot: string) =>
+  createApi({ store: t.store, search, log, bot: { runner, optOuts: memoryOptOuts(), telegram: { token: TOKEN, webhookSecret: SECRET, apiRoot } } });
+
 describe('Telegram answers through the outbox', () => {
   it('answers the webhook before the Bot API is called, then sends the answer; the row is encrypted and ends sent', async () => {
     const capture = await startCaptureServer();
-    const api = createApi({
-      store: t.store,
-      search,
-      log,
-      bot: { runner, optOuts: memoryOptOuts(), telegram: { token: TOKEN, webhookSecret: SECRET, apiRoot: capture.url } },
-    });
+    const api = webhookApi(capture.url);
     const chat = ++chatId;
     const before = (await outboxRows()).length;
     const response = await api.request('/api/telegram/webhook', {
@@ -155,12 +154,7 @@ describe('Telegram answers through the outbox', () => {
 
   it('«borrar» through the webhook and the real engine deletes her messages and the bot’s, both directions', async () => {
     const capture = await startCaptureServer();
-    const api = createApi({
-      store: t.store,
-      search,
-      log,
-      bot: { runner, optOuts: memoryOptOuts(), telegram: { token: TOKEN, webhookSecret: SECRET, apiRoot: capture.url } },
-    });
+    const api = webhookApi(capture.url);
     const chat = ++chatId;
     const post = (body: unknown) =>
       api.request('/api/telegram/webhook', {
