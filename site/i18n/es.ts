@@ -795,9 +795,13 @@ export const es = {
   'transp.feedback.median': 'Tiempo mediano hasta resolverlos: {median}.',
   'transp.feedback.priorities': 'Lista pública de prioridades de digitalización',
   'transp.feedback.priorities.intro': 'Los trámites que más personas pidieron poder hacer en línea con el botón «Quiero este servicio en línea».',
-  'transp.reports': 'Reportes y denuncias',
+  'transp.reports': 'Reportes y denuncias de {month}',
+  'transp.filter.month': 'Mes de los reportes',
+  'transp.filter.month.hint':
+    'Los reportes se publican por mes terminado y para todo el portal: comparar periodos o instituciones que se solapan permitiría deducir cifras pequeñas.',
+  'transp.reservedWord': 'reservado',
   'transp.reports.intro':
-    'Se cuentan en el periodo en que se recibieron: lo que pasó después con cada caso (acuse, resolución) cuenta para ese mismo periodo. Las cifras menores que 5, y las que permitirían deducirlas, se reservan.',
+    'Se cuentan en el mes en que se recibieron: lo que pasó después con cada caso (acuse, resolución) cuenta para ese mismo mes. Las cifras menores que 5, y las que permitirían deducirlas, se reservan. Las fechas, la institución y el tema elegidos arriba no cambian esta parte.',
   'transp.reports.received': 'reportes recibidos',
   'transp.reports.ackSla': 'recibieron acuse dentro del plazo prometido',
   'transp.reports.resSla': 'se resolvieron dentro del plazo prometido',

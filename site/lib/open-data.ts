@@ -91,9 +91,10 @@ export const DATASETS: Dataset[] = [
     id: 'reportes-y-denuncias',
     title: 'Reportes y denuncias: recibidos, atendidos y resueltos',
     description:
-      'Reportes recibidos por tipo, mes, departamento e institución, y la parte atendida y resuelta dentro del plazo prometido. Cada caso cuenta en el periodo en que se recibió. Las cifras menores que 5, y las que permitirían deducirlas, se publican vacías («reservado»).',
+      'Reportes recibidos por tipo, departamento e institución en un mes, la serie de los doce meses anteriores, y la parte atendida y resuelta dentro del plazo prometido. Cada caso cuenta en el mes en que se recibió. Las cifras menores que 5, y las que permitirían deducirlas, se publican vacías («reservado»).',
     keywords: ['denuncias', 'quejas', 'corrupción', 'emergencias', 'violencia contra las mujeres', 'tiempos de atención'],
-    periodicity: 'Al día; por defecto los últimos 12 meses (parámetros desde, hasta e institucion).',
+    periodicity:
+      'Por mes terminado y para todo el portal (parámetro mes=AAAA-MM; por defecto el último mes terminado): los periodos no se solapan, para que ninguna resta entre tablas revele una cifra pequeña.',
     files: [
       csv('/transparencia/reportes-por-tipo.csv', 'Por tipo (CSV)'),
       csv('/transparencia/reportes-por-mes.csv', 'Por mes (CSV)'),

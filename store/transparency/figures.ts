@@ -262,6 +262,12 @@ export async function transparencyFigures(db: Reader, filter: FigureFilter): Pro
   return { catalog, feedback, reports };
 }
 
+/** Only the catalog's and the feedback's figures (what /transparencia shows for any period and filter). */
+export async function catalogAndFeedbackFigures(db: Reader, filter: FigureFilter): Promise<Pick<TransparencyFigures, 'catalog' | 'feedback'>> {
+  const [catalog, feedback] = await Promise.all([catalogFigures(db, filter), feedbackFigures(db, filter)]);
+  return { catalog, feedback };
+}
+
 async function catalogFigures(db: Reader, filter: FigureFilter): Promise<TransparencyFigures['catalog']> {
   const since = dayOf(msOf(filter.today) - VERIFIED_WITHIN_DAYS * dayMs);
   const where = ["p.status = 'published'"];
@@ -335,7 +341,7 @@ async function feedbackFigures(db: Reader, filter: FigureFilter): Promise<Transp
   };
 }
 
-async function reportFigures(db: Reader, filter: FigureFilter): Promise<TransparencyFigures['reports']> {
+export async function reportFigures(db: Reader, filter: FigureFilter): Promise<TransparencyFigures['reports']> {
   const ackBuckets = Array.from({ length: ACKNOWLEDGE_BUCKETS_MIN.length + 1 }, (_, i) => `ack_b${i}`);
   const resBuckets = Array.from({ length: RESOLVE_BUCKETS_MIN.length + 1 }, (_, i) => `res_b${i}`);
   const counters = ['received', 'acknowledged', 'ack_in_sla', 'resolved', 'res_in_sla'];
@@ -390,4 +396,28 @@ async function reportFigures(db: Reader, filter: FigureFilter): Promise<Transpar
       })
       .sort((a, b) => b.received - a.received || String(a.name).localeCompare(String(b.name))),
   };
+}
+
+/**
+ * Cases received per month, kind and department, for the months `fromMonth`…`toMonth`
+ * (`YYYY-MM`, both included), from the monthly rollup: each month is protected on its own where it
+ * is published (store/transparency/tables.ts).
+ */
+export async function reportMonthCells(
+  db: Reader,
+  fromMonth: string,
+  toMonth: string,
+): Promise<Map<string, { department: string; kind: string; count: number }[]>> {
+  const rows = await db.execute({
+    sql: "SELECT period, kind, department, sum(received) AS received FROM stats_reports WHERE unit = 'm' AND period BETWEEN ? AND ? GROUP BY period, kind, department",
+    args: [fromMonth, toMonth],
+  });
+  const months = new Map<string, { department: string; kind: string; count: number }[]>();
+  for (const row of rows.rows) {
+    if (num(row.received) === 0) continue;
+    const list = months.get(String(row.period)) ?? [];
+    list.push({ department: String(row.department), kind: String(row.kind), count: num(row.received) });
+    months.set(String(row.period), list);
+  }
+  return months;
 }

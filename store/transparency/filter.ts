@@ -9,8 +9,12 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface TransparencyQuery {
   filter: FigureFilter;
+  /** The finished calendar month whose cases are published (`mes`, default last month): `YYYY-MM`. */
+  month: string;
+  /** The twelve months ending with `month`, oldest first (the cases' monthly series). */
+  months: string[];
   /** The filters as given back to links and forms (empty when not set). */
-  params: { desde: string; hasta: string; institucion: string; tema: string };
+  params: { desde: string; hasta: string; institucion: string; tema: string; mes: string };
   institution: { slug: string; name: string } | null;
   category: { slug: string; name: string } | null;
 }
@@ -19,6 +23,21 @@ const validDay = (value: string) => {
   const ms = DAY.test(value) ? Date.parse(`${value}T00:00:00Z`) : Number.NaN;
   return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value; // 2026-02-30 is not a day
 };
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const monthOf = (year: number, month: number) => new Date(Date.UTC(year, month - 1, 1)).toISOString().slice(0, 7);
+
+/** The last finished calendar month before `today`'s. */
+export function lastFinishedMonth(today: string): string {
+  const [year, month] = today.split('-').map(Number);
+  return monthOf(year, month - 1);
+}
+
+/** The twelve months ending with `month`. */
+export function twelveMonthsTo(month: string): string[] {
+  const [year, m] = month.split('-').map(Number);
+  return Array.from({ length: 12 }, (_, i) => monthOf(year, m - 11 + i));
+}
 
 /** The default period: the last twelve months, this month included. */
 export function defaultPeriod(today: string): { from: string; to: string } {
@@ -52,6 +71,12 @@ export async function parseTransparencyQuery(db: Reader, query: URLSearchParams,
   }
   const lookup = async (table: 'institutions' | 'categories', slug: string) =>
     slug ? (await db.execute({ sql: `SELECT id, slug, name FROM ${table} WHERE slug = ?`, args: [slug] })).rows[0] : undefined;
+  const mes = given('mes');
+  const lastMonth = lastFinishedMonth(today);
+  if (mes && !MONTH.test(mes)) fields.mes = 'Escriba el mes como AAAA-MM, por ejemplo 2026-10.';
+  else if (mes && mes < EARLIEST.slice(0, 7)) fields.mes = `Elija un mes a partir de ${EARLIEST.slice(0, 7)}.`;
+  else if (mes && mes > lastMonth) fields.mes = `Los reportes se publican por mes terminado: elija ${lastMonth} o uno anterior.`;
+  const month = mes && !fields.mes ? mes : lastMonth;
   const institucion = given('institucion');
   const tema = given('tema');
   const institution = await lookup('institutions', institucion);
@@ -69,7 +94,9 @@ export async function parseTransparencyQuery(db: Reader, query: URLSearchParams,
       ...(institution ? { institutionId: Number(institution.id) } : {}),
       ...(category ? { categoryId: Number(category.id) } : {}),
     },
-    params: { desde, hasta, institucion, tema },
+    month,
+    months: twelveMonthsTo(month),
+    params: { desde, hasta, institucion, tema, mes },
     institution: institution ? { slug: String(institution.slug), name: String(institution.name) } : null,
     category: category ? { slug: String(category.slug), name: String(category.name) } : null,
   };

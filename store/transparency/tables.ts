@@ -1,6 +1,7 @@
 import { KIND_TEXT, type ReportKind } from '../reports/kinds.ts';
 import { protectSeries, protectTable } from './disclosure.ts';
-import { FEEDBACK_KINDS, REPORT_KINDS, type TransparencyFigures } from './figures.ts';
+import type { Reader } from '../db.ts';
+import { FEEDBACK_KINDS, REPORT_KINDS, reportFigures, reportMonthCells, type TransparencyFigures } from './figures.ts';
 
 /**
  * The tables /transparencia publishes, each as it is drawn beside its chart and downloaded as CSV
@@ -33,11 +34,14 @@ const NO_INSTITUTION = 'Sin institución asignada';
 const share = (part: number, whole: number | null) => (whole === null || whole === 0 ? null : Math.round((part / whole) * 100));
 
 /**
- * @example publishedTables(figures, new Map([['06', 'San Salvador']]))
+ * The catalog's and the feedback's tables, for any period, institution and theme: they count
+ * procedures and opinions, never who gave them.
+ *
+ * @example publishedTables(figures)
  */
-export function publishedTables(figures: TransparencyFigures, departmentNames: Map<string, string>): PublishedTable[] {
+export function publishedTables(figures: Pick<TransparencyFigures, 'catalog' | 'feedback'>): PublishedTable[] {
   const tables: PublishedTable[] = [];
-  const { catalog, feedback, reports } = figures;
+  const { catalog, feedback } = figures;
 
   tables.push({
     name: 'catalogo-por-tema',
@@ -75,32 +79,62 @@ export function publishedTables(figures: TransparencyFigures, departmentNames: M
     suppressed: 0,
   });
 
-  // Reports: every count under 5 is withheld, with what would reveal it. The tables share numbers
-  // (the kinds are the department table's column totals; every table's total is the same), so the
-  // shared ones come from one protected table, and a total withheld anywhere is withheld everywhere.
-  const departments = [...new Set(reports.byDepartmentKind.map((row) => row.department))].sort();
-  const cells = departments.map((department) =>
-    REPORT_KINDS.map((kind) => reports.byDepartmentKind.find((row) => row.department === department && row.kind === kind)?.count ?? 0),
-  );
-  const byPlace = protectTable({ rows: departments, columns: [...REPORT_KINDS], cells });
-  const byMonth = protectSeries(
-    reports.byMonth.map((row) => row.month),
-    reports.byMonth.map((row) => row.count),
-  );
-  const total = byPlace.total === null || byMonth.total === null ? null : byPlace.total;
+  return tables;
+}
+
+/** The names of the case tables: published for one calendar month at a time (see caseTables). */
+export const CASE_TABLES = ['reportes-por-tipo', 'reportes-por-mes', 'reportes-por-departamento', 'reportes-por-institucion'] as const;
+
+/** Kind × department counts as a protected table (rows: departments in code order). */
+function protectedPlaces(cells: { department: string; kind: string; count: number }[]) {
+  const departments = [...new Set(cells.map((row) => row.department))].sort();
+  const table = protectTable({
+    rows: departments,
+    columns: [...REPORT_KINDS],
+    cells: departments.map((department) => REPORT_KINDS.map((kind) => cells.find((row) => row.department === department && row.kind === kind)?.count ?? 0)),
+  });
+  return { departments, table };
+}
+
+/**
+ * The case tables of one whole calendar month, and the series of the months before it.
+ *
+ * Why one month at a time: each table is protected on its own, so two overlapping tables (1–31
+ * January and 1–30 January, or the whole portal and one institution) would give away, by their
+ * difference, a count under 5. Cases are therefore published only for fixed, disjoint periods —
+ * finished calendar months (a month still running would grow by differences too) — for the whole
+ * portal, institutions being rows of their own table. The series shows each month's total exactly as
+ * that month's own table publishes it (withheld there, withheld here), and no sum across months.
+ *
+ * @example caseTables(octoberReports, monthCells, departmentNames)
+ */
+export function caseTables(
+  reports: TransparencyFigures['reports'],
+  series: Map<string, { department: string; kind: string; count: number }[]>,
+  months: string[],
+  departmentNames: Map<string, string>,
+): { tables: PublishedTable[]; total: number | null } {
+  const { departments, table: byPlace } = protectedPlaces(reports.byDepartmentKind);
+  const total = departments.length === 0 ? 0 : byPlace.total;
+  const tables: PublishedTable[] = [];
   tables.push({
     name: 'reportes-por-tipo',
     title: 'Reportes recibidos por tipo',
     columns: ['Tipo', 'Reportes'],
     rows: [...REPORT_KINDS.map((kind, i) => [KIND_TEXT[kind as ReportKind].name, departments.length === 0 ? 0 : byPlace.columnTotals[i]]), [TOTAL, total]],
-    suppressed: byPlace.columnTotals.filter((value) => value === null).length + (total === null ? 1 : 0),
+    suppressed: departments.length === 0 ? 0 : byPlace.columnTotals.filter((value) => value === null).length + (total === null ? 1 : 0),
+  });
+  const monthTotals = months.map((month) => {
+    const cells = series.get(month) ?? [];
+    if (cells.length === 0) return 0;
+    return protectedPlaces(cells).table.total;
   });
   tables.push({
     name: 'reportes-por-mes',
     title: 'Reportes recibidos por mes',
     columns: ['Mes', 'Reportes'],
-    rows: [...byMonth.labels.map((label, i) => [label, byMonth.counts[i]]), [TOTAL, total]],
-    suppressed: byMonth.suppressed + (total === null && byMonth.total !== null ? 1 : 0),
+    rows: months.map((month, i) => [month, monthTotals[i]]),
+    suppressed: monthTotals.filter((value) => value === null).length,
   });
   tables.push({
     name: 'reportes-por-departamento',
@@ -112,10 +146,11 @@ export function publishedTables(figures: TransparencyFigures, departmentNames: M
         ...byPlace.cells[r],
         byPlace.rowTotals[r],
       ]),
-      [TOTAL, ...byPlace.columnTotals, total],
+      ...(departments.length === 0 ? [] : [[TOTAL, ...byPlace.columnTotals, total]]),
     ],
-    suppressed: byPlace.suppressed + (total === null && byPlace.total !== null ? 1 : 0),
+    suppressed: byPlace.suppressed,
   });
+  // Its counts add up to the same total as the others; a share is withheld with its count.
   const institutions = protectSeries(
     reports.byInstitution.map((row) => row.name ?? NO_INSTITUTION),
     reports.byInstitution.map((row) => row.received),
@@ -123,7 +158,6 @@ export function publishedTables(figures: TransparencyFigures, departmentNames: M
   tables.push({
     name: 'reportes-por-institucion',
     title: 'Reportes por institución: atendidos y resueltos a tiempo',
-    // Its counts add up to the same total; a share is withheld with its count.
     columns: ['Institución', 'Reportes recibidos', 'Acusados dentro del plazo (%)', 'Resueltos dentro del plazo (%)'],
     rows: reports.byInstitution.map((row, i) => {
       const received = institutions.counts[i];
@@ -131,7 +165,27 @@ export function publishedTables(figures: TransparencyFigures, departmentNames: M
     }),
     suppressed: institutions.suppressed,
   });
-  return tables;
+  return { tables, total };
+}
+
+/**
+ * The case tables of `month` (a finished calendar month) and its twelve-month series, read from
+ * the store.
+ *
+ * @example await monthCaseTables(store.db, { month: '2026-10', months, today: '2026-11-20' }, departmentNames)
+ */
+export async function monthCaseTables(
+  db: Reader,
+  period: { month: string; months: string[]; today: string },
+  departmentNames: Map<string, string>,
+): Promise<{ reports: TransparencyFigures['reports']; tables: PublishedTable[]; total: number | null }> {
+  const [year, m] = period.month.split('-').map(Number);
+  const to = new Date(Date.UTC(year, m, 0)).toISOString().slice(0, 10);
+  const [reports, series] = await Promise.all([
+    reportFigures(db, { from: `${period.month}-01`, to, today: period.today }),
+    reportMonthCells(db, period.months[0], period.months[period.months.length - 1]),
+  ]);
+  return { reports, ...caseTables(reports, series, period.months, departmentNames) };
 }
 
 /** A table as CSV (RFC 4180; a withheld number is an empty field; UTF-8 with a BOM so spreadsheets read the accents). */

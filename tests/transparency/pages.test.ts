@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { createWebApp } from '../../api/web-app.ts';
 import { fileReport } from '../fixtures/reports.ts';
-import { createTestStore, type TestStore } from '../fixtures/store.ts';
+import { createTestStore, TEST_NOW, type TestStore } from '../fixtures/store.ts';
 import { createTestWebApp } from '../fixtures/web.ts';
 
 let t: TestStore;
@@ -14,9 +14,12 @@ const get = (path: string) => app.request(`http://portal.test${path}`);
 beforeAll(async () => {
   t = await createTestStore('fixture');
   app = await createTestWebApp(t);
-  // Twelve complaints in San Salvador (published), three violence cases in another department (withheld).
+  // In October (a finished month): twelve complaints in San Salvador (published), three violence
+  // cases in another department (withheld).
+  t.clock.set(new Date('2026-10-15T15:00:00.000Z'));
   for (let i = 0; i < 12; i++) await fileReport(t, 'complaint', { location: { department: 'San Salvador', municipality: 'San Salvador Centro' } });
   for (let i = 0; i < 3; i++) await fileReport(t, 'violence', { location: { department: 'Santa Ana', municipality: 'Santa Ana Centro' } });
+  t.clock.set(new Date(TEST_NOW));
   const procedure = (await t.store.db.execute("SELECT id FROM procedures WHERE status = 'published' ORDER BY id LIMIT 1")).rows[0].id;
   await t.store.batch(
     Array.from({ length: 7 }, () => ({
@@ -87,6 +90,9 @@ describe('/transparencia', () => {
       ['hasta=2099-01-01', 'hasta'],
       ['institucion=no-existe', 'institucion'],
       ['tema=no-existe', 'tema'],
+      ['mes=2026-11', 'mes'],
+      ['mes=2026-13', 'mes'],
+      ['mes=2019-12', 'mes'],
     ]) {
       const page = await get(`/transparencia?${query}`);
       expect(page.status, query).toBe(400);
@@ -118,13 +124,24 @@ describe('/transparencia under arbitrary filters', () => {
     );
   }, 30_000);
 
-  it('keeps shared numbers consistent: kinds are the department table’s totals, and every table’s total is the same', async () => {
+  it('keeps shared numbers consistent: kinds are the department table’s totals, and the month’s total is the same everywhere', async () => {
     const kinds = await csvOf('/transparencia/reportes-por-tipo.csv');
     const places = await csvOf('/transparencia/reportes-por-departamento.csv');
     const months = await csvOf('/transparencia/reportes-por-mes.csv');
     const placeTotals = places.find((row) => row[0] === 'Total')!;
     expect(kinds.slice(1, -1).map((row) => row[1])).toEqual(placeTotals.slice(1, -1));
-    expect(new Set([kinds.at(-1)![1], placeTotals.at(-1), months.at(-1)![1]]).size).toBe(1);
+    expect(months.find((row) => row[0] === '2026-10')?.[1]).toBe(kinds.at(-1)![1]);
+    expect(months.at(-1)![0]).toBe('2026-10'); // no sum across months
+  });
+
+  it('publishes cases only for a whole finished month, for the whole portal: other periods, institutions or themes change nothing', async () => {
+    const base = await (await get('/transparencia/reportes-por-departamento.csv')).text();
+    for (const query of ['desde=2026-10-01&hasta=2026-10-30', 'institucion=rnpn', 'tema=identidad', 'desde=2026-01-01&hasta=2026-11-20']) {
+      expect(await (await get(`/transparencia/reportes-por-departamento.csv?${query}`)).text(), query).toBe(base);
+    }
+    // The month running now is never published; an earlier month is its own table.
+    const september = await csvOf('/transparencia/reportes-por-tipo.csv?mes=2026-09');
+    expect(september.at(-1)).toEqual(['Total', '0']);
   });
 });
 
