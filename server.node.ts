@@ -5,18 +5,12 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import type { MiddlewareHandler } from 'hono';
 import { parseConfig, type Config } from './api/config.ts';
 import { consoleLog, type Log } from './api/errors.ts';
-import { createWebApp, type RenderPage } from './api/web-app.ts';
-import { createViewCounter } from './api/catalog/views.ts';
+import type { RenderPage } from './api/web-app.ts';
 import { compressResponses } from './api/compression.node.ts';
 import { CACHE_CONTROL } from './api/edge/http-cache.ts';
-import { scheduledJobs, startJobTimers } from './api/scheduled-jobs.ts';
-import type { BotChannelsDeps } from './api/bot/webhooks.ts';
-import { storeOptOuts } from './bot/channels/sms.ts';
-import { createTelegramBot, defaultBotInfo } from './bot/channels/telegram.ts';
+import { startJobTimers } from './api/scheduled-jobs.ts';
+import { botChannelsFromConfig, createPortal, type BotChannelsConfig } from './api/portal.ts';
 import { flushSearchCounts } from './store/search-analytics/analytics.ts';
-import type { DeliveryDeps } from './bot/delivery.ts';
-import { step } from './bot/engine/engine.ts';
-import { createBotRunner } from './bot/runner.ts';
 import { createSearch, type SearchSetup } from './search/select.ts';
 import type { Store } from './store/db.ts';
 import { countAdmins, createPerson } from './store/people/people.ts';
@@ -43,29 +37,7 @@ export function staticAssets(): MiddlewareHandler {
   };
 }
 
-/** The bot's channels as configured (TELEGRAM_*, TWILIO_*); absent parts are off. */
-export interface BotChannelsConfig {
-  telegram?: NonNullable<BotChannelsDeps['telegram']>;
-  /** TELEGRAM_BOT_TOKEN without PUBLIC_BASE_URL: no webhook can reach us, so poll. */
-  telegramPolling?: boolean;
-  twilio?: NonNullable<BotChannelsDeps['twilio']>;
-}
-
-/** Reads the bot's channels from the configuration; throws a message naming the variable when one is missing. */
-export function botChannelsFromConfig(config: Config): BotChannelsConfig {
-  const channels: BotChannelsConfig = {};
-  if (config.TELEGRAM_BOT_TOKEN) {
-    const botInfo = defaultBotInfo(config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_BOT_INFO);
-    if (config.PUBLIC_BASE_URL && !config.TELEGRAM_WEBHOOK_SECRET)
-      throw new Error('Falta TELEGRAM_WEBHOOK_SECRET: el webhook de Telegram necesita un token secreto (1 a 256 caracteres A-Z, a-z, 0-9, _ y -).');
-    channels.telegram = { token: config.TELEGRAM_BOT_TOKEN, webhookSecret: config.TELEGRAM_WEBHOOK_SECRET ?? '', botInfo, apiRoot: config.TELEGRAM_API_ROOT };
-    channels.telegramPolling = !config.PUBLIC_BASE_URL;
-  }
-  if (config.TWILIO_AUTH_TOKEN) {
-    channels.twilio = { authToken: config.TWILIO_AUTH_TOKEN, accountSid: config.TWILIO_ACCOUNT_SID, from: config.TWILIO_FROM, apiRoot: config.TWILIO_API_ROOT };
-  }
-  return channels;
-}
+export { botChannelsFromConfig, type BotChannelsConfig } from './api/portal.ts';
 
 export interface RunningServer {
   url: string;
@@ -92,37 +64,16 @@ export async function listen(options: {
   /** The bot's Telegram and SMS channels (the web chat is always on). */
   botChannels?: BotChannelsConfig;
 }): Promise<RunningServer> {
-  const search = options.search ?? createSearch(options.store);
-  const views = createViewCounter(options.store);
-  const channels = options.botChannels ?? {};
-  const runner = createBotRunner({ store: options.store, search: search.engine, step, publicBaseUrl: options.publicBaseUrl, log: options.log });
-  const optOuts = storeOptOuts(options.store);
-  const telegram = channels.telegram ? createTelegramBot({ ...channels.telegram, store: options.store, runner, log: options.log }) : undefined;
-  const bot: BotChannelsDeps = {
-    runner,
-    optOuts,
-    telegram: channels.telegramPolling || !channels.telegram ? undefined : { ...channels.telegram, channel: telegram },
-    twilio: channels.twilio,
-  };
-  const polling = channels.telegramPolling ? telegram?.bot : undefined;
-  const twilio = channels.twilio;
-  const delivery: DeliveryDeps | undefined =
-    channels.telegram || (twilio?.accountSid && twilio.from)
-      ? {
-          store: options.store,
-          optOuts,
-          log: options.log,
-          publicBaseUrl: options.publicBaseUrl ?? `http://localhost:${options.port || 4321}`,
-          telegram: channels.telegram,
-          twilio:
-            twilio?.accountSid && twilio.from
-              ? { accountSid: twilio.accountSid, authToken: twilio.authToken, from: twilio.from, apiRoot: twilio.apiRoot }
-              : undefined,
-        }
-      : undefined;
-  const app = createWebApp({
-    views,
-    contactRetentionDays: options.contactRetentionDays,
+  const { app, jobs, telegram, polling, views } = createPortal({
+    store: options.store,
+    log: options.log,
+    search: options.search,
+    renderPage: await loadRenderPage(),
+    staticAssets: staticAssets(),
+    compression: compressResponses(),
+    publicBaseUrl: options.publicBaseUrl,
+    // Without PUBLIC_BASE_URL, links name the server's own local address, never a request's Host.
+    localBaseUrl: `http://localhost:${options.port || 4321}`,
     remoteAddress: (c) => {
       // The proxy appends the address it saw as the LAST hop; earlier hops were written by the
       // client and prove nothing, so the last one is the only one to trust.
@@ -137,42 +88,18 @@ export async function listen(options: {
       return getConnInfo(c).remote.address;
     },
     passwordIterations: options.passwordIterations,
-    store: options.store,
-    search: search.engine,
-    log: options.log,
-    renderPage: await loadRenderPage(),
-    staticAssets: staticAssets(),
-    compression: compressResponses(),
-    publicBaseUrl: options.publicBaseUrl,
-    bot,
-    // Without PUBLIC_BASE_URL, links name the server's own local address, never a request's Host.
-    localBaseUrl: `http://localhost:${options.port || 4321}`,
+    contactRetentionDays: options.contactRetentionDays,
+    botChannels: options.botChannels,
   });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
-      const stopJobs =
-        options.jobSpeed === 0
-          ? () => undefined
-          : startJobTimers(
-              scheduledJobs({
-                store: options.store,
-                search,
-                views,
-                contactRetentionDays: options.contactRetentionDays,
-                delivery,
-                telegramReplies: telegram?.replies,
-              }),
-              options.log,
-              {
-                speed: options.jobSpeed,
-              },
-            );
+      const stopJobs = options.jobSpeed === 0 ? () => undefined : startJobTimers(jobs, options.log, { speed: options.jobSpeed });
       // Webhook mode: tell Telegram where to post, with the secret it must send back. Idempotent, so
       // every start does it; a failure (no network yet) is logged and the webhook keeps answering.
-      if (telegram && bot.telegram?.webhookSecret && options.publicBaseUrl)
+      if (telegram && !polling && options.botChannels?.telegram?.webhookSecret && options.publicBaseUrl)
         void telegram.bot.api
           .setWebhook(new URL('/api/telegram/webhook', options.publicBaseUrl).href, {
-            secret_token: bot.telegram.webhookSecret,
+            secret_token: options.botChannels.telegram.webhookSecret,
             allowed_updates: ['message', 'callback_query'],
           })
           .then(() => options.log.info('Telegram: webhook registrado'))

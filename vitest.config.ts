@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // worker.ts imports the built Astro app under this name (wrangler.toml's [alias]); tests run it on Node too.
+  resolve: { alias: { 'portal:astro-app': fileURLToPath(new URL('./dist/server/entry.mjs', import.meta.url)) } },
   test: {
     include: ['tests/**/*.test.ts', '{store,search,api,bot}/**/*.test.ts'],
     // Each file gets its own libSQL file; forks keep native handles apart.

@@ -58,6 +58,16 @@ export function scheduledJobs(deps: {
   return jobs;
 }
 
+/**
+ * The jobs due at a cron tick (Workers, every minute): those that run at least once a minute,
+ * every time; the others in the minute their period starts (hourly ones at minute 0, daily ones
+ * at 00:00 UTC). Stateless: no isolate remembers a previous run.
+ */
+export function jobsDue(jobs: ScheduledJob[], scheduledTime: number): ScheduledJob[] {
+  const minute = Math.floor(scheduledTime / 60_000) * 60_000;
+  return jobs.filter((job) => job.everyMs <= 60_000 || minute % job.everyMs < 60_000);
+}
+
 /** Runs one job, logging (without personal data) instead of throwing: one job's failure stops no other. */
 export async function runJob(job: ScheduledJob, log: Log): Promise<void> {
   try {

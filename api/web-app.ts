@@ -13,7 +13,7 @@ import type { ApiDeps, ApiEnv, PageLocals, RenderPage } from './env.ts';
 export type { PageLocals, RenderPage } from './env.ts';
 import { errorResponse, formErrorResponse, isApiPath } from './errors.ts';
 import { microCache } from './micro-cache.ts';
-import { liveQueueRoutes } from './reports/workspace.ts';
+import { liveQueueRoutes, type LiveQueueOptions } from './reports/workspace.ts';
 
 /** Used for canonical links and the sitemap when PUBLIC_BASE_URL is not set (local use). */
 export const DEFAULT_PUBLIC_BASE_URL = 'http://localhost:4321';
@@ -31,6 +31,8 @@ export interface WebAppDeps extends ApiDeps {
   /** Without PUBLIC_BASE_URL, what links name instead: the server's own local address (never a request's Host). */
   localBaseUrl?: string;
   views?: ViewCounter;
+  /** The live queues' event streams: how often they poll and how long one lasts (short on Workers). */
+  liveQueue?: LiveQueueOptions;
 }
 
 /**
@@ -77,7 +79,7 @@ export function createWebApp(deps: WebAppDeps) {
   app.route('/', createApi({ ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl }, { standalone: false }));
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);
   const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl, views: deps.views, contactRetentionDays: deps.contactRetentionDays };
-  app.route('/admin/casos', liveQueueRoutes());
+  app.route('/admin/casos', liveQueueRoutes(deps.liveQueue));
   app.route('/admin', adminPages({ renderPage: deps.renderPage, locals }));
   app.all('/api/*', (c) => errorResponse(apiNotFound(), c, deps.log));
   // Astro gets only what the edge let through; its own origin check is off (astro.config.mjs).

@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { ensureSiteBuilt } from '../bin/build-site.mjs';
 import { benchBotWebhooks } from './bot-webhooks.node.ts';
+import { benchWorker } from './worker.node.ts';
 import { createEmbeddedSearch } from '../search/embedded.ts';
 import { importCatalog } from '../store/catalog/import.ts';
 import { systemActor } from '../store/policy.ts';
@@ -397,6 +398,23 @@ async function main(): Promise<void> {
     record({ name: 'webhook de SMS p99 (40 conexiones)', value: bot.smsP99, unit: 'ms', target: '≤ 50 ms', ok: bot.smsP99 <= 50 });
   } finally {
     servers.stop();
+  }
+
+  console.log('\n== Workers: el mismo portal en workerd (wrangler, sin red), su base por HTTP ==');
+  {
+    const worker = await benchWorker(seconds);
+    console.log(`      módulos más grandes: ${worker.largest.map(({ module, kb }) => `${module} ${kb} KB`).join(', ')}`);
+    record({ name: 'Worker: paquete con gzip', value: worker.gzipKb, unit: 'KB', target: '≤ 1024 KB', ok: worker.gzipKb <= 1024 });
+    record({
+      name: 'Worker: arranque (CPU, perfil de workerd)',
+      value: worker.startupMs,
+      unit: 'ms',
+      target: '< 1000 ms (límite de Cloudflare)',
+      ok: worker.startupMs < 1000,
+    });
+    const ratio = Math.round((worker.workerRps / worker.nodeRps) * 100) / 100;
+    console.log(`      página de trámite: workerd ${worker.workerRps} req/s (base por HTTP); Node ${worker.nodeRps} req/s (mismo archivo, directo)`);
+    record({ name: 'página de trámite: workerd ÷ Node (req/s, misma máquina y base)', value: ratio, unit: '×', target: 'se informa', ok: true });
   }
 
   console.log(`\n== Reportes: bandeja «quejas» con ${QUEUE_CASES.toLocaleString('es-SV')} casos abiertos sintéticos ==`);

@@ -50,6 +50,12 @@ export interface StoreConfig {
    * store/libsql-local.node.ts for local files: the same engine, with prepared statements reused.
    */
   connect?: (config: { url: string; authToken?: string; timeout: number }) => StoreClient;
+  /**
+   * Group commit (default on): concurrent writes share one transaction. Workers turn it off: there a
+   * transaction's HTTP requests belong to the request that started them, and must not carry (or be
+   * cut short with) another request's writes; the server serializes their transactions instead.
+   */
+  groupCommit?: boolean;
 }
 
 /** What the store needs of a libSQL client. */
@@ -97,6 +103,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.url.startsWith('file:') && !config.url.includes(':memory:')) {
     await client.execute('PRAGMA journal_mode = WAL');
   }
+  const lazyBegin = !config.url.startsWith('file:');
   const cipher = await createFieldCipher(config.dataKey);
   const keys = await deriveStoreKeys(config.dataKey);
   const retryFor = config.busyRetryForMs ?? 10_000;
@@ -129,7 +136,19 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   async function runGroup(jobs: Job[]): Promise<void> {
     let tx: Transaction;
     try {
-      tx = await withLock(() => client.transaction('write'));
+      tx = await withLock(async () => {
+        const started = await client.transaction('write');
+        if (!lazyBegin) return started;
+        // Over HTTP the client sends BEGIN IMMEDIATE with the first statement, not here: one is sent
+        // now, so a busy lock is met (and waited out) here rather than inside the group.
+        try {
+          await started.execute('SELECT 1');
+        } catch (error) {
+          started.close();
+          throw error;
+        }
+        return started;
+      });
     } catch (error) {
       for (const job of jobs) job.reject(error);
       return;
@@ -182,9 +201,12 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     }
   }
 
+  const grouped = config.groupCommit ?? true;
   function write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      const job = { work, resolve: resolve as (value: unknown) => void, reject };
+      if (!grouped) return void runGroup([job]);
+      pending.push(job);
       if (!flushing) void flush();
     });
   }

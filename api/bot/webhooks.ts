@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { webhookCallback } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { AppError } from '../../store/app-error.ts';
+import { afterResponse } from '../after-response.ts';
 import { handleInboundSms, twiml, validateTwilioSignature, type OptOuts } from '../../bot/channels/sms.ts';
 import { createTelegramBot, type TelegramChannel } from '../../bot/channels/telegram.ts';
 import { isTwilioStatus, recordSmsStatus } from '../../store/bot/sms-deliveries.ts';
@@ -63,31 +64,29 @@ export function botWebhookRoutes(bot: BotChannelsDeps | undefined, options: { lo
   const app = new Hono<ApiEnv>();
   // Without a secret anyone could post updates: no webhook then (the server polls instead).
   const telegram = bot?.telegram?.webhookSecret ? bot.telegram : undefined;
-  const handleTelegram = telegram
-    ? webhookCallback(
-        (
-          telegram.channel ??
-          createTelegramBot({
-            token: telegram.token,
-            botInfo: telegram.botInfo,
-            apiRoot: telegram.apiRoot,
-            store: options.store,
-            runner: bot!.runner,
-            log: options.log,
-          })
-        ).bot,
-        honoAdapter,
-        {
+  const channel = telegram
+    ? (telegram.channel ??
+      createTelegramBot({
+        token: telegram.token,
+        botInfo: telegram.botInfo,
+        apiRoot: telegram.apiRoot,
+        store: options.store,
+        runner: bot!.runner,
+        log: options.log,
+      }))
+    : undefined;
+  const handleTelegram =
+    telegram && channel
+      ? webhookCallback(channel.bot, honoAdapter, {
           secretToken: telegram.webhookSecret,
           // Answer before Telegram's own timeout; a slow update is finished anyway and a re-sent copy is deduped.
           onTimeout: 'return',
           timeoutMilliseconds: 8_000,
-        },
-      )
-    : undefined;
+        })
+      : undefined;
 
   app.post('/telegram/webhook', async (c) => {
-    if (!telegram || !handleTelegram) throw notConfigured();
+    if (!telegram || !channel || !handleTelegram) throw notConfigured();
     if (!sameSecret(c.req.header('X-Telegram-Bot-Api-Secret-Token'), telegram.webhookSecret)) {
       throw new AppError('unauthorized', 'Falta el token secreto del webhook o no es el configurado.', { status: 401 });
     }
@@ -100,7 +99,11 @@ export function botWebhookRoutes(bot: BotChannelsDeps | undefined, options: { lo
     if (typeof update !== 'object' || update === null || !Number.isSafeInteger((update as { update_id?: unknown }).update_id)) {
       throw new AppError('invalid_update', 'El cuerpo no es una actualización de Telegram (falta update_id).', { status: 400 });
     }
-    return handleTelegram(c);
+    const response = await handleTelegram(c);
+    // On Workers the isolate may stop once the response is out: the answers just committed to the
+    // outbox are sent within the request's lifetime (on Node the bot's own kick sends them).
+    afterResponse(c, () => channel.replies.drain());
+    return response;
   });
 
   /** Twilio's form, after its signature checked out (403 and nothing read otherwise). */

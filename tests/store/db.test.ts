@@ -1,28 +1,41 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient as createWebClient } from '@libsql/client/web';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type Store } from '../../store/db.ts';
+import { openStore, type Store, type StoreConfig } from '../../store/db.ts';
 import { createLocalClient } from '../../store/libsql-local.node.ts';
 import { createFieldCipher, generateDataKey } from '../../store/field-cipher.ts';
 import { fromHex, toHex } from '../../store/crypto.ts';
+import { startLibsqlHttpServer, type LibsqlHttpServer } from '../../scripts/libsql-http.node.ts';
 
 let dir: string;
 let store: Store;
+let server: LibsqlHttpServer | undefined;
 
-// Both clients the store runs on: @libsql/client (remote stores, Workers) and the local driver.
+// Every client the store runs on: @libsql/client (remote stores), the local driver, and the
+// Workers' @libsql/client/web over Hrana HTTP (against scripts/libsql-http.node.ts on the same file).
 describe.each([
-  ['@libsql/client', undefined],
-  ['the local driver', createLocalClient],
-] as const)('store writes through %s', (_name, connect) => {
+  ['@libsql/client', 'file'],
+  ['the local driver', 'local'],
+  ['@libsql/client/web over HTTP', 'http'],
+] as const)('store writes through %s', (_name, client) => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portal-db-'));
-    store = await openStore({ url: `file:${join(dir, 'db.db')}`, busyTimeoutMs: 2000, dataKey: generateDataKey(), connect });
+    const path = join(dir, 'db.db');
+    let connect: StoreConfig['connect'] = client === 'local' ? createLocalClient : undefined;
+    if (client === 'http') {
+      const { url } = (server = await startLibsqlHttpServer({ path }));
+      connect = ({ authToken }) => createWebClient({ url, authToken });
+    }
+    store = await openStore({ url: `file:${path}`, busyTimeoutMs: 2000, dataKey: generateDataKey(), connect });
     await store.batch(['CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)']);
     await store.batch(['INSERT INTO counter (id, n) VALUES (1, 0)']);
   });
-  afterEach(() => {
+  afterEach(async () => {
     store.close();
+    await server?.close();
+    server = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
 
