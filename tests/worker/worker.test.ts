@@ -5,10 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '@libsql/client/web';
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker } from '../../bin/build-worker.mjs';
 import { generateDataKey } from '../../store/field-cipher.ts';
 import { normalizeTrackingCode } from '../../store/reports/tracking-code.ts';
+import { createPerson } from '../../store/people/people.ts';
 import { openConfiguredStore, prepareStore } from '../../store/seed.node.ts';
 import { freePort, startLocalWorker, type LocalWorker } from '../../scripts/worker-local.node.ts';
 import { startCaptureServer } from '../fixtures/bot-channels.ts';
@@ -16,11 +18,13 @@ import { startCaptureServer } from '../fixtures/bot-channels.ts';
 const TOKEN = '123456789:AAHworkerTOKENworkerTOKENworker12';
 const SECRET = 'secreto-del-webhook-en-workers';
 const SLUG = 'renovacion-pasaporte';
+const TWILIO_AUTH = 'auth-token-of-the-worker-test-000';
 
 let dir: string;
 let worker: LocalWorker;
 let base: string;
 let capture: Awaited<ReturnType<typeof startCaptureServer>>;
+let operator: Awaited<ReturnType<typeof createPerson>>;
 
 beforeAll(async () => {
   await buildWorker({ quiet: true });
@@ -29,6 +33,9 @@ beforeAll(async () => {
   const dataKey = generateDataKey();
   const store = await openConfiguredStore({ DATABASE_URL: `file:${databasePath}`, DATA_KEY: dataKey });
   await prepareStore(store);
+  // An operator of the complaints queue, past her one-time password.
+  operator = await createPerson(store, { email: 'operadora@worker.portal.test', role: 'operator', queue: 'quejas' }, null, { iterations: 1_000 });
+  await store.batch(['UPDATE people SET must_change_password = 0']);
   store.close();
   capture = await startCaptureServer();
   const port = await freePort();
@@ -37,7 +44,16 @@ beforeAll(async () => {
     databasePath,
     dataKey,
     port,
-    vars: { PUBLIC_BASE_URL: base, TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_WEBHOOK_SECRET: SECRET, TELEGRAM_API_ROOT: capture.url },
+    vars: {
+      PUBLIC_BASE_URL: base,
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+      TELEGRAM_API_ROOT: capture.url,
+      TWILIO_AUTH_TOKEN: TWILIO_AUTH,
+      TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
+      TWILIO_FROM: '+50321000000',
+      TWILIO_API_ROOT: capture.url,
+    },
   });
 }, 180_000);
 
@@ -46,6 +62,20 @@ afterAll(async () => {
   await capture?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Signs the complaints queue's operator in; returns her session cookie. */
+async function signInOperator(): Promise<string> {
+  const signIn = await fetch(`${base}/admin/entrar`, {
+    method: 'POST',
+    headers: { Origin: base, 'Sec-Fetch-Site': 'same-origin' },
+    body: new URLSearchParams({ email: 'operadora@worker.portal.test', password: operator.oneTimePassword }),
+    redirect: 'manual',
+  });
+  expect(signIn.status).toBe(303);
+  const cookie = (signIn.headers.get('Set-Cookie') ?? '').split(';')[0];
+  expect(cookie).toMatch(/=/);
+  return cookie;
+}
 
 /** The Worker's store, read and written from outside as an operator's tool would (over HTTP). */
 function database() {
@@ -211,5 +241,101 @@ describe('the Worker in workerd', () => {
     const tick = await fetch(`${base}/__scheduled?cron=${encodeURIComponent('* * * * *')}`);
     expect(tick.status).toBe(200);
     expect(await escalations()).toBe(1);
+  });
+
+  it('keeps an operator’s queue live with server-sent events (and the same version as JSON)', async () => {
+    const cookie = await signInOperator();
+    const version = await fetch(`${base}/admin/casos/version?cola=quejas`, { headers: { Cookie: cookie } });
+    expect(version.status).toBe(200);
+    const known = ((await version.json()) as { version: string }).version;
+    expect((await fetch(`${base}/admin/casos/version?cola=quejas`)).status).toBe(401);
+
+    const controller = new AbortController();
+    const events = await fetch(`${base}/admin/casos/eventos?cola=quejas&desde=${encodeURIComponent(known)}`, {
+      headers: { Cookie: cookie },
+      signal: controller.signal,
+    });
+    expect(events.status).toBe(200);
+    expect(events.headers.get('Content-Type')).toMatch(/text\/event-stream/);
+    const reader = events.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const until = async (pattern: RegExp) => {
+      const deadline = Date.now() + 15_000;
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline) throw new Error(`no llegó ${pattern} en: ${text}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`el flujo terminó antes de ${pattern}: ${text}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await until(/retry: \d+/);
+    // A complaint filed meanwhile (by anyone, through any isolate) reaches the open queue.
+    await fetch(`${base}/api/reports`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: base },
+      body: JSON.stringify({ kind: 'complaint', description: '[prueba] Una queja nueva para la bandeja.', procedure: SLUG, anonymous: true }),
+    });
+    await until(/event: cambio/);
+    controller.abort();
+  }, 30_000);
+
+  it('counts rate limits in the store, per client address as Cloudflare gives it (CF-Connecting-IP), whatever isolate answers', async () => {
+    const lookup = (address: string) =>
+      fetch(`${base}/api/reports/ZZZZ-ZZZZ-ZZZZ-ZZ`, { headers: { 'CF-Connecting-IP': address } }).then((response) => response.status);
+    const statuses: number[] = [];
+    for (let i = 0; i < 16; i++) statuses.push(await lookup('192.0.2.77'));
+    expect(statuses.slice(0, 15).every((status) => status === 404)).toBe(true);
+    expect(statuses[15]).toBe(429);
+    expect(await lookup('192.0.2.78')).toBe(404);
+    const counters = await database().execute("SELECT count(*) AS n FROM rate_limits WHERE bucket = 'report-lookup-miss'");
+    expect(Number(counters.rows[0].n)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('answers a signed SMS with TwiML and refuses an unsigned one', async () => {
+    const params = { From: '+50370000098', To: '+50321000000', Body: 'menu', MessageSid: `SM${'7'.repeat(32)}`, NumMedia: '0' };
+    const send = (signature: string) =>
+      fetch(`${base}/api/sms/twilio`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': signature },
+        body: new URLSearchParams(params),
+      });
+    expect((await send('firma-falsa')).status).toBe(403);
+    const signed = await send(twilio.getExpectedTwilioSignature(TWILIO_AUTH, `${base}/api/sms/twilio`, params));
+    expect(signed.status).toBe(200);
+    expect(signed.headers.get('Content-Type')).toMatch(/text\/xml/);
+    expect(await signed.text()).toMatch(/<Response><Message>[^<]*911/);
+  });
+
+  it('sends an operator’s reply to the citizen by SMS, with her consent, right after the operator writes it', async () => {
+    const filed = await fetch(`${base}/api/reports`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Origin: base },
+      body: JSON.stringify({
+        kind: 'complaint',
+        description: '[prueba] Quiero que me avisen por SMS.',
+        procedure: SLUG,
+        anonymous: false,
+        contact: { channel: 'sms', value: '+50370000099' },
+      }),
+    });
+    expect(filed.status).toBe(201);
+    const { code } = (await filed.json()) as { code: string };
+    const cookie = await signInOperator();
+    const page = await (await fetch(`${base}/admin/casos/${code}`, { headers: { Cookie: cookie } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+    expect(csrf).toBeTruthy();
+    const reply = await fetch(`${base}/admin/casos/${code}/responder`, {
+      method: 'POST',
+      headers: { Cookie: cookie, Origin: base, 'Sec-Fetch-Site': 'same-origin' },
+      body: new URLSearchParams({ csrf: csrf!, message: '[prueba] Recibimos su queja y la estamos revisando.' }),
+      redirect: 'manual',
+    });
+    expect(reply.status).toBe(303);
+    const [sms] = await capture.waitFor('Messages.json', 1);
+    expect(sms.path).toBe('/2010-04-01/Accounts/AC00000000000000000000000000000001/Messages.json');
+    expect(sms.form).toMatchObject({ To: '+50370000099', From: '+50321000000' });
+    // The first line a lock screen shows says nothing of the case.
+    expect(sms.form?.Body.split('\n')[0]).not.toMatch(/queja|denuncia|caso/i);
   });
 });
