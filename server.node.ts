@@ -63,6 +63,8 @@ export async function listen(options: {
   contactRetentionDays?: number;
   /** The bot's Telegram and SMS channels (the web chat is always on). */
   botChannels?: BotChannelsConfig;
+  /** false: no cache of whole /api/search answers (benchmarks of the engine). */
+  searchCache?: boolean;
 }): Promise<RunningServer> {
   const { app, jobs, telegram, polling, views } = createPortal({
     store: options.store,
@@ -90,6 +92,7 @@ export async function listen(options: {
     passwordIterations: options.passwordIterations,
     contactRetentionDays: options.contactRetentionDays,
     botChannels: options.botChannels,
+    searchCache: options.searchCache,
   });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {

@@ -63,6 +63,8 @@ export interface PortalOptions {
   /** Runtime parts of the web app: static files and compression on Node; Workers leave them to the platform. */
   staticAssets?: MiddlewareHandler;
   compression?: MiddlewareHandler;
+  /** The cache of whole /api/search answers (default on). */
+  searchCache?: boolean;
   /** How the live queues' event streams poll and how long one lasts (Workers keep them short). */
   liveQueue?: LiveQueueOptions;
 }
@@ -123,6 +125,7 @@ export function createPortal(options: PortalOptions): Portal {
     bot,
     localBaseUrl: options.localBaseUrl,
     liveQueue: options.liveQueue,
+    searchCache: options.searchCache,
   });
   const jobs = scheduledJobs({
     store: options.store,

@@ -31,6 +31,8 @@ export interface WebAppDeps extends ApiDeps {
   /** Without PUBLIC_BASE_URL, what links name instead: the server's own local address (never a request's Host). */
   localBaseUrl?: string;
   views?: ViewCounter;
+  /** The 30-second cache of whole /api/search answers (default on; the benchmarks turn it off to time the engine). */
+  searchCache?: boolean;
   /** The live queues' event streams: how often they poll and how long one lasts (short on Workers). */
   liveQueue?: LiveQueueOptions;
 }
@@ -45,7 +47,7 @@ export function createWebApp(deps: WebAppDeps) {
   const publicBaseUrl = deps.publicBaseUrl ?? deps.localBaseUrl ?? DEFAULT_PUBLIC_BASE_URL;
   // Outermost: a cached search answer is stored with its security headers and compressed body,
   // and goes out again without passing through anything else.
-  app.use('*', microCache({ paths: ['/api/search'], ttlMs: 30_000, maxEntries: 2000 }));
+  if (deps.searchCache !== false) app.use('*', microCache({ paths: ['/api/search'], ttlMs: 30_000, maxEntries: 2000 }));
   app.use(
     '*',
     secureHeaders({

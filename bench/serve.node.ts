@@ -8,6 +8,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { compressResponses } from '../api/compression.node.ts';
 import { consoleLog } from '../api/errors.ts';
+import { createEmbeddedSearch } from '../search/embedded.ts';
 import { openConfiguredStore } from '../store/seed.node.ts';
 import { listen } from '../server.node.ts';
 import { BENCH_BOT, startBotApiStub } from './bot-webhooks.node.ts';
@@ -28,6 +29,18 @@ const site = await listen({
   },
 });
 
+// The same site with no result caches at all (neither whole answers nor the engine's): every
+// /api/search request runs the engine, for the rotating-queries benchmark.
+const uncached = await listen({
+  store,
+  log: consoleLog,
+  port: 0,
+  host: '127.0.0.1',
+  jobSpeed: 0,
+  searchCache: false,
+  search: { engine: createEmbeddedSearch(store.db, { resultCacheSize: 0 }), sync: async () => undefined, prune: async () => undefined },
+});
+
 function start(app: Hono): Promise<number> {
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
@@ -43,5 +56,5 @@ trivialApp.get('/ping', (c) => c.json({ ok: true, engine: 'none', hits: [] }));
 
 const [staticPort, trivialPort] = await Promise.all([start(staticApp), start(trivialApp)]);
 process.stdout.write(
-  `${JSON.stringify({ site: `http://127.0.0.1:${site.port}`, static: `http://127.0.0.1:${staticPort}`, trivial: `http://127.0.0.1:${trivialPort}` })}\n`,
+  `${JSON.stringify({ site: `http://127.0.0.1:${site.port}`, uncached: `http://127.0.0.1:${uncached.port}`, static: `http://127.0.0.1:${staticPort}`, trivial: `http://127.0.0.1:${trivialPort}` })}\n`,
 );
