@@ -1,25 +1,25 @@
 import type { Db } from '../store/db.ts';
-import { indexGeneration, indexVocabulary } from '../store/catalog/search-index.ts';
+import { indexGeneration, indexStems, indexVocabulary } from '../store/catalog/search-index.ts';
 import {
   browseByPopularity,
-  filteredMatch,
+  findMatches,
   loadFacetAttributes,
   loadFacetNames,
-  matchIds,
   proceduresById,
   rankMatches,
   type FacetAttributes,
   type FacetName,
   type IndexFilters,
-  type RankedMatch,
 } from '../store/catalog/search-queries.ts';
 import type { ProcedureSummary } from '../store/catalog/procedures.ts';
 import type { FacetValue, SearchEngine, SearchHit, SearchRequest, SearchResult } from './engine.ts';
 import { Vocabulary } from './fuzzy.ts';
-import { groupExpression, planExpression, planQuery, type QueryPlan } from './plan.ts';
+import { plainQuery, planQuery, type QueryPlan } from './plan.ts';
 import { escapeHtml } from '../api/edge/html.ts';
+import { buildConcepts, type ConceptBook } from './concepts.ts';
 import { highlightTerms, markTerms, type HighlightTerms } from './highlight.ts';
-import { buildThesaurus, type Thesaurus } from './synonyms.ts';
+import { withSnippets } from './snippets.ts';
+import { buildThesaurus, type Intent, type Thesaurus } from './synonyms.ts';
 
 /** What the engine derives from the index, rebuilt whenever the index changes. */
 interface IndexState {
@@ -33,7 +33,15 @@ interface IndexState {
 }
 
 const RESULT_CACHE_SIZE = 1000;
-const TITLE_RULE_LIMIT = 2000;
+
+/** The embedded engine, which also plans queries for engines without a planner (Meilisearch). */
+export interface EmbeddedSearch extends SearchEngine {
+  /**
+   * The query as plain words, the way this engine reads it: question words and filler dropped,
+   * concepts and English replaced by catalog words, unknown forms by their stems.
+   */
+  rewrite(query: string): Promise<{ text: string; intent: Intent | null }>;
+}
 
 /**
  * The embedded engine: SQLite FTS5 in the same libSQL store, with Meilisearch's default behaviour —
@@ -43,8 +51,9 @@ const TITLE_RULE_LIMIT = 2000;
  *
  * @example const search = createEmbeddedSearch(store.db); await search.search({ query: 'sacar dui', page: 1, limit: 10 })
  */
-export function createEmbeddedSearch(db: Db, options: { thesaurus?: Thesaurus; resultCacheSize?: number } = {}): SearchEngine {
+export function createEmbeddedSearch(db: Db, options: { thesaurus?: Thesaurus; concepts?: ConceptBook; resultCacheSize?: number } = {}): EmbeddedSearch {
   const thesaurus = options.thesaurus ?? buildThesaurus();
+  const concepts = options.concepts ?? buildConcepts(new Set([...thesaurus.stopWords, ...thesaurus.filler]));
   const cacheSize = options.resultCacheSize ?? RESULT_CACHE_SIZE;
   let state: IndexState | null = null;
 
@@ -52,11 +61,11 @@ export function createEmbeddedSearch(db: Db, options: { thesaurus?: Thesaurus; r
   async function current(): Promise<IndexState> {
     const generation = await indexGeneration(db);
     if (!state || state.generation !== generation) {
-      const [words, names, attributes] = await Promise.all([indexVocabulary(db), loadFacetNames(db), loadFacetAttributes(db)]);
+      const [words, stems, names, attributes] = await Promise.all([indexVocabulary(db), indexStems(db), loadFacetNames(db), loadFacetAttributes(db)]);
       const index = (list: FacetName[]) => ({ bySlug: new Map(list.map((n) => [n.slug, n])), byId: new Map(list.map((n) => [n.id, n])) });
       state = {
         generation,
-        vocabulary: new Vocabulary(words),
+        vocabulary: new Vocabulary(words, stems),
         categories: index(names.categories),
         institutions: index(names.institutions),
         attributes,
@@ -71,12 +80,26 @@ export function createEmbeddedSearch(db: Db, options: { thesaurus?: Thesaurus; r
     async pending() {
       return 0;
     },
+    async rewrite(query: string) {
+      const index = await current();
+      const plan = planQuery(query, thesaurus, index.vocabulary, concepts);
+      return { text: plainQuery(plan, index.vocabulary), intent: plan.intent };
+    },
     async search(request: SearchRequest): Promise<SearchResult> {
       const started = performance.now();
       const index = await current();
-      const plan = planQuery(request.query, thesaurus, index.vocabulary);
+      const plan = planQuery(request.query, thesaurus, index.vocabulary, concepts);
       // Popular searches repeat: the same plan on the same index gives the same answer.
-      const key = JSON.stringify([plan.groups, request.category, request.institution, request.onlineOnly, request.page, request.limit]);
+      const key = JSON.stringify([
+        plan.groups,
+        plan.intent,
+        request.category,
+        request.institution,
+        request.onlineOnly,
+        request.allWords,
+        request.page,
+        request.limit,
+      ]);
       const cached = index.results.get(key);
       if (cached) {
         index.results.delete(key);
@@ -111,11 +134,22 @@ export function createEmbeddedSearch(db: Db, options: { thesaurus?: Thesaurus; r
       counts = countIds(index.attributes, index.attributes.ids, filters);
       hits = (await browseByPopularity(db, filters, page)).map((summary) => toHit(summary, null));
     } else {
-      const chosen = await chooseMatch(index, plan, filters, page.offset + page.limit);
-      counts = chosen.counts;
+      // The chosen list is counted once: findMatches asks for its total, facets reuse the count.
+      const counted = new Map<number[], MatchCounts>();
+      const count = (ids: number[]) => counted.get(ids) ?? counted.set(ids, countIds(index.attributes, ids, {})).get(ids)!;
+      const chosen = await findMatches(db, plan, filters, {
+        needed: page.offset + page.limit,
+        allWords: request.allWords,
+        countPublished: (ids) => count(ids).total,
+      });
+      counts = count(chosen.ids);
       const terms = highlightTerms(plan);
       const ids = counts.total === 0 || page.offset >= counts.total ? [] : await rankMatches(db, chosen.query, page);
-      hits = (await proceduresById(db, ids)).map((summary) => toHit(summary, terms));
+      hits = await withSnippets(
+        db,
+        (await proceduresById(db, ids)).map((summary) => toHit(summary, terms)),
+        plan.intent,
+      );
       if (counts.total === 0) suggestion = didYouMean(plan, index.vocabulary);
     }
     const facet = (byId: Map<number, number>, names: Map<number, FacetName>): FacetValue[] =>
@@ -135,38 +169,7 @@ export function createEmbeddedSearch(db: Db, options: { thesaurus?: Thesaurus; r
       terms,
       ...(plan.corrected && counts.total > 0 ? { corrected: plan.corrected } : {}),
       ...(suggestion ? { suggestion } : {}),
-    };
-  }
-
-  /**
-   * Every group must match; when that leaves fewer results than the page needs, procedures matching
-   * most of the groups fill in after them (Meilisearch's «last» matching strategy, by coverage).
-   */
-  async function chooseMatch(index: IndexState, plan: QueryPlan, filters: IndexFilters, needed: number): Promise<{ query: RankedMatch; counts: MatchCounts }> {
-    const typoRank = plan.groups
-      .filter((group) => group.fuzzy.length > 0)
-      .map((group) => `{title keywords summary body} : ${groupExpression(group, 'exact') ?? '"\u0001"'}`);
-    // Words in the title rank first (Meilisearch's attribute rule). Past a few thousand matches the
-    // exact rule costs more than the 30 ms budget (7 ms of 12 at 100,000), and the title weight
-    // of the text score orders them nearly the same.
-    const titleRank = (total: number) => (total <= TITLE_RULE_LIMIT ? plan.groups.map((group) => `{title} : ${groupExpression(group) as string}`) : []);
-    const strict = filteredMatch(planExpression(plan, 'AND'), filters);
-    const strictCounts = countIds(index.attributes, await matchIds(db, strict), {});
-    if (plan.groups.length === 1 || strictCounts.total >= needed) {
-      return { query: { match: strict, rankBy: { matched: [], exact: typoRank, title: titleRank(strictCounts.total) } }, counts: strictCounts };
-    }
-    const loose = filteredMatch(planExpression(plan, 'OR'), filters);
-    const looseCounts = countIds(index.attributes, await matchIds(db, loose), {});
-    return {
-      query: {
-        match: loose,
-        rankBy: {
-          matched: plan.groups.map((group) => `{title keywords summary body} : ${groupExpression(group) as string}`),
-          exact: typoRank,
-          title: titleRank(looseCounts.total),
-        },
-      },
-      counts: looseCounts,
+      ...(plan.intent ? { intent: plan.intent } : {}),
     };
   }
 }

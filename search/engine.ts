@@ -1,4 +1,6 @@
 /** The search port: what the site and the API ask of any engine (embedded FTS5 or Meilisearch). */
+import type { HitSnippet } from './snippets.ts';
+import type { Intent } from './synonyms.ts';
 
 export interface SearchRequest {
   /** What the person typed; may be empty (browse by popularity). */
@@ -9,6 +11,8 @@ export interface SearchRequest {
   /** 1-based. */
   page: number;
   limit: number;
+  /** Suggestions as you type: every meaningful group must match (the last word as a prefix), never «most words». */
+  allWords?: boolean;
 }
 
 export interface SearchHit {
@@ -20,6 +24,8 @@ export interface SearchHit {
   online: boolean;
   /** HTML-escaped text with matches wrapped in <mark>…</mark>. */
   highlight: { title: string; summary: string };
+  /** When the question asked about the cost, the offices or the requirements: that part. */
+  snippet?: HitSnippet;
 }
 
 export interface FacetValue {
@@ -40,6 +46,8 @@ export interface SearchResult {
   corrected?: string;
   /** With no results: a query that would find something («¿Quisiste decir…?»). */
   suggestion?: string;
+  /** What the question asked about («¿cuánto cuesta…?» → cost), when it said. */
+  intent?: Intent;
 }
 
 export interface SearchEngine {

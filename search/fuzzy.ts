@@ -74,9 +74,14 @@ export class Vocabulary {
   readonly #byTrigram = new Map<string, number[]>();
   readonly #sorted: string[];
   readonly #bySound = new Map<string, number[]>();
+  readonly #stems: Set<string>;
 
-  /** @param entries folded words with the number of procedures that use each */
-  constructor(entries: Iterable<[word: string, documents: number]>) {
+  /**
+   * @param entries folded words with the number of procedures that use each
+   * @param stems the index's Snowball stems (search/stems.ts), so another form of a known word is not «corrected»
+   */
+  constructor(entries: Iterable<[word: string, documents: number]>, stems: Iterable<string> = []) {
+    this.#stems = new Set(stems);
     for (const [word, documents] of entries) {
       const id = this.#words.length;
       this.#words.push(word);
@@ -118,6 +123,11 @@ export class Vocabulary {
   }
 
   /** Whether some indexed word starts with `prefix`. */
+  /** Whether the index holds one of these stems (another form of a word it uses). */
+  hasStem(stems: string[]): boolean {
+    return stems.some((stem) => this.#stems.has(stem));
+  }
+
   hasPrefix(prefix: string): boolean {
     const at = this.#firstAtOrAfter(prefix);
     return at < this.#sorted.length && this.#sorted[at].startsWith(prefix);

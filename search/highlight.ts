@@ -1,17 +1,22 @@
 import { escapeHtml } from '../api/edge/html.ts';
 import { foldText } from './query.ts';
 import type { QueryPlan } from './plan.ts';
+import { spanishStem } from './stems.ts';
 
 export interface HighlightTerms {
   words: Set<string>;
   prefixes: string[];
+  /** Stems searched for (search/stems.ts): «divorcio» is marked for «divorciándome». */
+  stems?: Set<string>;
 }
 
 /** The words (and prefixes) a plan searches for, folded: what to mark in results. */
 export function highlightTerms(plan: QueryPlan): HighlightTerms {
   const words = new Set<string>();
   const prefixes: string[] = [];
+  const stems = new Set<string>();
   for (const group of plan.groups) {
+    for (const alternative of group.stems) for (const stem of alternative.words) stems.add(stem);
     for (const alternative of [...group.exact, ...group.fuzzy]) {
       alternative.words.forEach((word, index) => {
         if (alternative.prefix && index === alternative.words.length - 1) prefixes.push(word);
@@ -19,7 +24,7 @@ export function highlightTerms(plan: QueryPlan): HighlightTerms {
       });
     }
   }
-  return { words, prefixes };
+  return { words, prefixes, stems };
 }
 
 /**
@@ -34,7 +39,10 @@ export function markTerms(text: string, terms: HighlightTerms): string {
   for (const match of text.matchAll(/[\p{L}\p{N}]+/gu)) {
     const word = match[0];
     const folded = foldText(word);
-    const hit = terms.words.has(folded) || terms.prefixes.some((prefix) => folded.startsWith(prefix));
+    const hit =
+      terms.words.has(folded) ||
+      terms.prefixes.some((prefix) => folded.startsWith(prefix)) ||
+      (terms.stems !== undefined && terms.stems.size > 0 && terms.stems.has(spanishStem(word)));
     if (!hit) continue;
     const start = match.index ?? 0;
     out += `${escapeHtml(text.slice(last, start))}<mark>${escapeHtml(word)}</mark>`;

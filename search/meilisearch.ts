@@ -5,10 +5,11 @@ import { iterateSearchDocuments, loadSearchBatch, SEARCH_SYNC, type SearchDocume
 import { claimDue, countUndelivered, discardUndelivered, lastOutboxId, markFailedAttempt, markSent, recoverStaleClaims } from '../store/outbox/outbox.ts';
 import { indexGeneration } from '../store/catalog/search-index.ts';
 import { loadFacetNames } from '../store/catalog/search-queries.ts';
-import type { FacetValue, SearchEngine, SearchRequest, SearchResult } from './engine.ts';
+import type { FacetValue, SearchEngine, SearchHit, SearchRequest, SearchResult } from './engine.ts';
 import synonymData from '../data/search/synonyms.json' with { type: 'json' };
 import { foldText, MARK_CLOSE, MARK_OPEN, markHighlight, MAX_QUERY_CHARS } from './query.ts';
-import { buildThesaurus, type Thesaurus } from './synonyms.ts';
+import { withSnippets } from './snippets.ts';
+import { buildThesaurus, type Intent, type Thesaurus } from './synonyms.ts';
 
 export const INDEX_UID = 'procedures';
 
@@ -39,7 +40,8 @@ export function indexSettings(thesaurus: Thesaurus = buildThesaurus()): Settings
   for (const group of synonymData.equivalent) for (const phrase of group) add(phrase, group);
   for (const [word, targets] of Object.entries(synonymData.expansions)) add(word, targets);
   return {
-    searchableAttributes: ['title', 'keywords', 'summary', 'requirements', 'institution_name', 'institution_acronym', 'category_name'],
+    // `stems` last: another form of a word matches, below the words themselves (search/stems.ts).
+    searchableAttributes: ['title', 'keywords', 'summary', 'requirements', 'institution_name', 'institution_acronym', 'category_name', 'stems'],
     filterableAttributes: ['category_slug', 'institution_slug', 'online'],
     sortableAttributes: ['popularity', 'title'],
     displayedAttributes: ['*'],
@@ -65,6 +67,11 @@ export function createMeiliSearch(deps: {
   db: Db;
   clock: Clock;
   fallback: SearchEngine;
+  /**
+   * Reads the query the way the embedded engine does (question words and filler dropped, concepts
+   * and English as catalog words, unknown forms as stems), so both engines search the same words.
+   */
+  rewrite?: (query: string) => Promise<{ text: string; intent: Intent | null }>;
   indexUid?: string;
   retryAfterMs?: number;
 }): SearchEngine & {
@@ -101,8 +108,11 @@ export function createMeiliSearch(deps: {
       if (request.category) filter.push(`category_slug = ${quote(request.category)}`);
       if (request.institution) filter.push(`institution_slug = ${quote(request.institution)}`);
       if (request.onlineOnly) filter.push('online = true');
-      const query = request.query.slice(0, MAX_QUERY_CHARS).replace(/[\p{Cc}\p{Cf}]/gu, ' ');
+      const typed = request.query.slice(0, MAX_QUERY_CHARS).replace(/[\p{Cc}\p{Cf}]/gu, ' ');
       try {
+        const rewritten = deps.rewrite && typed.trim() !== '' ? await deps.rewrite(typed) : { text: typed, intent: null };
+        // A query of filler only keeps its words (as the embedded engine does).
+        const query = rewritten.text.trim() === '' ? typed : rewritten.text;
         const response = await index.search(query, {
           filter,
           facets: ['category_slug', 'institution_slug', 'online'],
@@ -112,6 +122,8 @@ export function createMeiliSearch(deps: {
           highlightPreTag: MARK_OPEN,
           highlightPostTag: MARK_CLOSE,
           ...(query.trim() === '' ? { sort: ['popularity:desc', 'title:asc'] } : {}),
+          // Suggestions as you type: every word must match (the last as a prefix, Meilisearch's default).
+          ...(request.allWords ? { matchingStrategy: 'all' as const } : {}),
         });
         const { categories, institutions } = await names();
         const distribution = response.facetDistribution ?? {};
@@ -120,19 +132,20 @@ export function createMeiliSearch(deps: {
             .map(([value, count]) => ({ value, label: label(value), count }))
             .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label, 'es'));
         const total = response.totalHits ?? 0;
+        const hits: SearchHit[] = response.hits.map((hit) => ({
+          slug: hit.slug,
+          title: hit.title,
+          summary: hit.summary,
+          institution: { slug: hit.institution_slug, name: hit.institution_name, acronym: hit.institution_acronym },
+          category: { slug: hit.category_slug, name: hit.category_name },
+          online: hit.online,
+          highlight: {
+            title: markHighlight(String(hit._formatted?.title ?? hit.title), MARK_OPEN, MARK_CLOSE),
+            summary: markHighlight(String(hit._formatted?.summary ?? hit.summary), MARK_OPEN, MARK_CLOSE),
+          },
+        }));
         const result: SearchResult = {
-          hits: response.hits.map((hit) => ({
-            slug: hit.slug,
-            title: hit.title,
-            summary: hit.summary,
-            institution: { slug: hit.institution_slug, name: hit.institution_name, acronym: hit.institution_acronym },
-            category: { slug: hit.category_slug, name: hit.category_name },
-            online: hit.online,
-            highlight: {
-              title: markHighlight(String(hit._formatted?.title ?? hit.title), MARK_OPEN, MARK_CLOSE),
-              summary: markHighlight(String(hit._formatted?.summary ?? hit.summary), MARK_OPEN, MARK_CLOSE),
-            },
-          })),
+          hits: await withSnippets(deps.db, hits, rewritten.intent),
           facets: {
             category: facet(distribution.category_slug, (slug) => categories.get(slug) ?? slug),
             institution: facet(distribution.institution_slug, (slug) => institutions.get(slug) ?? slug),
@@ -142,6 +155,7 @@ export function createMeiliSearch(deps: {
           engine: 'meilisearch',
           took_ms: Math.round((performance.now() - started) * 100) / 100,
           terms: query.split(/\s+/).filter(Boolean),
+          ...(rewritten.intent ? { intent: rewritten.intent } : {}),
         };
         if (total === 0 && query.trim() !== '') {
           // Suggestions come from the embedded vocabulary, which knows the same words.

@@ -1,8 +1,10 @@
-import { allowedTypos, type Vocabulary } from './fuzzy.ts';
+import { matchConcepts, type ConceptBook } from './concepts.ts';
+import type { Vocabulary } from './fuzzy.ts';
 import { foldText, MAX_QUERY_CHARS } from './query.ts';
-import type { Phrase, Thesaurus } from './synonyms.ts';
+import { spanishStem, spanishStemsOf } from './stems.ts';
+import type { Intent, Phrase, Thesaurus } from './synonyms.ts';
 
-/** One meaningful unit of a query: a word or a known phrase, with what may stand for it. */
+/** One meaningful unit of a query: a word, a known phrase or a concept, with what may stand for it. */
 export interface TermGroup {
   /** What the person typed for this unit, folded. */
   typed: string;
@@ -10,6 +12,15 @@ export interface TermGroup {
   exact: Alternative[];
   /** Spelling variants within the typo budget. */
   fuzzy: Alternative[];
+  /** Snowball stems of the unit, searched in the stem columns: another form of the word. */
+  stems: Alternative[];
+  /** Set for a group that stands for a concept of concepts.json or english.json (its id). */
+  concept?: string;
+  /**
+   * Set for a word with one-way expansions («sacar», «renovar»): what people do rather than what
+   * they look for. Suggestions as you type require the other groups and only rank by this one.
+   */
+  action?: boolean;
 }
 
 export interface Alternative {
@@ -22,33 +33,85 @@ export interface QueryPlan {
   groups: TermGroup[];
   /** The query with misspelled words replaced, when any were (for «Mostrando resultados para…»). */
   corrected: string | null;
+  /** What the question asks about («¿cuánto cuesta…?» → cost), if it says. */
+  intent: Intent | null;
 }
 
 const MAX_GROUPS = 10;
 const MAX_FUZZY = 4;
+/** Stems of shorter words are too often another word's stem. */
+const MIN_STEMMED_LENGTH = 4;
 
 /**
- * Turns what a person typed into search units: folds case and accents, drops stop words, joins
- * known phrases («licencia de manejar»), adds synonyms and spelling variants. Only words made of
- * letters and digits survive, so nothing of the raw text can reach the engine as syntax.
+ * Turns what a person typed into search units: folds case and accents, finds what a question asks
+ * («cuánto cuesta» → cost), drops stop words and filler («necesito», «quiero»), recognises concepts
+ * and English («me golpea», «passport»), joins known phrases («licencia de manejar»), adds synonyms,
+ * stems and spelling variants. Only words made of letters and digits survive, so nothing of the raw
+ * text can reach the engine as syntax.
  *
  * @example planQuery('sacar dui', thesaurus, vocabulary).groups.map((g) => g.typed) // ['sacar', 'dui']
  */
-export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabulary | null): QueryPlan {
+export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabulary | null, concepts: ConceptBook | null = null): QueryPlan {
   const text = raw.slice(0, MAX_QUERY_CHARS);
   const stillTyping = text.length > 0 && !/\s$/.test(text);
-  const all = foldText(text).match(/[\p{L}\p{N}]+/gu) ?? [];
-  const meaningful = all.filter((word) => !thesaurus.stopWords.has(word));
-  const tokens = (meaningful.length > 0 ? meaningful : all).slice(0, MAX_GROUPS * 2);
+  const written = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const all = written.map((word) => foldText(word));
+
+  const questionAt = new Set<number>();
+  let intent: Intent | null = null;
+  for (let i = 0; i < all.length; i++) {
+    const found = thesaurus.intents.find((entry) => entry.words.every((word, k) => all[i + k] === word));
+    if (!found) continue;
+    intent ??= found.intent;
+    for (let k = 0; k < found.words.length; k++) questionAt.add(i + k);
+    i += found.words.length - 1;
+  }
+  const isContent = (word: string, index: number) => !questionAt.has(index) && !thesaurus.stopWords.has(word) && !thesaurus.filler.has(word);
+  let positions = all.map((_, index) => index).filter((index) => isContent(all[index], index));
+  // A query made only of question words («requisitos») is searched as typed.
+  if (positions.length === 0) positions = all.map((_, index) => index);
+  // One letter still being typed after other words («sacar d») says nothing yet.
+  if (stillTyping && positions.length > 1 && positions.at(-1) === all.length - 1 && all[all.length - 1].length === 1) positions = positions.slice(0, -1);
+  positions = positions.slice(0, MAX_GROUPS * 2);
+
+  // Concepts first, the one said with more words before the others.
+  const conceptGroups: TermGroup[] = [];
+  if (concepts) {
+    const matches = matchConcepts(
+      positions.map((index) => written[index]),
+      concepts,
+    );
+    const said = new Set<number>();
+    // Said in English: the English stop words around it («for my») go too, unless the catalog uses them.
+    if (matches.some((match) => match.concept.language === 'en'))
+      positions.forEach((index, p) => {
+        if (concepts.englishStopWords.has(all[index]) && (!vocabulary || vocabulary.documents(all[index]) === 0)) said.add(p);
+      });
+    for (const match of matches) {
+      const typed = match.positions.map((p) => all[positions[p]]).join(' ');
+      conceptGroups.push(conceptGroup(match.concept.id, typed, match.concept.means));
+      // A Spanish concept stands instead of its words; English words stay when the catalog uses
+      // them too (a Spanish word that happens to be English must keep its own matches).
+      for (const p of match.positions) {
+        const word = all[positions[p]];
+        if (match.concept.language === 'es' || !vocabulary || vocabulary.documents(word) === 0) said.add(p);
+      }
+    }
+    positions = positions.filter((_, p) => !said.has(p));
+  }
+
+  const tokens = positions.map((index) => all[index]);
+  const originals = positions.map((index) => written[index]);
   const lastTyped = all[all.length - 1];
-  const isLast = (index: number) => stillTyping && index === tokens.length - 1 && tokens[index] === lastTyped;
+  const lastIndex = all.length - 1;
+  const isLast = (index: number) => stillTyping && index === tokens.length - 1 && positions[index] === lastIndex && tokens[index] === lastTyped;
 
   // Misspelled words are corrected before phrases are looked up, so «partida de nacimieto» still
   // reaches the «partida de nacimiento» synonyms.
   const corrections = tokens.map((token, index) => correct(token, isLast(index), thesaurus, vocabulary));
   const words = corrections.map((c) => c.word);
 
-  const groups: TermGroup[] = [];
+  const groups: TermGroup[] = [...conceptGroups];
   for (let i = 0; i < words.length && groups.length < MAX_GROUPS;) {
     let matched = false;
     for (let size = Math.min(thesaurus.longest, words.length - i); size >= 2; size--) {
@@ -59,6 +122,7 @@ export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabul
         typed: tokens.slice(i, i + size).join(' '),
         exact: dedupe(alternatives.map((phrase) => ({ words: phrase, prefix: false }))),
         fuzzy: [],
+        stems: [],
       });
       i += size;
       matched = true;
@@ -72,20 +136,42 @@ export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabul
     // words from its doclists directly, while a long prefix merges every matching term (4× slower).
     const completions = prefix && vocabulary && words[i].length >= 5 ? vocabulary.completions(words[i], 12) : null;
     const ownAlternatives: Alternative[] = completions && completions.length > 0 ? completions.map((word) => ({ words: [word], prefix: false })) : [own];
-    const synonyms = (thesaurus.phrases.get(words[i]) ?? []).map((phrase) => ({ words: phrase, prefix: false }));
+    // Another form of a word the synonyms know («saco» for «sacar») shares its synonyms.
+    const stemKey = words[i].length >= 4 && !prefix ? thesaurus.byStem.get(spanishStem(originals[i])) : undefined;
+    const synonyms = (thesaurus.phrases.get(words[i]) ?? (stemKey ? thesaurus.phrases.get(stemKey) : undefined) ?? []).map((phrase) => ({
+      words: phrase,
+      prefix: false,
+    }));
     const exact = dedupe([...ownAlternatives, ...synonyms]);
     const fuzzy = correction.variants
       .filter((variant) => variant !== words[i])
       .slice(0, MAX_FUZZY)
       .map((variant) => ({ words: [variant], prefix: false }));
     // A corrected word is itself a typo match: it must not outrank words typed right.
-    if (correction.word !== tokens[i])
-      groups.push({ typed: tokens[i], exact: synonyms.length > 0 ? dedupe(synonyms) : [], fuzzy: dedupe([...ownAlternatives, ...fuzzy]) });
-    else groups.push({ typed: tokens[i], exact, fuzzy });
+    const action = thesaurus.expansionKeys.has(words[i]) || (stemKey !== undefined && thesaurus.expansionKeys.has(stemKey));
+    const group: TermGroup =
+      correction.word !== tokens[i]
+        ? { typed: tokens[i], exact: synonyms.length > 0 ? dedupe(synonyms) : [], fuzzy: dedupe([...ownAlternatives, ...fuzzy]), stems: [] }
+        : { typed: tokens[i], exact, fuzzy, stems: wordStems(originals[i], prefix) };
+    groups.push(action ? { ...group, action } : group);
     i += 1;
   }
   const corrected = corrections.some((c) => c.word !== c.typed) ? words.join(' ') : null;
-  return { groups, corrected };
+  return { groups, corrected, intent };
+}
+
+/** The stems of a word typed right: «divorciándome» also finds «divorcio». */
+function wordStems(original: string, prefix: boolean): Alternative[] {
+  // A word still being typed is stemmed only once long enough for its stem to mean something.
+  if (original.length < (prefix ? MIN_STEMMED_LENGTH + 1 : MIN_STEMMED_LENGTH) || /^\d+$/.test(original)) return [];
+  return spanishStemsOf(original).map((stem) => ({ words: [stem], prefix: false }));
+}
+
+/** A concept's group: its catalog phrases, as written and as stems. */
+function conceptGroup(id: string, typed: string, means: Phrase[]): TermGroup {
+  const exact = dedupe(means.map((phrase) => ({ words: phrase, prefix: false })));
+  const stems = dedupe(means.map((phrase) => ({ words: phrase.map((word) => spanishStemsOf(word)[0]), prefix: false })));
+  return { typed, exact, fuzzy: [], stems, concept: id };
 }
 
 interface Correction {
@@ -100,6 +186,8 @@ function correct(token: string, prefix: boolean, thesaurus: Thesaurus, vocabular
   if (vocabulary.documents(token) > 0) return unchanged;
   if (prefix && vocabulary.hasPrefix(token)) return unchanged;
   if (thesaurus.words.has(token)) return unchanged;
+  // Another form of a catalog word («vacunaron», «becado») is found by its stem, not «corrected».
+  if (!prefix && vocabulary.hasStem?.(spanishStemsOf(token))) return unchanged;
   const similar = vocabulary.similar(token, { asPrefix: prefix, limit: MAX_FUZZY + 1 }).map((s) => s.word);
   const variants = similar.length > 0 ? similar : vocabulary.soundsLike(token).slice(0, MAX_FUZZY);
   if (variants.length === 0) return unchanged;
@@ -123,23 +211,22 @@ function dedupe(alternatives: Alternative[]): Alternative[] {
   return [...seen.values()].filter((a) => a.words.length === 1 || !a.words.some((word) => single.has(word)));
 }
 
-/** FTS5 text of one alternative: quoted words; several words must stand close together. */
-function alternativeExpression(alternative: Alternative): string {
-  const quoted = alternative.words.map((word, index) => {
-    const q = `"${word.replace(/"/g, '""')}"`;
-    return alternative.prefix && index === alternative.words.length - 1 && word.length >= 2 ? `${q}*` : q;
-  });
-  return quoted.length === 1 ? quoted[0] : `NEAR(${quoted.join(' ')}, ${quoted.length + 3})`;
-}
-
-/** Any alternative of the group (exact, synonym or typo). */
-export function groupExpression(group: TermGroup, include: 'all' | 'exact' = 'all'): string | null {
-  const alternatives = include === 'all' ? [...group.exact, ...group.fuzzy] : group.exact;
-  if (alternatives.length === 0) return null;
-  return `(${alternatives.map(alternativeExpression).join(' OR ')})`;
-}
-
-/** Every group must match (`AND`) or any may (`OR`). */
-export function planExpression(plan: QueryPlan, operator: 'AND' | 'OR'): string {
-  return plan.groups.map((group) => groupExpression(group) as string).join(` ${operator} `);
+/**
+ * The words a plan stands for, as one plain query for an engine without our planner (Meilisearch):
+ * question words and filler dropped, concepts replaced by their catalog words, and a word the
+ * catalog does not use replaced by its stem (which the documents' `stems` field holds).
+ *
+ * @example plainQuery(planQuery('¿cuánto cuesta el pasaporte?', thesaurus, vocabulary)) // 'pasaporte'
+ */
+export function plainQuery(plan: QueryPlan, vocabulary: Vocabulary | null): string {
+  const out: string[] = [];
+  for (const group of plan.groups) {
+    if (group.concept) {
+      out.push(...group.exact.flatMap((alternative) => alternative.words));
+      continue;
+    }
+    const known = !vocabulary || group.typed.split(' ').every((word) => vocabulary.documents(word) > 0 || vocabulary.hasPrefix(word));
+    out.push(known || group.stems.length === 0 ? group.typed : group.stems[0].words[0]);
+  }
+  return [...new Set(out)].join(' ');
 }

@@ -31,7 +31,7 @@ export function createSearch(store: Store, meili?: MeiliConfig): SearchSetup {
   }
   const client: Meilisearch = createMeiliClient(meili);
   return {
-    engine: createMeiliSearch({ client, db: store.db, clock: store.clock, fallback: embedded, indexUid: meili.indexUid }),
+    engine: createMeiliSearch({ client, db: store.db, clock: store.clock, fallback: embedded, rewrite: embedded.rewrite, indexUid: meili.indexUid }),
     sync: async () => {
       // Drain until empty or failing; failures leave rows for a later, delayed try.
       for (let round = 0; round < 20; round++) {

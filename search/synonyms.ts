@@ -1,18 +1,37 @@
 import synonymData from '../data/search/synonyms.json' with { type: 'json' };
 import stopWordData from '../data/search/stopwords-es.json' with { type: 'json' };
+import questionData from '../data/search/questions-es.json' with { type: 'json' };
 import { foldText } from './query.ts';
+import { spanishStem } from './stems.ts';
 
 /** A word sequence as the index sees it: folded, without stop words. */
 export type Phrase = string[];
 
+/** What a question asks about a procedure: its cost, its offices or its requirements. */
+export type Intent = 'cost' | 'offices' | 'requirements';
+
+/** The shape of data/search/questions-es.json. */
+export interface QuestionData {
+  filler: string[];
+  intents: Record<Intent, string[]>;
+}
+
 export interface Thesaurus {
   stopWords: Set<string>;
+  /** How people ask («necesito», «quiero», «cómo»): dropped like stop words, never part of a match. */
+  filler: Set<string>;
+  /** Question phrases, folded, longest first, with what they ask about. */
+  intents: { words: string[]; intent: Intent }[];
   /** «licencia manejar» → every phrase equivalent to it (itself included) plus one-way expansions. */
   phrases: Map<string, Phrase[]>;
   /** Longest phrase, in words. */
   longest: number;
   /** Every word that appears in some phrase (known words are never «corrected»). */
   words: Set<string>;
+  /** One-word keys of `phrases` by Snowball stem, so «saco» finds what «sacar» means. */
+  byStem: Map<string, string>;
+  /** Keys of the one-way `expansions` («sacar», «renovar»): what people do, not what they look for. */
+  expansionKeys: Set<string>;
 }
 
 function words(text: string, stopWords: Set<string>): Phrase {
@@ -29,8 +48,14 @@ function words(text: string, stopWords: Set<string>): Phrase {
 export function buildThesaurus(
   data: { equivalent: string[][]; expansions: Record<string, string[]> } = synonymData,
   stopWordList: string[] = stopWordData,
+  questions: QuestionData = questionData as QuestionData,
 ): Thesaurus {
   const stopWords = new Set(stopWordList.map((word) => foldText(word)));
+  const filler = new Set(questions.filler.map((word) => foldText(word)));
+  const intents = (Object.entries(questions.intents) as [Intent, string[]][])
+    .flatMap(([intent, phrases]) => phrases.map((phrase) => ({ words: foldText(phrase).match(/[\p{L}\p{N}]+/gu) ?? [], intent })))
+    .filter((entry) => entry.words.length > 0)
+    .sort((a, b) => b.words.length - a.words.length);
   const phrases = new Map<string, Phrase[]>();
   const known = new Set<string>();
   const add = (key: Phrase, alternatives: Phrase[]) => {
@@ -46,10 +71,18 @@ export function buildThesaurus(
     const all = group.map((phrase) => words(phrase, stopWords)).filter((phrase) => phrase.length > 0);
     for (const phrase of all) add(phrase, all);
   }
+  const expansionKeys = new Set<string>();
   for (const [word, targets] of Object.entries(data.expansions)) {
     const key = words(word, stopWords);
+    expansionKeys.add(key.join(' '));
     add(key, [key, ...targets.map((target) => words(target, stopWords))]);
   }
   const longest = Math.max(1, ...[...phrases.keys()].map((key) => key.split(' ').length));
-  return { stopWords, phrases, longest, words: known };
+  const byStem = new Map<string, string>();
+  for (const key of phrases.keys()) {
+    if (key.includes(' ') || key.length < 4) continue;
+    const stem = spanishStem(key);
+    if (!byStem.has(stem)) byStem.set(stem, key);
+  }
+  return { stopWords, filler, intents, phrases, longest, words: known, byStem, expansionKeys };
 }

@@ -1,6 +1,7 @@
 import type { Transaction } from '@libsql/client';
 import { resealLegacyAuditLog } from './audit/audit.ts';
 import { missingQueryKey } from './catalog/missing-requests.ts';
+import { reindexAll } from './catalog/search-index.ts';
 import type { Store } from './db.ts';
 
 /**
@@ -24,5 +25,9 @@ export const MIGRATION_STEPS: Record<number, (store: Store, tx: Transaction) => 
       });
     }
     await tx.execute('DROP TABLE missing_procedure_requests_plain');
+  },
+  // The index gained stem columns (0019-search-stems.sql): fill it again from the catalog.
+  19: async (_store, tx) => {
+    await reindexAll(tx);
   },
 };

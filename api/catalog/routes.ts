@@ -1,5 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { detectDanger } from '../../bot/text/danger.ts';
+import { t } from '../../site/i18n/t.ts';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
 import { getPublishedProcedure } from '../../store/catalog/procedures.ts';
 import { recordOpened, recordSearch } from '../../store/search-analytics/analytics.ts';
@@ -82,15 +84,35 @@ export function catalogRoutes() {
     .openapi(search, async (c) => {
       const request = toSearchRequest(c.req.valid('query'));
       const { terms, ...result } = await c.var.search.search(request);
+      // Danger first (ARCHITECTURE.md, «Victim safety», rule 1): the same detector as /buscar and the bot.
+      const danger = detectDanger(request.query);
       // Counted once per search (store/search-analytics), but not the results-as-you-type list, which
       // our own pages fetch while people type. Repeats within 30 s are answered by the micro-cache, uncounted.
-      if (!fromOwnPage(c)) recordSearch(c.var.store, { query: request.query, page: request.page, terms, results: result.total });
+      // A search that reads like danger is never counted (as on /buscar).
+      if (!fromOwnPage(c) && !danger.level) recordSearch(c.var.store, { query: request.query, page: request.page, terms, results: result.total });
       // Filters are echoed, so a client sees which unknown facet value gave an empty list.
       const applied = {
         ...(request.category ? { categoria: request.category } : {}),
         ...(request.institution ? { institucion: request.institution } : {}),
         ...(request.onlineOnly ? { en_linea: '1' } : {}),
       };
+      if (danger.level) {
+        // Nothing of a danger search stays in a shared cache.
+        c.header('Cache-Control', CACHE_CONTROL.private);
+        const calls = danger.level === 'immediate' ? ['911', '198'] : ['198', '911'];
+        return c.json(
+          {
+            ...result,
+            applied,
+            danger: {
+              level: danger.level,
+              text: t(danger.level === 'immediate' ? 'search.danger.immediate' : 'search.danger.violence'),
+              calls: calls.map((number) => ({ number, href: `tel:${number}` })),
+            },
+          },
+          200,
+        );
+      }
       // Results may lag a catalog change by up to 30 s in shared caches (and the micro-cache).
       c.header('Cache-Control', CACHE_CONTROL.shortPublic);
       return c.json({ ...result, applied }, 200);

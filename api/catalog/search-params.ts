@@ -24,6 +24,11 @@ export const searchParamsSchema = z.object({
     .refine((n) => n >= 1 && n <= 1000, { error: 'Use en «page» un número de página del 1 al 1000.' })
     .optional()
     .openapi({ type: 'integer', example: 1 }),
+  modo: z.enum(['sugerencias'], { error: 'Use en «modo» «sugerencias» (trámites sugeridos al escribir) o no lo envíe.' }).optional().openapi({
+    example: 'sugerencias',
+    description:
+      'Con «sugerencias» (la lista que aparece al escribir) cada palabra con significado debe estar en el trámite, la última como comienzo de palabra; sin él, si hay pocos resultados se completan con los que tienen la mayoría de las palabras.',
+  }),
   limit: z
     .string()
     .regex(/^\d{1,3}$/, { error: 'Use en «limit» un número del 1 al 50.' })
@@ -43,6 +48,7 @@ export function toSearchRequest(params: SearchParams): SearchRequest {
     onlineOnly: params.en_linea === '1',
     page: params.page ?? 1,
     limit: params.limit ?? 10,
+    ...(params.modo === 'sugerencias' ? { allWords: true } : {}),
   };
 }
 
@@ -62,6 +68,17 @@ export const searchResultSchema = z
           title: z.string().meta({ description: 'HTML escapado; coincidencias dentro de <mark>.' }),
           summary: z.string(),
         }),
+        snippet: z
+          .object({
+            intent: z.enum(['cost', 'offices', 'requirements']),
+            label: z.string().meta({ description: '«Costo», «Dónde» o «Requisitos».' }),
+            text: z.string().meta({ description: 'Texto simple (no HTML).' }),
+          })
+          .optional()
+          .meta({
+            description:
+              'Cuando la pregunta fue por el costo («¿cuánto cuesta…?»), las oficinas («¿dónde…?») o los requisitos («¿qué necesito…?»): esa parte del trámite.',
+          }),
       }),
     ),
     facets: z.object({ category: z.array(facetValue), institution: z.array(facetValue), online: z.array(facetValue) }),
@@ -70,6 +87,21 @@ export const searchResultSchema = z
     took_ms: z.number(),
     corrected: z.string().optional().meta({ description: 'La búsqueda con la ortografía corregida, cuando los resultados vienen de ella.' }),
     suggestion: z.string().optional().meta({ description: 'Sin resultados: una búsqueda que sí encuentra algo («¿Quisiste decir…?»).' }),
+    intent: z
+      .enum(['cost', 'offices', 'requirements'])
+      .optional()
+      .meta({ description: 'Lo que pregunta la búsqueda: el costo, las oficinas o los requisitos (cada resultado trae esa parte en «snippet»).' }),
+    danger: z
+      .object({
+        level: z.enum(['immediate', 'violence']),
+        text: z.string(),
+        calls: z.array(z.object({ number: z.string(), href: z.string() })),
+      })
+      .optional()
+      .meta({
+        description:
+          'La búsqueda parece de alguien en peligro («me están golpeando»: immediate) o que vive violencia (violence): muestre este texto y los números antes que los resultados.',
+      }),
     applied: z.object({ categoria: z.string().optional(), institucion: z.string().optional(), en_linea: z.string().optional() }),
   })
   .openapi('SearchResult');

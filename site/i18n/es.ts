@@ -49,6 +49,17 @@ export const es = {
   'search.missing.honeypot': 'No llene este campo',
   'search.missing.thanks': 'Gracias. Revisaremos su aviso con las instituciones para completar el catálogo.',
 
+  // What a question asked, shown in each result (search/snippets.ts), and the help /api/search answers for danger.
+  'search.snippet.cost': 'Costo',
+  'search.snippet.offices': 'Dónde',
+  'search.snippet.requirements': 'Requisitos',
+  'search.snippet.online': 'En línea',
+  'search.snippet.more': 'y {count} más',
+  'search.snippet.unknown': 'Consulte la página del trámite',
+  'search.danger.immediate':
+    'Si está en peligro ahora, llame al 911. Si vive violencia, la línea 198 le ayuda: gratis, las 24 horas, confidencial y sin saldo.',
+  'search.danger.violence': 'Si vive violencia, la línea 198 le ayuda: gratis, las 24 horas, confidencial y sin saldo. Si está en peligro ahora, llame al 911.',
+
   'dangerhelp.title': 'Ayuda ahora',
   'dangerhelp.911': 'Si está en peligro ahora, llame al',
   'dangerhelp.198': 'Si vive violencia, la línea',

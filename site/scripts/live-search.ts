@@ -1,6 +1,14 @@
 // Results as you type, for every search form marked data-live-search. The plain form keeps working
 // without this script; with it, the input becomes an ARIA 1.2 combobox with a listbox of results.
-// Texts come from data attributes (site/i18n/es.ts), never from here.
+// Texts come from data attributes or from /api/search (both from site/i18n/es.ts), never from here.
+// Suggestions ask for every word (modo=sugerencias): precision over recall while typing. A search
+// that reads like danger shows the 911/198 help above the suggestions, as /buscar does.
+
+interface Danger {
+  level: 'immediate' | 'violence';
+  text: string;
+  calls: { number: string; href: string }[];
+}
 
 interface Hit {
   slug: string;
@@ -21,6 +29,30 @@ function enhance(form: HTMLFormElement): void {
   let active = -1;
   let controller: AbortController | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
+
+  // The help sits outside the listbox (it is not an option) and is announced when it appears.
+  const help = document.createElement('div');
+  help.className = 'notice alert danger-help';
+  help.setAttribute('role', 'alert');
+  help.hidden = true;
+  list.before(help);
+
+  function showDanger(danger: Danger | undefined): void {
+    help.replaceChildren();
+    help.hidden = !danger;
+    if (!danger) return;
+    const textLine = document.createElement('p');
+    textLine.textContent = danger.text;
+    const calls = document.createElement('p');
+    danger.calls.forEach((call, index) => {
+      const link = document.createElement('a');
+      link.href = call.href;
+      link.textContent = call.number;
+      if (index > 0) calls.append(' · ');
+      calls.append(link);
+    });
+    help.append(textLine, calls);
+  }
 
   input.setAttribute('role', 'combobox');
   input.setAttribute('aria-autocomplete', 'list');
@@ -88,16 +120,19 @@ function enhance(form: HTMLFormElement): void {
     const query = input.value;
     if (query.trim().length < 2) {
       close();
+      showDanger(undefined);
       status.textContent = '';
       return;
     }
     controller?.abort();
     controller = new AbortController();
     try {
-      const response = await fetch(`/api/search?limit=6&q=${encodeURIComponent(query)}`, { signal: controller.signal });
+      const response = await fetch(`/api/search?limit=6&modo=sugerencias&q=${encodeURIComponent(query)}`, { signal: controller.signal });
       if (!response.ok) return close();
-      const body = (await response.json()) as { hits: Hit[]; total: number };
-      if (input.value === query) render(body.hits, body.total, query);
+      const body = (await response.json()) as { hits: Hit[]; total: number; danger?: Danger };
+      if (input.value !== query) return;
+      showDanger(body.danger);
+      render(body.hits, body.total, query);
     } catch {
       // Aborted by newer typing, or offline: the plain form still works.
     }

@@ -1,3 +1,4 @@
+import { stemText } from '../../search/stems.ts';
 import type { Db } from '../db.ts';
 import { enqueueOutbox, type OutboxKind, type OutboxRow } from '../outbox/outbox.ts';
 import { procedureDocumentSchema, type ProcedureDocument } from './exchange-format.ts';
@@ -39,6 +40,8 @@ export interface SearchDocument {
   online: boolean;
   popularity: number;
   updated_at: string;
+  /** Snowball stems of the title, keywords, summary and requirements, the same the embedded index holds (search/stems.ts). */
+  stems: string;
 }
 
 const DOCUMENT_SQL = `SELECT p.id, p.slug, p.title, p.summary, p.online, p.popularity, p.updated_at, p.document, p.status,
@@ -48,13 +51,14 @@ const DOCUMENT_SQL = `SELECT p.id, p.slug, p.title, p.summary, p.online, p.popul
 
 function toSearchDocument(row: Record<string, unknown>): SearchDocument {
   const doc: ProcedureDocument = procedureDocumentSchema.parse(JSON.parse(String(row.document)));
+  const requirements = [...doc.requirements, ...doc.documents, ...doc.steps].join(' · ');
   return {
     id: Number(row.id),
     slug: String(row.slug),
     title: String(row.title),
     summary: String(row.summary),
     keywords: doc.keywords,
-    requirements: [...doc.requirements, ...doc.documents, ...doc.steps].join(' · '),
+    requirements,
     institution_slug: String(row.institution_slug),
     institution_name: String(row.institution_name),
     institution_acronym: row.institution_acronym === null ? null : String(row.institution_acronym),
@@ -63,6 +67,7 @@ function toSearchDocument(row: Record<string, unknown>): SearchDocument {
     online: Number(row.online) === 1,
     popularity: Number(row.popularity),
     updated_at: String(row.updated_at),
+    stems: [String(row.title), doc.keywords.join(' '), String(row.summary), requirements].map(stemText).join(' '),
   };
 }
 

@@ -1,5 +1,7 @@
 import type { Db } from '../db.ts';
+import type { ProcedureDocument } from './exchange-format.ts';
 import { toSummary, type ProcedureSummary } from './procedures.ts';
+import type { Alternative, QueryPlan, TermGroup } from '../../search/plan.ts';
 import { facetToken } from './search-index.ts';
 
 /** Filters by id (see `loadFacetNames` to turn slugs into ids). */
@@ -9,16 +11,50 @@ export interface IndexFilters {
   onlineOnly?: boolean;
 }
 
-// title > keywords > summary > body; the facets column never scores.
-const COLUMN_WEIGHTS = '10.0, 6.0, 2.0, 1.0, 0.0';
+// title > keywords > summary > body, the stems of the title and of the rest after the words they
+// stem (an exact word scores both, a stem-only match only the second); the facets column never scores.
+const COLUMN_WEIGHTS = '10.0, 6.0, 2.0, 1.0, 0.0, 1.0, 0.2';
 const TEXT_COLUMNS = '{title keywords summary body}';
+const STEM_COLUMNS = '{title_stems stems}';
+const NOTHING = `${TEXT_COLUMNS} : "\u0001"`;
+
+// The embedded engine's FTS5 in one place: search/plan.ts says what to look for (pure data), this
+// module turns a plan into MATCH expressions, chooses between every-word and most-words matches,
+// and ranks. Every expression is built from quoted words of the plan, never raw user text.
+
+/** FTS5 text of one alternative: quoted words; several words must stand close together. */
+function alternativeExpression(alternative: Alternative): string {
+  const quoted = alternative.words.map((word, index) => {
+    const q = `"${word.replace(/"/g, '""')}"`;
+    return alternative.prefix && index === alternative.words.length - 1 && word.length >= 2 ? `${q}*` : q;
+  });
+  return quoted.length === 1 ? quoted[0] : `NEAR(${quoted.join(' ')}, ${quoted.length + 3})`;
+}
 
 /**
- * The full MATCH expression: people's words searched in the text columns only, filters as facet
- * tokens (no join needed). `words` must come from search/plan.ts, never raw user text.
+ * Any alternative of the group: its words (exact and synonyms; typos too with `all`) in the text
+ * columns, its stems (unless `exact`) in the stem columns; `title` looks at the title and its stems only.
+ */
+export function groupExpression(group: TermGroup, include: 'all' | 'untyped' | 'exact' = 'all', scope: 'text' | 'title' = 'text'): string | null {
+  const words = include === 'all' ? [...group.exact, ...group.fuzzy] : group.exact;
+  const stems = include === 'exact' ? [] : group.stems;
+  const parts: string[] = [];
+  if (words.length > 0) parts.push(`${scope === 'text' ? TEXT_COLUMNS : '{title}'} : (${words.map(alternativeExpression).join(' OR ')})`);
+  if (stems.length > 0) parts.push(`${scope === 'text' ? STEM_COLUMNS : '{title_stems}'} : (${stems.map(alternativeExpression).join(' OR ')})`);
+  return parts.length === 0 ? null : `(${parts.join(' OR ')})`;
+}
+
+/** Every group must match (`AND`) or any may (`OR`). */
+export function planExpression(plan: QueryPlan, operator: 'AND' | 'OR'): string {
+  return plan.groups.map((group) => groupExpression(group) ?? NOTHING).join(` ${operator} `);
+}
+
+/**
+ * The full MATCH expression: the plan's expression (already limited to the text and stem columns),
+ * filters as facet tokens (no join needed). `words` must come from `planExpression`.
  */
 export function filteredMatch(words: string, filters: IndexFilters): string {
-  const parts = [`${TEXT_COLUMNS} : (${words})`];
+  const parts = [`(${words})`];
   if (filters.categoryId !== undefined) parts.push(`facets : "${facetToken.category(filters.categoryId)}"`);
   if (filters.institutionId !== undefined) parts.push(`facets : "${facetToken.institution(filters.institutionId)}"`);
   if (filters.onlineOnly) parts.push(`facets : "${facetToken.online}"`);
@@ -26,17 +62,74 @@ export function filteredMatch(words: string, filters: IndexFilters): string {
 }
 
 /**
- * What to find and how to rank it. Every string is an FTS5 expression built by search/plan.ts
- * from quoted words, never raw user text.
+ * What to find and how to rank it. Every string is an FTS5 expression built here from a plan's
+ * quoted words, never raw user text.
  */
 export interface RankedMatch {
   /** The set of procedures to return (filters included, see `filteredMatch`). */
   match: string;
   /**
-   * Expressions whose matches count, in this order: groups matched, groups matched without typos,
-   * groups matched in the title (Meilisearch's words, typo and attribute rules).
+   * Expressions whose matches count, in this order: concepts matched (what the person said
+   * happened to them outranks incidental words), groups matched, groups matched without typos,
+   * groups matched in the title, groups matched by the word itself rather than another form of it
+   * (Meilisearch's words, typo, attribute and exactness rules).
    */
-  rankBy: { matched: string[]; exact: string[]; title: string[] };
+  rankBy: { concept: string[]; matched: string[]; exact: string[]; title: string[]; unstemmed: string[] };
+}
+
+/** Past a few thousand matches the title rule costs more than the 30 ms budget (7 ms of 12 at 100,000). */
+const TITLE_RULE_LIMIT = 2000;
+
+/**
+ * Chooses the matches of a plan: every group must match; when that leaves fewer results than the
+ * page needs, procedures matching most of the groups fill in after them (Meilisearch's «last»
+ * matching strategy, by coverage) — unless `allWords` (suggestions as you type: precision first).
+ * `countPublished` tells how many of a list of ids are published (facet attributes, in memory).
+ *
+ * @returns the ranking query and the ids it matches (unordered)
+ */
+export async function findMatches(
+  db: Db,
+  plan: QueryPlan,
+  filters: IndexFilters,
+  options: { needed: number; allWords?: boolean; countPublished: (ids: number[]) => number },
+): Promise<{ query: RankedMatch; ids: number[] }> {
+  const concept = plan.groups.filter((group) => group.concept).map((group) => groupExpression(group) ?? NOTHING);
+  const typoRank = plan.groups.filter((group) => group.fuzzy.length > 0).map((group) => groupExpression(group, 'untyped') ?? NOTHING);
+  const stemRank = plan.groups.filter((group) => group.stems.length > 0).map((group) => groupExpression(group, 'exact') ?? NOTHING);
+  // Words in the title rank first (Meilisearch's attribute rule); past the limit the title weight
+  // of the text score orders them nearly the same.
+  const titleRank = (total: number) => (total <= TITLE_RULE_LIMIT ? plan.groups.map((group) => groupExpression(group, 'all', 'title') ?? NOTHING) : []);
+  if (options.allWords) {
+    // Suggestions: every group but the action words («sacar dui» needs «dui»; «sacar» ranks).
+    const things = plan.groups.filter((group) => !group.action);
+    const required = things.length > 0 ? { ...plan, groups: things } : plan;
+    const match = filteredMatch(planExpression(required, 'AND'), filters);
+    const ids = await matchIds(db, match);
+    const matched = required === plan ? [] : plan.groups.map((group) => groupExpression(group) ?? NOTHING);
+    return { query: { match, rankBy: { concept, matched, exact: typoRank, title: titleRank(options.countPublished(ids)), unstemmed: stemRank } }, ids };
+  }
+  const strict = filteredMatch(planExpression(plan, 'AND'), filters);
+  const strictIds = await matchIds(db, strict);
+  const strictTotal = options.countPublished(strictIds);
+  if (plan.groups.length === 1 || strictTotal >= options.needed) {
+    return { query: { match: strict, rankBy: { concept, matched: [], exact: typoRank, title: titleRank(strictTotal), unstemmed: stemRank } }, ids: strictIds };
+  }
+  const loose = filteredMatch(planExpression(plan, 'OR'), filters);
+  const looseIds = await matchIds(db, loose);
+  return {
+    query: {
+      match: loose,
+      rankBy: {
+        concept,
+        matched: plan.groups.map((group) => groupExpression(group) ?? NOTHING),
+        exact: typoRank,
+        title: titleRank(options.countPublished(looseIds)),
+        unstemmed: stemRank,
+      },
+    },
+    ids: looseIds,
+  };
 }
 
 const MEMBER = '(rowid IN (SELECT rowid FROM procedure_search WHERE procedure_search MATCH ?))';
@@ -49,21 +142,38 @@ export async function matchIds(db: Db, match: string): Promise<number[]> {
 }
 
 /**
- * Ids of one page of matches, best first: more query words matched, then fewer typos, then words
- * in the title, then the weighted text score, then popularity. Ranking reads the index alone
- * (4.6 ms instead of 17 ms joined to procedures, for 8,000 matches).
+ * Ids of one page of matches, best first: concepts matched, more query words matched, then fewer
+ * typos, then words in the title, then words as typed (not another form), then the weighted text
+ * score, then popularity.
+ * Ranking reads the index alone (4.6 ms instead of 17 ms joined to procedures, for 8,000 matches).
  */
 export async function rankMatches(db: Db, query: RankedMatch, page: { limit: number; offset: number }): Promise<number[]> {
   const sum = (list: string[]) => (list.length > 0 ? list.map(() => MEMBER).join(' + ') : '0');
+  // Concepts one by one, in the plan's order (the one said with more words first).
+  const concepts = query.rankBy.concept.map((_, index) => `${MEMBER} AS concept_${index}`);
+  const conceptOrder = query.rankBy.concept.map((_, index) => `concept_${index} DESC, `).join('');
   const ranked = await db.execute({
-    sql: `SELECT rowid AS id, bm25(procedure_search, ${COLUMN_WEIGHTS}) AS score,
-                 ${sum(query.rankBy.matched)} AS matched_groups, ${sum(query.rankBy.exact)} AS exact_groups, ${sum(query.rankBy.title)} AS title_groups
+    sql: `SELECT rowid AS id, bm25(procedure_search, ${COLUMN_WEIGHTS}) AS score, ${concepts.map((column) => `${column}, `).join('')}
+                 ${sum(query.rankBy.matched)} AS matched_groups, ${sum(query.rankBy.exact)} AS exact_groups, ${sum(query.rankBy.title)} AS title_groups,
+                 ${sum(query.rankBy.unstemmed)} AS unstemmed_groups
           FROM procedure_search WHERE procedure_search MATCH ?
-          ORDER BY matched_groups DESC, exact_groups DESC, title_groups DESC, score
+          ORDER BY ${conceptOrder}matched_groups DESC, exact_groups DESC, title_groups DESC, unstemmed_groups DESC, score
           LIMIT ? OFFSET ?`,
-    args: [...query.rankBy.matched, ...query.rankBy.exact, ...query.rankBy.title, query.match, page.limit, page.offset],
+    args: [
+      ...query.rankBy.concept,
+      ...query.rankBy.matched,
+      ...query.rankBy.exact,
+      ...query.rankBy.title,
+      ...query.rankBy.unstemmed,
+      query.match,
+      page.limit,
+      page.offset,
+    ],
   });
-  const order = ranked.rows.map((row) => ({ id: Number(row.id), key: `${row.matched_groups}|${row.exact_groups}|${row.title_groups}|${row.score}` }));
+  const order = ranked.rows.map((row) => ({
+    id: Number(row.id),
+    key: `${query.rankBy.concept.map((_, index) => row[`concept_${index}`]).join(',')}|${row.matched_groups}|${row.exact_groups}|${row.title_groups}|${row.unstemmed_groups}|${row.score}`,
+  }));
   if (order.length < 2) return order.map((entry) => entry.id);
   // Popularity breaks exact ties of the ranking keys (mostly identical texts).
   const popularity = await db.execute({
@@ -164,4 +274,12 @@ export async function browseByPopularity(db: Db, filters: IndexFilters, page: { 
     args: [...args, page.limit, page.offset],
   });
   return rows.rows.map((row) => toSummary(row));
+}
+
+/** The stored documents of the listed procedures, by slug (for what a question asks about them). */
+export async function proceduresDocumentsBySlug(db: Db, slugs: string[]): Promise<Map<string, ProcedureDocument>> {
+  if (slugs.length === 0) return new Map();
+  const rows = await db.execute({ sql: `SELECT slug, document FROM procedures WHERE slug IN (${slugs.map(() => '?').join(', ')})`, args: slugs });
+  // Stored documents were validated when written (store/catalog/procedures.ts).
+  return new Map(rows.rows.map((row) => [String(row.slug), JSON.parse(String(row.document)) as ProcedureDocument]));
 }

@@ -402,6 +402,7 @@ const BAD_QUERY_VALUES: Record<string, string[]> = {
   page: ['abc', '0', '-1', '1e9999', '99999999999999999999', '1001'],
   limit: ['0', '51', 'abc', '-5'],
   en_linea: ['2', 'true', 's%C3%AD'],
+  modo: ['todo', 'SUGERENCIAS', '%00'],
   categoria: ['IDENTIDAD', '%00', 'a'.repeat(121), '..%2F..'],
   institucion: ['RNPN', 'tr%C3%A1mite', 'a'.repeat(121)],
   status: ['xyz', 'OPEN'],

@@ -121,6 +121,29 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     await context.close();
   });
 
+  it('shows the 911 and 198 help above the suggestions when what she types reads like danger, announced and axe-clean', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(server.url + '/');
+    const input = page.getByRole('combobox', { name: '¿Qué trámite necesita?' });
+    await input.pressSequentially('mi esposo me golpea', { delay: 20 });
+    const help = page.locator('.danger-help[role="alert"]');
+    await expect.poll(() => help.isVisible(), { timeout: 5000 }).toBe(true);
+    expect(await help.textContent()).toMatch(/198/);
+    expect(await help.locator('a[href^="tel:"]').count()).toBeGreaterThan(0);
+    await page.addScriptTag({ content: axeSource });
+    const violations = await page.evaluate(
+      async (tags) => (await (window as any).axe.run(document, { runOnly: { type: 'tag', values: tags } })).violations.map((v: any) => v.id),
+      WCAG_TAGS,
+    );
+    expect(violations).toEqual([]);
+    // Typing something else takes it away.
+    await input.fill('');
+    await input.pressSequentially('pasaporte', { delay: 20 });
+    await expect.poll(() => help.isVisible(), { timeout: 5000 }).toBe(false);
+    await context.close();
+  });
+
   it("runs the officers' workspace in the browser with no axe violations", async () => {
     const { createPerson } = await import('../../store/people/people.ts');
     const { oneTimePassword } = await createPerson(t.store, { email: 'oficial-e2e@rnpn.gob.sv', role: 'officer', institutionSlug: 'rnpn' }, null, {
