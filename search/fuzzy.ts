@@ -122,12 +122,12 @@ export class Vocabulary {
     return low;
   }
 
-  /** Whether some indexed word starts with `prefix`. */
   /** Whether the index holds one of these stems (another form of a word it uses). */
   hasStem(stems: string[]): boolean {
     return stems.some((stem) => this.#stems.has(stem));
   }
 
+  /** Whether some indexed word starts with `prefix`. */
   hasPrefix(prefix: string): boolean {
     const at = this.#firstAtOrAfter(prefix);
     return at < this.#sorted.length && this.#sorted[at].startsWith(prefix);

@@ -89,7 +89,10 @@ export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabul
       });
     for (const match of matches) {
       const typed = match.positions.map((p) => all[positions[p]]).join(' ');
-      conceptGroups.push(conceptGroup(match.concept.id, typed, match.concept.means));
+      // In Spanish the words she typed stay one of the group's phrases: a catalog that uses them
+      // as written still matches every word (instead of falling back to any word).
+      const own = match.concept.language === 'es' ? [match.positions.map((p) => all[positions[p]])] : [];
+      conceptGroups.push(conceptGroup(match.concept.id, typed, [...match.concept.means, ...own]));
       // A Spanish concept stands instead of its words; English words stay when the catalog uses
       // them too (a Spanish word that happens to be English must keep its own matches).
       for (const p of match.positions) {
@@ -152,13 +155,24 @@ export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabul
     const group: TermGroup =
       correction.word !== tokens[i]
         ? { typed: tokens[i], exact: synonyms.length > 0 ? dedupe(synonyms) : [], fuzzy: dedupe([...ownAlternatives, ...fuzzy]), stems: [] }
-        : { typed: tokens[i], exact, fuzzy, stems: wordStems(originals[i], prefix) };
+        : // A word many procedures use is searched as itself: its other forms would only widen the
+          // matches (and the ranking's work) past what the person typed. Forms the catalog uses
+          // rarely or never («divorciándome», «vacunaron») also go by their stems.
+          {
+            typed: tokens[i],
+            exact,
+            fuzzy,
+            stems: (vocabulary?.documents(words[i]) ?? 0) >= STEMS_UNTIL_DOCUMENTS ? [] : wordStems(originals[i], prefix),
+          };
     groups.push(action ? { ...group, action } : group);
     i += 1;
   }
   const corrected = corrections.some((c) => c.word !== c.typed) ? words.join(' ') : null;
   return { groups, corrected, intent };
 }
+
+/** A word in at least this many procedures is not also searched by its stem. */
+const STEMS_UNTIL_DOCUMENTS = 20;
 
 /** The stems of a word typed right: «divorciándome» also finds «divorcio». */
 function wordStems(original: string, prefix: boolean): Alternative[] {
@@ -167,11 +181,13 @@ function wordStems(original: string, prefix: boolean): Alternative[] {
   return spanishStemsOf(original).map((stem) => ({ words: [stem], prefix: false }));
 }
 
-/** A concept's group: its catalog phrases, as written and as stems. */
+/**
+ * A concept's group: its catalog phrases as written. They are the catalog's own words (a test
+ * checks each against the procedures it expects), so their stems would only widen the search.
+ */
 function conceptGroup(id: string, typed: string, means: Phrase[]): TermGroup {
   const exact = dedupe(means.map((phrase) => ({ words: phrase, prefix: false })));
-  const stems = dedupe(means.map((phrase) => ({ words: phrase.map((word) => spanishStemsOf(word)[0]), prefix: false })));
-  return { typed, exact, fuzzy: [], stems, concept: id };
+  return { typed, exact, fuzzy: [], stems: [], concept: id };
 }
 
 interface Correction {

@@ -30,7 +30,9 @@ function indexRow(doc: ProcedureDocument, context: IndexContext): [string, strin
     body,
     [facetToken.category(context.categoryId), facetToken.institution(context.institutionId), context.online ? facetToken.online : ''].join(' '),
     stemText(doc.title),
-    `${stemText(keywords)} ${stemText(doc.summary)} ${stemText(body)}`,
+    // Keywords and summary only: the body (requirements, steps) is most of the text, and a word
+    // form found only there would rarely be what the person looks for.
+    `${stemText(keywords)} ${stemText(doc.summary)}`,
   ];
 }
 
