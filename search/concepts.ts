@@ -24,6 +24,11 @@ export interface Concept {
 
 export interface ConceptBook {
   concepts: Concept[];
+  /**
+   * Concepts by the stems their `when` words may be met with (each stem, and it less its last
+   * letter for the one-letter tolerance of `stemMatches`): a query looks only at those.
+   */
+  byStem: Map<string, Set<Concept>>;
   /** data/search/stopwords-en.json, folded. */
   englishStopWords: Set<string>;
 }
@@ -71,7 +76,19 @@ export function buildConcepts(
   };
   compile(data.spanish, 'es');
   compile(data.english, 'en');
-  return { concepts, englishStopWords: englishStop };
+  const byStem = new Map<string, Set<Concept>>();
+  const file = (key: string, concept: Concept) => {
+    const set = byStem.get(key) ?? new Set<Concept>();
+    set.add(concept);
+    byStem.set(key, set);
+  };
+  for (const concept of concepts) {
+    for (const stem of concept.when.flat()) {
+      file(`${concept.language}:${stem}`, concept);
+      if (concept.language === 'es' && stem.length >= 5) file(`es:${stem.slice(0, -1)}`, concept);
+    }
+  }
+  return { concepts, byStem, englishStopWords: englishStop };
 }
 
 /**
@@ -94,8 +111,19 @@ function stemMatches(query: string, expected: string): boolean {
 export function matchConcepts(typed: string[], book: ConceptBook, limit = 3): ConceptMatch[] {
   const spanish = typed.map((word) => spanishStemsOf(word));
   const english = typed.map((word) => englishStem(foldText(word)));
+  // Only concepts one of whose words this query has a stem for can match.
+  const candidates = new Set<Concept>();
+  const consider = (key: string) => book.byStem.get(key)?.forEach((concept) => candidates.add(concept));
+  for (const stems of spanish) {
+    for (const stem of stems) {
+      consider(`es:${stem}`);
+      if (stem.length >= 5) consider(`es:${stem.slice(0, -1)}`);
+    }
+  }
+  for (const stem of english) consider(`en:${stem}`);
   const found: ConceptMatch[] = [];
   for (const concept of book.concepts) {
+    if (!candidates.has(concept)) continue;
     let best: number[] | null = null;
     for (const phrase of concept.when) {
       const positions: number[] = [];
