@@ -28,8 +28,13 @@ export async function migrate(store: Store, migrations: Migration[]): Promise<st
   const done = await store.db.execute('SELECT version FROM schema_migrations');
   const applied = new Set(done.rows.map((row) => Number(row.version)));
   const pending = [...migrations].sort((a, b) => a.version - b.version).filter((m) => !applied.has(m.version));
+  const appliedNow: string[] = [];
   for (const migration of pending) {
     await store.write(async (tx) => {
+      // Another process sharing the store may have applied it since the list was read.
+      const done = await tx.execute({ sql: 'SELECT 1 FROM schema_migrations WHERE version = ?', args: [migration.version] });
+      if (done.rows.length > 0) return;
+      appliedNow.push(migration.name);
       await tx.executeMultiple(migration.sql);
       if (migration.step) await migration.step(store, tx);
       await tx.execute({
@@ -38,7 +43,7 @@ export async function migrate(store: Store, migrations: Migration[]): Promise<st
       });
     });
   }
-  return pending.map((m) => m.name);
+  return appliedNow;
 }
 
 /** Parses `0003-procedure-search.sql` into its version number and name. */

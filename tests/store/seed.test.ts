@@ -4,6 +4,12 @@ import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts'
 import { migrate } from '../../store/migrate.ts';
 import { loadMigrations } from '../../store/migrations.node.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../store/db.ts';
+import { createLocalClient } from '../../store/libsql-local.node.ts';
+import { generateDataKey } from '../../store/field-cipher.ts';
 
 let t: TestStore;
 beforeAll(async () => {
@@ -51,6 +57,28 @@ describe('the seed catalog', () => {
     const before = await scalar('SELECT count(*) AS n FROM procedures');
     expect(await migrate(t.store, loadMigrations())).toEqual([]);
     expect(await scalar('SELECT count(*) AS n FROM procedures')).toBe(before);
+  });
+
+  it('migrates a store two processes open at once: each migration applied once, neither start fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'portal-migrate-'));
+    try {
+      const url = `file:${join(dir, 'compartida.db')}`;
+      const dataKey = generateDataKey();
+      // Two stores as two Node processes open them (the local driver, a connection each).
+      const a = await openStore({ url, dataKey, connect: createLocalClient });
+      const b = await openStore({ url, dataKey, connect: createLocalClient });
+      const [first, second] = await Promise.all([migrate(a, loadMigrations()), migrate(b, loadMigrations())]);
+      expect([...first, ...second].sort()).toEqual(
+        loadMigrations()
+          .map((m) => m.name)
+          .sort(),
+      );
+      expect(Number((await a.db.execute('SELECT count(*) AS n FROM schema_migrations')).rows[0].n)).toBe(loadMigrations().length);
+      a.close();
+      b.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('uses WAL so readers never wait for the writer', async () => {
