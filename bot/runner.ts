@@ -8,6 +8,7 @@ import { addCitizenMessage, createReport, getPublicReport } from '../store/repor
 import { DEFAULT_SLA, spanText } from '../store/reports/sla.ts';
 import { formatTrackingCode } from '../store/reports/tracking-code.ts';
 import { listTerritory, type TerritoryData } from '../store/territory/territory.ts';
+import { costLine } from '../site/i18n/t.ts';
 import type { SearchEngine } from '../search/engine.ts';
 import type { BotChannel, BotEffect, BotEvent, BotMessage, BotRunner, BotState, EffectResult, Step } from './engine/types.ts';
 import { matchPlace } from './place-match.ts';
@@ -74,13 +75,8 @@ const BOT_INTAKE_LIMIT = { bucket: 'bot-report-intake', limit: 10, windowMs: 60 
  */
 const BOT_LOOKUP_MISSES = { bucket: 'bot-lookup-miss', limit: 15, windowMs: 15 * 60_000 };
 
-function costText(cost: { amount: number; note?: string } | undefined): string | null {
-  if (!cost) return null;
-  const amount =
-    cost.amount === 0
-      ? 'Gratuito'
-      : `$${cost.amount.toLocaleString('en-US', { minimumFractionDigits: cost.amount % 1 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
-  return cost.note ? `${amount} (${cost.note})` : amount;
+function costText(cost: { amount?: number; note?: string } | undefined): string | null {
+  return cost ? costLine(cost) : null;
 }
 
 function personText(event: BotEvent, previous: TranscriptEntry | undefined, secret: boolean): string | null {

@@ -1,4 +1,4 @@
-// npm run catalog:import -- FILE [--dry-run] | catalog:export -- FILE | catalog:generate -- --count N --out FILE
+// npm run catalog:import -- FILE [--dry-run] [--borradores] | catalog:export -- FILE | catalog:generate -- --count N --out FILE
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
@@ -13,7 +13,7 @@ import { systemActor } from '../store/policy.ts';
 import { systemClock, today } from '../store/clock.ts';
 
 const USAGE = `Uso:
-  npm run catalog:import -- ARCHIVO.json|ARCHIVO.csv [--dry-run]
+  npm run catalog:import -- ARCHIVO.json|ARCHIVO.csv [--dry-run] [--borradores]
   npm run catalog:export -- ARCHIVO.json|ARCHIVO.csv
   npm run catalog:generate -- --count N --out ARCHIVO.json|ARCHIVO.csv [--seed S]`;
 
@@ -30,7 +30,11 @@ async function openPreparedStore() {
 }
 
 async function runImport(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { 'dry-run': { type: 'boolean' }, borradores: { type: 'boolean' }, drafts: { type: 'boolean' } },
+    allowPositionals: true,
+  });
   const file = positionals[0] ?? fail(USAGE);
   const format = formatFromFileName(file);
   let text: string;
@@ -51,6 +55,8 @@ async function runImport(args: string[]): Promise<void> {
     actor: systemActor('cli'),
     source: 'import',
     dryRun: values['dry-run'],
+    // A bulk export is proposed, not published: officers review each entry in /admin/borradores.
+    asDrafts: Boolean(values.borradores || values.drafts),
     onProgress: (done, total) => {
       if (!bar) return;
       if (!started) {

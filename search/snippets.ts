@@ -1,7 +1,7 @@
 import type { Db } from '../store/db.ts';
 import { proceduresDocumentsBySlug } from '../store/catalog/search-queries.ts';
 import type { ProcedureDocument } from '../store/catalog/exchange-format.ts';
-import { formatCost, t } from '../site/i18n/t.ts';
+import { costLine, t } from '../site/i18n/t.ts';
 import type { SearchHit } from './engine.ts';
 import type { Intent } from './synonyms.ts';
 
@@ -29,8 +29,7 @@ function list(items: string[]): string {
  */
 export function snippetFor(intent: Intent, doc: ProcedureDocument): HitSnippet {
   if (intent === 'cost') {
-    const amount = doc.cost ? formatCost(doc.cost.amount) : t('search.snippet.unknown');
-    return { intent, label: t('search.snippet.cost'), text: doc.cost?.note ? `${amount} (${doc.cost.note})` : amount };
+    return { intent, label: t('search.snippet.cost'), text: doc.cost ? costLine(doc.cost) : t('search.snippet.unknown') };
   }
   if (intent === 'offices') {
     const offices = (doc.offices ?? []).map((office) => [office.name, office.municipality ?? office.department, office.hours].filter(Boolean).join(', '));

@@ -7,7 +7,7 @@ import { systemActor } from './policy.ts';
 import { generateDataKey } from './field-cipher.ts';
 import { parseExchangeFile, type RawRow } from './catalog/exchange-files.ts';
 import { formatImportReport, importCatalog } from './catalog/import.ts';
-import { upsertReferenceData, type CategoryData, type InstitutionData } from './catalog/reference.ts';
+import { institutionDataSchema, upsertReferenceData, type CategoryData, type InstitutionData } from './catalog/reference.ts';
 import { migrate } from './migrate.ts';
 import { loadMigrations } from './migrations.node.ts';
 import { loadTerritoryIfEmpty, type TerritoryData } from './territory/territory.ts';
@@ -69,6 +69,39 @@ export function readSeedCatalog(): { file: string; rows: RawRow[] }[] {
     .map((file) => ({ file, rows: parseExchangeFile(readFileSync(new URL(file, dir), 'utf8'), 'json') }));
 }
 
+/**
+ * The institutions of data/institutions.json and data/institutions/*.json, validated; a bad record
+ * or a slug listed twice names its file and position.
+ */
+export function readSeedInstitutions(): InstitutionData[] {
+  const files: { file: string; records: unknown }[] = [{ file: 'institutions.json', records: readJson<unknown>('institutions.json') }];
+  const dir = new URL('institutions/', DATA_DIR);
+  if (existsSync(dir)) {
+    for (const file of readdirSync(dir)
+      .filter((name) => name.endsWith('.json'))
+      .sort()) {
+      files.push({ file: `institutions/${file}`, records: JSON.parse(readFileSync(new URL(file, dir), 'utf8')) });
+    }
+  }
+  const seen = new Map<string, string>();
+  const all: InstitutionData[] = [];
+  for (const { file, records } of files) {
+    if (!Array.isArray(records)) throw new Error(`data/${file} must be a list of institutions`);
+    records.forEach((record, index) => {
+      const parsed = institutionDataSchema.safeParse(record);
+      if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(registro)'}: ${issue.message}`).join('; ');
+        throw new Error(`data/${file}, institución ${index + 1}: ${problems}`);
+      }
+      const other = seen.get(parsed.data.slug);
+      if (other) throw new Error(`data/${file}: la institución «${parsed.data.slug}» ya está en data/${other}`);
+      seen.set(parsed.data.slug, file);
+      all.push(parsed.data);
+    });
+  }
+  return all;
+}
+
 export interface PrepareResult {
   migrationsApplied: string[];
   seeded: number;
@@ -80,7 +113,7 @@ export interface PrepareResult {
  */
 export async function prepareStore(store: Store, options: { seedCatalog?: boolean } = {}): Promise<PrepareResult> {
   const migrationsApplied = await migrate(store, loadMigrations());
-  await upsertReferenceData(store, readJson<CategoryData[]>('categories.json'), readJson<InstitutionData[]>('institutions.json'));
+  await upsertReferenceData(store, readJson<CategoryData[]>('categories.json'), readSeedInstitutions());
   await loadTerritoryIfEmpty(store, readJson<TerritoryData>('reference/territory.json'));
   let seeded = 0;
   const existing = await store.db.execute('SELECT count(*) AS n FROM procedures');
@@ -89,7 +122,7 @@ export async function prepareStore(store: Store, options: { seedCatalog?: boolea
     let row = 0;
     // One import of all files so the seed is all-or-nothing, with rows renumbered across files.
     const rows = files.flatMap(({ rows }) => rows.map((r) => ({ ...r, row: ++row })));
-    const report = await importCatalog(store, rows, { actor: systemActor('seed'), source: 'seed' });
+    const report = await importCatalog(store, rows, { actor: systemActor('seed'), source: 'seed', trustDates: true });
     if (!report.written) {
       throw new Error(`The seed catalog in data/catalog does not validate:\n${formatImportReport(report).join('\n')}`);
     }

@@ -20,8 +20,15 @@ export function formatDate(isoDate: string): string {
   return new Intl.DateTimeFormat('es-SV', { dateStyle: 'long', timeZone: 'UTC' }).format(date);
 }
 
-/** «Gratuito» for 0, otherwise «$10.39». */
-export function formatCost(amount: number): string {
+/** «Gratuito» for 0, «$10.39», or «Monto no confirmado» when the amount is not known (never «Gratuito»). */
+export function formatCost(amount: number | undefined | null): string {
+  if (amount === undefined || amount === null) return t('procedure.costUnknown');
   if (amount === 0) return t('procedure.free');
   return `$${amount.toLocaleString('en-US', { minimumFractionDigits: amount % 1 === 0 ? 0 : 2, maximumFractionDigits: 2 })}`;
+}
+
+/** The cost as one line: the amount (or that it is not known) and its note, «$10.39 (en efectivo)». */
+export function costLine(cost: { amount?: number; note?: string } | undefined): string {
+  const amount = formatCost(cost?.amount);
+  return cost?.note ? `${amount} (${cost.note})` : amount;
 }

@@ -32,21 +32,31 @@ const textList = (label: string, maxItems: number) =>
     .array(text(`cada elemento de ${label}`, 1, 1000), { error: `Escriba ${label} como una lista.` })
     .max(maxItems, { error: `Use como máximo ${maxItems} elementos en ${label}.` });
 
-const httpsUrl = z
-  .string({ error: 'Escriba el enlace en línea como texto.' })
-  .trim()
-  .max(500, { error: 'Acorte el enlace en línea a 500 caracteres.' })
-  .refine(
-    (value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'https:' || url.protocol === 'http:';
-      } catch {
-        return false;
-      }
-    },
-    { error: 'Escriba el enlace en línea completo, empezando por https://.' },
-  );
+const webAddress = (label: string) =>
+  z
+    .string({ error: `Escriba ${label} como texto.` })
+    .trim()
+    .max(500, { error: `Acorte ${label} a 500 caracteres.` })
+    .refine(
+      (value) => {
+        try {
+          const url = new URL(value);
+          return url.protocol === 'https:' || url.protocol === 'http:';
+        } catch {
+          return false;
+        }
+      },
+      { error: `Escriba ${label} completo, empezando por https://.` },
+    );
+const httpsUrl = webAddress('el enlace en línea');
+
+const calendarDate = (label: string) =>
+  z
+    .string({ error: `Escriba ${label} como AAAA-MM-DD.` })
+    .regex(DATE, { error: `Escriba ${label} como AAAA-MM-DD (por ejemplo 2026-01-31).` })
+    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value), {
+      error: `${label[0].toUpperCase()}${label.slice(1)} no existe en el calendario.`,
+    });
 
 export const CHANNELS = ['presencial', 'en_linea', 'telefono', 'correo'] as const;
 
@@ -63,16 +73,28 @@ export const officeSchema = z.object({
     .max(60, { error: 'Acorte el teléfono de la oficina a 60 caracteres.' })
     .regex(/^[0-9+() \-/,.extEXT]*$/, { error: 'Escriba el teléfono solo con números, espacios, guiones o «+» (por ejemplo 2521-9300).' })
     .optional(),
+  /** What this office charges when it differs from office to office (alcaldías set their own fees). */
+  fee: text('el costo en esta oficina', 1, 200).optional(),
 });
 
-export const costSchema = z.object({
-  amount: z
-    .number({ error: 'Escriba el costo como un número (0 si es gratuito).' })
-    .min(0, { error: 'El costo no puede ser negativo; escriba 0 si es gratuito.' })
-    .max(1_000_000, { error: 'Revise el costo: es demasiado alto.' }),
-  currency: z.literal('USD', { error: 'Use «USD» como moneda.' }).default('USD'),
-  note: text('la nota del costo', 0, 500).optional(),
-});
+/**
+ * The cost: `amount` in `currency`, 0 only when it is known to be free. An unknown cost has no
+ * amount and a note saying where to ask («Consulte el monto en la oficina»); it is never shown as free.
+ */
+export const costSchema = z
+  .object({
+    amount: z
+      .number({ error: 'Escriba el costo como un número (0 si es gratuito; déjelo vacío si no se conoce).' })
+      .min(0, { error: 'El costo no puede ser negativo; escriba 0 si es gratuito.' })
+      .max(1_000_000, { error: 'Revise el costo: es demasiado alto.' })
+      .optional(),
+    currency: z.literal('USD', { error: 'Use «USD» como moneda.' }).default('USD'),
+    note: text('la nota del costo', 0, 500).optional(),
+  })
+  .refine((cost) => cost.amount !== undefined || (cost.note ?? '').length > 0, {
+    error: 'Si no se conoce el monto, escriba en la nota del costo dónde consultarlo (por ejemplo «Consulte el monto en la oficina»).',
+    path: ['note'],
+  });
 
 export const procedureDocumentSchema = z.object({
   slug: slug('el identificador (slug)'),
@@ -96,11 +118,13 @@ export const procedureDocumentSchema = z.object({
   offices: z.array(officeSchema, { error: 'Escriba las oficinas como una lista.' }).max(50, { error: 'Use como máximo 50 oficinas.' }).default([]),
   keywords: textList('las palabras clave', 40).default([]),
   legal_basis: text('la base legal', 0, 600).optional(),
-  updated_at: z
-    .string({ error: 'Escriba la fecha de actualización como AAAA-MM-DD.' })
-    .regex(DATE, { error: 'Escriba la fecha de actualización como AAAA-MM-DD (por ejemplo 2026-01-31).' })
-    .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), { error: 'La fecha de actualización no existe en el calendario.' })
-    .optional(),
+  /** The public page the entry's facts come from. */
+  source_url: webAddress('el enlace de la fuente').optional(),
+  /** The row's identifier in the bulk export it came from: later imports match rows by it. */
+  source_id: text('el identificador de origen', 1, 120).optional(),
+  updated_at: calendarDate('la fecha de actualización').optional(),
+  /** When a person last checked the facts against the source (apart from the last content change). */
+  verified_at: calendarDate('la fecha de verificación').optional(),
   synthetic: z.boolean({ error: 'Escriba «synthetic» como true o false.' }).optional(),
 });
 
@@ -128,7 +152,10 @@ export const FIELD_LABELS: Record<string, string> = {
   offices: 'oficinas',
   keywords: 'palabras clave',
   legal_basis: 'base legal',
+  source_url: 'fuente',
+  source_id: 'identificador de origen',
   updated_at: 'fecha de actualización',
+  verified_at: 'fecha de verificación',
   synthetic: 'sintético',
 };
 

@@ -5,6 +5,7 @@ import { actorLabel, canEditInstitution, catalogScope, isAdmin, type Actor } fro
 import { loadTerritoryIndex, placeProblem, type TerritoryIndex } from '../territory/territory.ts';
 import { documentIssues, describePath, procedureDocumentSchema, type ProcedureDocument } from './exchange-format.ts';
 import type { RawRow } from './exchange-files.ts';
+import { saveDraftDocument } from './drafts.ts';
 import { referenceIds, savePublishedDocument, updatedAtProblem, type SaveOutcome } from './procedures.ts';
 
 /** One problem of one record, for the per-row report. */
@@ -26,6 +27,8 @@ export interface ImportReport {
   written: boolean;
   dryRun: boolean;
   counts: Record<SaveOutcome, number>;
+  /** With `asDrafts`: new entries kept as drafts, and changes proposed to published entries. */
+  drafts: { created: number; proposed: number };
   newCategories: string[];
   newInstitutions: string[];
 }
@@ -41,6 +44,13 @@ export interface ImportOptions {
   actor: Actor;
   /** Kept on each version; defaults to the actor (`person:12`, `system:cli`). */
   source?: string;
+  /**
+   * Propose instead of publish (bulk exports): new entries become drafts and changes wait beside
+   * the published entry, until an officer of its institution publishes or discards them.
+   */
+  asDrafts?: boolean;
+  /** The seed only: its dates are taken even when the store's clock is behind them (see savePublishedDocument). */
+  trustDates?: boolean;
   /** Called as records are written, for progress bars. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -54,7 +64,8 @@ export interface ImportOptions {
 export async function importCatalog(store: Store, rows: RawRow[], options: ImportOptions): Promise<ImportReport> {
   const territory = await loadTerritoryIndex(store.db);
   const day = todayOf(store.clock);
-  const { documents: parsed, issues } = validateRows(rows, territory, day);
+  const { documents: validated, issues } = validateRows(rows, territory, day, options.trustDates);
+  const parsed = await matchSourceIds(store.db, validated, issues);
   const documents = await checkScope(store.db, options.actor, parsed, issues);
   issues.sort((a, b) => a.row - b.row);
   const report: ImportReport = {
@@ -64,6 +75,7 @@ export async function importCatalog(store: Store, rows: RawRow[], options: Impor
     written: false,
     dryRun: Boolean(options.dryRun),
     counts: { created: 0, updated: 0, verified: 0, unchanged: 0 },
+    drafts: { created: 0, proposed: 0 },
     newCategories: [],
     newInstitutions: [],
   };
@@ -76,7 +88,19 @@ export async function importCatalog(store: Store, rows: RawRow[], options: Impor
     const refs = referenceIds(tx, actor, at);
     let done = 0;
     for (const { doc } of documents) {
-      const outcome = await savePublishedDocument(tx, refs, doc, { actor, source, today: day, at });
+      if (options.asDrafts) {
+        const drafted = await saveDraftDocument(tx, refs, doc, { actor, source, today: day, at });
+        if (drafted === 'drafted') report.drafts.created++;
+        else if (drafted === 'proposed') report.drafts.proposed++;
+        else report.counts.unchanged++;
+        if (actor.kind !== 'system' && drafted !== 'unchanged') {
+          await appendAudit(store, tx, actor, { action: `procedure.import.${drafted}`, entity: 'procedure', entityId: doc.slug, after: doc });
+        }
+        done++;
+        if (options.onProgress && (done % 250 === 0 || done === documents.length)) options.onProgress(done, documents.length);
+        continue;
+      }
+      const outcome = await savePublishedDocument(tx, refs, doc, { actor, source, today: day, at, trustDates: options.trustDates });
       report.counts[outcome]++;
       if (actor.kind !== 'system' && outcome !== 'unchanged') {
         await appendAudit(store, tx, actor, { action: `procedure.import.${outcome}`, entity: 'procedure', entityId: doc.slug, after: doc });
@@ -91,7 +115,7 @@ export async function importCatalog(store: Store, rows: RawRow[], options: Impor
         action: 'catalog.import',
         entity: 'catalog',
         entityId: source,
-        after: { counts: report.counts, newCategories: report.newCategories, newInstitutions: report.newInstitutions },
+        after: { counts: report.counts, drafts: report.drafts, newCategories: report.newCategories, newInstitutions: report.newInstitutions },
       });
     }
   });
@@ -99,7 +123,12 @@ export async function importCatalog(store: Store, rows: RawRow[], options: Impor
   return report;
 }
 
-function validateRows(rows: RawRow[], territory: TerritoryIndex, today: string): { documents: { row: RawRow; doc: ProcedureDocument }[]; issues: RowIssue[] } {
+function validateRows(
+  rows: RawRow[],
+  territory: TerritoryIndex,
+  today: string,
+  trustDates = false,
+): { documents: { row: RawRow; doc: ProcedureDocument }[]; issues: RowIssue[] } {
   const documents: { row: RawRow; doc: ProcedureDocument }[] = [];
   const issues: RowIssue[] = [];
   const firstRowOfSlug = new Map<string, number>();
@@ -125,9 +154,9 @@ function validateRows(rows: RawRow[], territory: TerritoryIndex, today: string):
       continue;
     }
     firstRowOfSlug.set(doc.slug, row.row);
-    const dateProblem = updatedAtProblem(doc, today);
+    const dateProblem = trustDates ? null : updatedAtProblem(doc, today);
     if (dateProblem) {
-      issue('updated_at', dateProblem);
+      issue(dateProblem.field, dateProblem.message);
       continue;
     }
     let officeProblem = false;
@@ -141,6 +170,49 @@ function validateRows(rows: RawRow[], territory: TerritoryIndex, today: string):
     if (!officeProblem) documents.push({ row, doc });
   }
   return { documents, issues };
+}
+
+/**
+ * Rows that carry a `source_id` already known in the store are the same entry whatever slug the
+ * export gives them now: they take the stored slug. Two rows with one `source_id` are refused.
+ */
+async function matchSourceIds(
+  db: Db,
+  documents: { row: RawRow; doc: ProcedureDocument }[],
+  issues: RowIssue[],
+): Promise<{ row: RawRow; doc: ProcedureDocument }[]> {
+  const ids = [...new Set(documents.map(({ doc }) => doc.source_id).filter((id): id is string => id !== undefined))];
+  const slugOf = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const rows = await db.execute({ sql: `SELECT source_id, slug FROM procedures WHERE source_id IN (${chunk.map(() => '?').join(', ')})`, args: chunk });
+    for (const row of rows.rows) slugOf.set(String(row.source_id), String(row.slug));
+  }
+  const firstRow = new Map<string, number>();
+  const slugs = new Set<string>();
+  const kept: { row: RawRow; doc: ProcedureDocument }[] = [];
+  for (const entry of documents) {
+    const { row, doc } = entry;
+    const refuse = (field: string, message: string) =>
+      issues.push({ row: row.row, line: row.line, slug: doc.slug, field, label: describePath([field]), message });
+    if (doc.source_id !== undefined) {
+      const before = firstRow.get(doc.source_id);
+      if (before !== undefined) {
+        refuse('source_id', `El identificador de origen «${doc.source_id}» ya aparece en el registro ${before}; cada fila de la exportación necesita el suyo.`);
+        continue;
+      }
+      firstRow.set(doc.source_id, row.row);
+    }
+    const known = doc.source_id === undefined ? undefined : slugOf.get(doc.source_id);
+    const matched = known && known !== doc.slug ? { row, doc: { ...doc, slug: known } } : entry;
+    if (slugs.has(matched.doc.slug)) {
+      refuse('slug', `El identificador «${matched.doc.slug}» corresponde a dos registros del archivo (por su identificador de origen); deje uno.`);
+      continue;
+    }
+    slugs.add(matched.doc.slug);
+    kept.push(matched);
+  }
+  return kept;
 }
 
 /**
@@ -207,6 +279,11 @@ export function formatImportReport(report: ImportReport): string[] {
   } else {
     const { created, updated, verified, unchanged } = report.counts;
     lines.push(`Importación completa: ${created} nuevos, ${updated} actualizados, ${verified} verificados sin cambios de contenido, ${unchanged} iguales.`);
+    if (report.drafts.created + report.drafts.proposed > 0) {
+      lines.push(
+        `Borradores para revisar: ${report.drafts.created} trámites nuevos y ${report.drafts.proposed} cambios propuestos; los publica o descarta el oficial de cada institución en /admin/borradores.`,
+      );
+    }
     if (report.newCategories.length > 0) lines.push(`Categorías nuevas: ${report.newCategories.join(', ')}.`);
     if (report.newInstitutions.length > 0) lines.push(`Instituciones nuevas: ${report.newInstitutions.join(', ')}.`);
   }

@@ -262,9 +262,9 @@ export async function* iteratePublishedDocuments(db: Db, pageSize = 1000): Async
   }
 }
 
-/** Hash of a document's content, ignoring the «last checked» date. */
+/** Hash of a document's content, ignoring its dates (last change, last verified). */
 export async function contentHash(doc: ProcedureDocument): Promise<string> {
-  const { updated_at: _ignored, ...content } = doc;
+  const { updated_at: _updated, verified_at: _verified, ...content } = doc;
   const bytes = new TextEncoder().encode(canonicalJson(content));
   const digest = await crypto.subtle.digest('SHA-256', bytes);
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -322,11 +322,18 @@ export function referenceIds(db: Db, actor: Actor, at: string): ReferenceIds & {
   };
 }
 
-/** Why a document's «last checked» date cannot be taken, or null: it may not be after today. */
-export function updatedAtProblem(doc: ProcedureDocument, today: string): string | null {
-  return doc.updated_at && doc.updated_at > today
-    ? `La fecha de actualización (${doc.updated_at}) es posterior a hoy (${today}): escriba la fecha en que se verificó.`
-    : null;
+/** Why a document's dates cannot be taken, or null: neither the last change nor the last check may be after today. */
+export function updatedAtProblem(doc: ProcedureDocument, today: string): { field: 'updated_at' | 'verified_at'; message: string } | null {
+  if (doc.updated_at && doc.updated_at > today) {
+    return { field: 'updated_at', message: `La fecha de actualización (${doc.updated_at}) es posterior a hoy (${today}): escriba la fecha del último cambio.` };
+  }
+  if (doc.verified_at && doc.verified_at > today) {
+    return {
+      field: 'verified_at',
+      message: `La fecha de verificación (${doc.verified_at}) es posterior a hoy (${today}): escriba la fecha en que se verificó.`,
+    };
+  }
+  return null;
 }
 
 function nameFromSlug(slug: string): string {
@@ -343,10 +350,19 @@ export async function savePublishedDocument(
   tx: Db,
   refs: ReferenceIds,
   doc: ProcedureDocument,
-  options: { actor: Actor; source: string; changeNote?: string; changeKind?: 'major' | 'minor'; today: string; at: string },
+  options: {
+    actor: Actor;
+    source: string;
+    changeNote?: string;
+    changeKind?: 'major' | 'minor';
+    today: string;
+    at: string;
+    /** The seed's dates are facts of when it was written: a store whose clock is behind them (tests, a wrong clock) still loads it. */
+    trustDates?: boolean;
+  },
 ): Promise<SaveOutcome> {
-  const dateProblem = updatedAtProblem(doc, options.today);
-  if (dateProblem) throw new AppError('future_date', dateProblem, { fields: { updated_at: dateProblem } });
+  const dateProblem = options.trustDates ? null : updatedAtProblem(doc, options.today);
+  if (dateProblem) throw new AppError('future_date', dateProblem.message, { fields: { [dateProblem.field]: dateProblem.message } });
   // Scope, whatever path writes (PUT, the edit form, an upload, a command): an existing entry
   // belongs to its institution; an actor writes only into institutions it keeps; only an admin
   // moves an entry to another institution.
@@ -358,11 +374,17 @@ export async function savePublishedDocument(
   if (existingOwner && Number(existingOwner.institution_id) !== institution.id) assertCanMoveProcedure(options.actor);
   const hash = await contentHash(doc);
   const updatedAt = doc.updated_at ?? options.today;
-  const stored: ProcedureDocument = { ...doc, institution_name: institution.name, updated_at: updatedAt };
-  const json = JSON.stringify(stored);
   const online = doc.online_url || doc.channels.includes('en_linea') ? 1 : 0;
   const costAmount = doc.cost?.amount ?? null;
-  const existing = (await tx.execute({ sql: 'SELECT id, version, content_hash, updated_at, status FROM procedures WHERE slug = ?', args: [doc.slug] })).rows[0];
+  const existing = (
+    await tx.execute({ sql: 'SELECT id, version, content_hash, updated_at, verified_at, status FROM procedures WHERE slug = ?', args: [doc.slug] })
+  ).rows[0];
+  // A document that does not say when it was verified keeps the date already recorded (a form
+  // or an import that lacks the field never erases a verification).
+  const verifiedAt = doc.verified_at ?? (existing?.verified_at == null ? null : String(existing.verified_at));
+  const sourceId = doc.source_id ?? null;
+  const stored: ProcedureDocument = { ...doc, institution_name: institution.name, updated_at: updatedAt, ...(verifiedAt ? { verified_at: verifiedAt } : {}) };
+  const json = JSON.stringify(stored);
   const indexContext = {
     institutionId: institution.id,
     institutionName: institution.name,
@@ -375,8 +397,8 @@ export async function savePublishedDocument(
   if (!existing) {
     const inserted = await tx.execute({
       sql: `INSERT INTO procedures (slug, status, version, institution_id, category_id, title, summary, online, cost_amount,
-                                    document, content_hash, updated_at, synthetic, created_at, modified_at)
-            VALUES (?, 'published', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+                                    document, content_hash, updated_at, synthetic, created_at, modified_at, verified_at, source_id)
+            VALUES (?, 'published', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       args: [
         doc.slug,
         institution.id,
@@ -391,6 +413,8 @@ export async function savePublishedDocument(
         doc.synthetic ? 1 : 0,
         options.at,
         options.at,
+        verifiedAt,
+        sourceId,
       ],
     });
     const id = Number(inserted.rows[0].id);
@@ -405,10 +429,10 @@ export async function savePublishedDocument(
 
   const id = Number(existing.id);
   if (existing.content_hash === hash && existing.status === 'published') {
-    if (existing.updated_at === updatedAt) return 'unchanged';
+    if (existing.updated_at === updatedAt && (existing.verified_at ?? null) === verifiedAt) return 'unchanged';
     await tx.execute({
-      sql: 'UPDATE procedures SET updated_at = ?, document = ?, modified_at = ? WHERE id = ?',
-      args: [updatedAt, json, options.at, id],
+      sql: 'UPDATE procedures SET updated_at = ?, verified_at = ?, document = ?, modified_at = ? WHERE id = ?',
+      args: [updatedAt, verifiedAt, json, options.at, id],
     });
     await enqueueSearchSync(tx, id, options.at);
     return 'verified';
@@ -416,9 +440,26 @@ export async function savePublishedDocument(
   const version = Number(existing.version) + 1;
   await tx.execute({
     sql: `UPDATE procedures SET status = 'published', version = ?, institution_id = ?, category_id = ?, title = ?, summary = ?,
-                 online = ?, cost_amount = ?, document = ?, content_hash = ?, updated_at = ?, synthetic = ?, modified_at = ?
+                 online = ?, cost_amount = ?, document = ?, content_hash = ?, updated_at = ?, synthetic = ?, modified_at = ?,
+                 verified_at = ?, source_id = ?, pending_document = NULL, pending_source = NULL, pending_at = NULL
            WHERE id = ?`,
-    args: [version, institution.id, category.id, doc.title, doc.summary, online, costAmount, json, hash, updatedAt, doc.synthetic ? 1 : 0, options.at, id],
+    args: [
+      version,
+      institution.id,
+      category.id,
+      doc.title,
+      doc.summary,
+      online,
+      costAmount,
+      json,
+      hash,
+      updatedAt,
+      doc.synthetic ? 1 : 0,
+      options.at,
+      verifiedAt,
+      sourceId,
+      id,
+    ],
   });
   await tx.execute({
     sql: 'INSERT INTO procedure_versions (procedure_id, version, document, change_kind, change_note, source, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',

@@ -16,6 +16,10 @@ export interface IndexFilters {
 const COLUMN_WEIGHTS = '10.0, 6.0, 2.0, 1.0, 0.0, 1.0, 0.2';
 const TEXT_COLUMNS = '{title keywords summary body}';
 const STEM_COLUMNS = '{title_stems stems}';
+// Suggestions as you type: precision first, so a word counts only where it says what the entry is
+// about (its title, keywords and summary), never in the body's requirements («sacar dui» must not
+// suggest every entry that asks for a DUI).
+const SUGGEST_COLUMNS = '{title keywords summary}';
 const NOTHING = `${TEXT_COLUMNS} : "\u0001"`;
 
 // The embedded engine's FTS5 in one place: search/plan.ts says what to look for (pure data), this
@@ -35,18 +39,19 @@ function alternativeExpression(alternative: Alternative): string {
  * Any alternative of the group: its words (exact and synonyms; typos too with `all`) in the text
  * columns, its stems (unless `exact`) in the stem columns; `title` looks at the title and its stems only.
  */
-export function groupExpression(group: TermGroup, include: 'all' | 'untyped' | 'exact' = 'all', scope: 'text' | 'title' = 'text'): string | null {
+export function groupExpression(group: TermGroup, include: 'all' | 'untyped' | 'exact' = 'all', scope: 'text' | 'title' | 'suggest' = 'text'): string | null {
   const words = include === 'all' ? [...group.exact, ...group.fuzzy] : group.exact;
   const stems = include === 'exact' ? [] : group.stems;
   const parts: string[] = [];
-  if (words.length > 0) parts.push(`${scope === 'text' ? TEXT_COLUMNS : '{title}'} : (${words.map(alternativeExpression).join(' OR ')})`);
+  const wordColumns = scope === 'text' ? TEXT_COLUMNS : scope === 'suggest' ? SUGGEST_COLUMNS : '{title}';
+  if (words.length > 0) parts.push(`${wordColumns} : (${words.map(alternativeExpression).join(' OR ')})`);
   if (stems.length > 0) parts.push(`${scope === 'text' ? STEM_COLUMNS : '{title_stems}'} : (${stems.map(alternativeExpression).join(' OR ')})`);
   return parts.length === 0 ? null : `(${parts.join(' OR ')})`;
 }
 
-/** Every group must match (`AND`) or any may (`OR`). */
-export function planExpression(plan: QueryPlan, operator: 'AND' | 'OR'): string {
-  return plan.groups.map((group) => groupExpression(group) ?? NOTHING).join(` ${operator} `);
+/** Every group must match (`AND`) or any may (`OR`); `suggest` looks only where suggestions do. */
+export function planExpression(plan: QueryPlan, operator: 'AND' | 'OR', scope: 'text' | 'suggest' = 'text'): string {
+  return plan.groups.map((group) => groupExpression(group, 'all', scope) ?? NOTHING).join(` ${operator} `);
 }
 
 /**
@@ -104,7 +109,7 @@ export async function findMatches(
     // Suggestions: every group but the action words («sacar dui» needs «dui»; «sacar» ranks).
     const things = plan.groups.filter((group) => !group.action);
     const required = things.length > 0 ? { ...plan, groups: things } : plan;
-    const match = filteredMatch(planExpression(required, 'AND'), filters);
+    const match = filteredMatch(planExpression(required, 'AND', 'suggest'), filters);
     const ids = await matchIds(db, match);
     const matched = required === plan ? [] : plan.groups.map((group) => groupExpression(group) ?? NOTHING);
     return { query: { match, rankBy: { concept, matched, exact: typoRank, title: titleRank(options.countPublished(ids)), unstemmed: stemRank } }, ids };

@@ -283,7 +283,7 @@ async function catalogFigures(db: Reader, filter: FigureFilter): Promise<Transpa
   const by = async (table: 'institutions' | 'categories', key: 'institution_id' | 'category_id') =>
     (
       await db.execute({
-        sql: `SELECT t.slug, t.name, count(*) AS total, sum(p.online) AS online, sum(p.updated_at > ?) AS verified
+        sql: `SELECT t.slug, t.name, count(*) AS total, sum(p.online) AS online, sum(coalesce(p.verified_at, '') > ?) AS verified
                 FROM procedures p JOIN ${table} t ON t.id = p.${key} WHERE ${where.join(' AND ')} GROUP BY t.id ORDER BY t.name`,
         args,
       })

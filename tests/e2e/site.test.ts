@@ -33,6 +33,9 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     ['search', '/buscar?q=pasaporte'],
     ['search without results', '/buscar?q=zzqqxx'],
     ['procedure', `/tramites/${procedureSlug}`],
+    ['checklist to print', `/tramites/${procedureSlug}/lista`],
+    ['a service of every alcaldía (district picker)', '/tramites/partida-nacimiento-certificada-alcaldia'],
+    ['the alcaldía of a chosen district', '/tramites/partida-nacimiento-certificada-alcaldia?distrito=050602'],
     ['themes', '/categorias'],
     ['theme', '/categorias/identidad'],
     ['institutions', '/instituciones'],
@@ -182,6 +185,20 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     const slug = String(
       (await t.store.db.execute("SELECT p.slug FROM procedures p JOIN institutions i ON i.id = p.institution_id WHERE i.slug = 'rnpn' LIMIT 1")).rows[0].slug,
     );
+    // A bulk import's proposals for the drafts page: a change to a published entry and a new one.
+    const { importCatalog } = await import('../../store/catalog/import.ts');
+    const { getPublishedProcedure } = await import('../../store/catalog/procedures.ts');
+    const { systemActor } = await import('../../store/policy.ts');
+    const current = (await getPublishedProcedure(t.store.db, slug))!.document;
+    const proposals = await importCatalog(
+      t.store,
+      [
+        { row: 1, line: 1, value: { ...current, summary: `${current.summary} Propuesta de la exportación masiva.` } },
+        { row: 2, line: 2, value: { ...current, slug: 'borrador-e2e', title: 'Borrador de prueba para revisar', source_id: 'e2e-1' } },
+      ],
+      { actor: systemActor('cli'), source: 'e2e', asDrafts: true },
+    );
+    expect(proposals.drafts).toEqual({ created: 1, proposed: 1 });
     const { buildWeeklyReports } = await import('../../store/transparency/weekly.ts');
     await buildWeeklyReports(t.store);
     const weekly = Number((await t.store.db.execute('SELECT id FROM weekly_reports WHERE institution_id = 0 LIMIT 1')).rows[0].id);
@@ -193,6 +210,8 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
       '/admin/nuevo-tramite',
       '/admin/informes',
       `/admin/informes/${weekly}`,
+      '/admin/borradores',
+      '/admin/instituciones/rnpn',
     ]) {
       await page.goto(server.url + path);
       await check(path);
