@@ -1,13 +1,14 @@
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { AppError, isAppError } from '../../store/app-error.ts';
-import { archiveProcedure, publishProcedure, verifyProcedure } from '../../store/catalog/editing.ts';
+import { archiveProcedure, getEditableDocument, publishProcedure, undoVerification, verifyProcedure } from '../../store/catalog/editing.ts';
 import { formatFromFileName, parseExchangeFile } from '../../store/catalog/exchange-files.ts';
 import { importCatalog, type ImportReport } from '../../store/catalog/import.ts';
-import { saveCategory, saveInstitution } from '../../store/catalog/reference.ts';
+import { discardDraft, publishDraft } from '../../store/catalog/drafts.ts';
+import { saveCategory, saveInstitution, saveInstitutionProfile } from '../../store/catalog/reference.ts';
 import { constantTimeEqual } from '../../store/crypto.ts';
 import { resolveFeedback } from '../../store/feedback/feedback.ts';
-import { changePassword, createPerson, disablePerson } from '../../store/people/people.ts';
+import { changePassword, createPerson, disablePerson, resetPassword } from '../../store/people/people.ts';
 import { clearFlash, endSession, keepFlash, peekFlash, sessionActor, type ActiveSession } from '../../store/people/sessions.ts';
 import { createApiToken, revokeToken } from '../../store/people/tokens.ts';
 import { isAdmin } from '../../store/policy.ts';
@@ -18,8 +19,9 @@ import { asAppError } from '../errors.ts';
 import { registerCaseWorkspace } from '../reports/workspace.ts';
 import { clearSessionCookie, currentSession, sessionCookieName } from './auth.ts';
 import { NEW_PROCEDURE_PATH } from './paths.ts';
-import { documentFromForm } from './procedure-form.ts';
-import { newPersonSchema, newTokenSchema, parseFields, passwordChangeSchema, resolveFeedbackSchema, signInSchema } from './schemas.ts';
+import { documentFromForm, MAX_OFFICES, officeCount } from './procedure-form.ts';
+import { profileFromForm } from './institution-form.ts';
+import { newPersonSchema, newTokenSchema, parseFields, passwordChangeSchema, resolveFeedbackSchema, signInSchema, undoVerificationSchema } from './schemas.ts';
 import { signIn } from './sign-in.ts';
 
 export type { AdminLocals } from '../env.ts';
@@ -130,34 +132,54 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
     return c.redirect('/admin?aviso=clave', 303);
   });
 
+  /** The form names the change note «nota»; the store (and the JSON API) «change_note». */
+  const formFields = (fields: Record<string, string>) =>
+    Object.fromEntries(Object.entries(fields).map(([field, message]) => [field === 'change_note' ? 'nota' : field, message]));
+
   async function save(c: Context<PagesEnv>, slugFromPath: string | null): Promise<Response> {
     const values = c.var.form;
     if (slugFromPath) values.slug = slugFromPath;
+    // «Agregar otra oficina»: the same form again with one more empty fieldset; nothing is checked or saved.
+    if (values.accion === 'agregar-oficina') {
+      return render(c, { form: { values: { ...values, office_count: String(Math.min(officeCount(values) + 1, MAX_OFFICES)) }, errors: {} } });
+    }
     const who = session(c).person;
     const institution = isAdmin(actor(c)) ? (values.institution ?? '').trim() : (who.institutionSlug ?? '');
-    const result = documentFromForm(values, institution);
+    // The stored entry (within scope: 403 outside one's institution) keeps what the form does not show.
+    const current = slugFromPath ? await getEditableDocument(c.var.store.db, actor(c), slugFromPath) : null;
+    const result = documentFromForm(values, institution, current?.document);
     if (!result.document) return render(c, { form: { values, errors: result.errors } }, 400);
     if (values.accion === 'vista-previa') return render(c, { form: { values, errors: {}, preview: result.document } });
+    let outcome: string;
     try {
-      await publishProcedure(c.var.store, actor(c), result.document, {
+      ({ outcome } = await publishProcedure(c.var.store, actor(c), result.document, {
         note: values.nota?.trim().slice(0, 500) || undefined,
         kind: values.tipo_cambio === 'minor' ? 'minor' : 'major',
         mustBeNew: slugFromPath === null,
-      });
+      }));
     } catch (error) {
       if (isAppError(error) && error.status === 403) return render(c, { forbidden: true, error: error.message }, 403, '/admin/aviso');
-      if (isAppError(error) && error.fields) return render(c, { form: { values, errors: error.fields } }, error.status);
+      if (isAppError(error) && error.fields) return render(c, { form: { values, errors: formFields(error.fields) } }, error.status);
       throw error;
     }
-    return c.redirect(`/admin/tramites/${result.document.slug}?aviso=publicado`, 303);
+    return c.redirect(`/admin/tramites/${result.document.slug}?aviso=${outcome === 'unchanged' ? 'sin-cambios' : 'publicado'}`, 303);
   }
 
   app.post(NEW_PROCEDURE_PATH.slice('/admin'.length), (c) => save(c, null));
   app.post('/tramites/:slug{[a-z0-9-]+}', (c) => save(c, c.req.param('slug')));
 
   app.post('/tramites/:slug{[a-z0-9-]+}/verificar', async (c) => {
-    await verifyProcedure(c.var.store, actor(c), c.req.param('slug'));
-    return c.redirect('/admin?aviso=verificado', 303);
+    const slug = c.req.param('slug');
+    const { previousVerifiedAt } = await verifyProcedure(c.var.store, actor(c), slug);
+    // What the undo button needs: which entry, and the date to put back (checked against the audit log).
+    return c.redirect(`/admin?aviso=verificado&tramite=${slug}&antes=${previousVerifiedAt ?? 'ninguna'}`, 303);
+  });
+
+  app.post('/tramites/:slug{[a-z0-9-]+}/deshacer-verificacion', async (c) => {
+    const parsed = parseFields(undoVerificationSchema, c.var.form);
+    if (!parsed.data) throw new AppError('invalid_date', parsed.errors.previous_verified_at ?? 'La fecha anterior no es válida.', { status: 400 });
+    await undoVerification(c.var.store, actor(c), c.req.param('slug'), parsed.data.previous_verified_at);
+    return c.redirect('/admin?aviso=verificacion-deshecha', 303);
   });
 
   app.post('/tramites/:slug{[a-z0-9-]+}/archivar', async (c) => {
@@ -214,6 +236,35 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
       '/admin/instituciones?aviso=guardada',
     ),
   );
+  // An institution's public profile: admins, or its own officers (store/catalog/reference.ts decides).
+  app.post('/instituciones/:slug{[a-z0-9-]+}/perfil', async (c) => {
+    const slug = c.req.param('slug');
+    try {
+      await saveInstitutionProfile(c.var.store, actor(c), slug, profileFromForm(c.var.form));
+    } catch (error) {
+      // The form again, with the values and each field's message (the page maps `information_office.email`).
+      if (isAppError(error) && error.fields && error.status === 400) {
+        return render(c, { form: { values: c.var.form, errors: error.fields } }, 400, `/admin/instituciones/${slug}`);
+      }
+      throw error;
+    }
+    return c.redirect(`/admin/instituciones/${slug}?aviso=guardado`, 303);
+  });
+  // Proposals of a bulk import (store/catalog/drafts.ts): published with a note, or discarded.
+  app.post('/borradores/:slug{[a-z0-9-]+}/publicar', async (c) => {
+    const slug = c.req.param('slug');
+    try {
+      await publishDraft(c.var.store, actor(c), slug, c.var.form.nota ?? '');
+    } catch (error) {
+      if (isAppError(error) && error.code === 'invalid_note') return c.redirect(`/admin/borradores?error=nota#borrador-${slug}`, 303);
+      throw error;
+    }
+    return c.redirect('/admin/borradores?aviso=publicado', 303);
+  });
+  app.post('/borradores/:slug{[a-z0-9-]+}/descartar', async (c) => {
+    await discardDraft(c.var.store, actor(c), c.req.param('slug'));
+    return c.redirect('/admin/borradores?aviso=descartado', 303);
+  });
   app.post('/temas', (c) =>
     withFieldErrors(
       c,
@@ -248,6 +299,14 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
   app.post('/personas/:id{[0-9]{1,12}}/desactivar', async (c) => {
     await disablePerson(c.var.store, actor(c), Number(c.req.param('id')));
     return c.redirect('/admin/personas?aviso=desactivada', 303);
+  });
+  app.post('/personas/:id{[0-9]{1,12}}/nueva-clave', async (c) => {
+    const { person, oneTimePassword } = await resetPassword(c.var.store, actor(c), Number(c.req.param('id')), { iterations: c.var.passwordIterations });
+    await keepFlash(c.var.store, session(c), {
+      label: `Contraseña nueva de un solo uso para ${person.email} (no se volverá a mostrar; deberá cambiarla al entrar):`,
+      value: oneTimePassword,
+    });
+    return c.redirect('/admin/personas?aviso=nueva-clave', 303);
   });
   app.post('/tokens', async (c) => {
     const parsed = parseFields(newTokenSchema, c.var.form);

@@ -3,17 +3,18 @@ import { getCookie } from 'hono/cookie';
 import { AppError } from '../../store/app-error.ts';
 import { auditTrail } from '../../store/audit/audit.ts';
 import { today } from '../../store/clock.ts';
-import { archiveProcedure, listEditableProcedures, listVersions, publishProcedure, verifyProcedure } from '../../store/catalog/editing.ts';
+import { archiveProcedure, listEditableProcedures, listVersions, publishProcedure, undoVerification, verifyProcedure } from '../../store/catalog/editing.ts';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
 import { FEEDBACK_KINDS, listFeedback, resolveFeedback, wantOnlineRanking } from '../../store/feedback/feedback.ts';
-import { changePassword, createPerson, disablePerson, type Person } from '../../store/people/people.ts';
+import { feedbackTrends } from '../../store/feedback/trends.ts';
+import { changePassword, createPerson, disablePerson, resetPassword, type Person } from '../../store/people/people.ts';
 import { endSession } from '../../store/people/sessions.ts';
 import { createApiToken } from '../../store/people/tokens.ts';
 import type { ActorEnv } from '../env.ts';
 import { validationError } from '../errors.ts';
 import { errorResponses, errorSchema } from '../openapi.ts';
 import { clearSessionCookie, currentSession, requireActor, sessionCookieName } from './auth.ts';
-import { newPersonSchema, newTokenSchema, passwordChangeSchema, resolveFeedbackSchema, signInSchema } from './schemas.ts';
+import { newPersonSchema, newTokenSchema, passwordChangeSchema, resolveFeedbackSchema, signInSchema, undoVerificationSchema } from './schemas.ts';
 import { signIn } from './sign-in.ts';
 import { registerReportAdminRoutes } from '../reports/admin-routes.ts';
 
@@ -126,6 +127,11 @@ export function adminRoutes() {
       path: '/procedures',
       summary: 'Trámites que la cuenta mantiene, con su frescura',
       security: sessionOrToken,
+      request: {
+        query: z.object({
+          q: z.string().max(200, { error: 'Acorte la búsqueda («q») a 200 caracteres.' }).optional(),
+        }),
+      },
       responses: {
         200: json(
           z.object({
@@ -136,6 +142,7 @@ export function adminRoutes() {
                 status: z.string(),
                 version: z.number(),
                 updatedAt: z.string(),
+                verifiedAt: z.string().nullable(),
                 institutionSlug: z.string(),
                 stale: z.boolean(),
               }),
@@ -146,7 +153,8 @@ export function adminRoutes() {
         ...denied,
       },
     }),
-    async (c) => c.json({ procedures: await listEditableProcedures(c.var.store.db, c.var.actor, today(c.var.store.clock)) }, 200),
+    async (c) =>
+      c.json({ procedures: await listEditableProcedures(c.var.store.db, c.var.actor, today(c.var.store.clock), { query: c.req.valid('query').q }) }, 200),
   );
 
   app.openapi(
@@ -193,6 +201,7 @@ export function adminRoutes() {
                 changeKind: z.string(),
                 changeNote: z.string().nullable(),
                 source: z.string(),
+                sourceName: z.string(),
                 createdAt: z.string(),
                 document: z.unknown(),
               }),
@@ -210,13 +219,31 @@ export function adminRoutes() {
     createRoute({
       method: 'post',
       path: '/procedures/{slug}/verify',
-      summary: '«Verificado hoy» sin cambios',
+      summary: '«Verificado hoy» sin cambios: mueve verified_at a hoy; devuelve la fecha anterior para deshacerlo',
       security: sessionOrToken,
       request: { params: slugParam },
-      responses: { 200: json(ok, 'Verificado'), ...failures },
+      responses: {
+        200: json(z.object({ ok: z.literal(true), verifiedAt: z.string(), previousVerifiedAt: z.string().nullable() }), 'Verificado'),
+        ...failures,
+      },
     }),
     async (c) => {
-      await verifyProcedure(c.var.store, c.var.actor, c.req.valid('param').slug);
+      const result = await verifyProcedure(c.var.store, c.var.actor, c.req.valid('param').slug);
+      return c.json({ ok: true as const, ...result }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/procedures/{slug}/verify/undo',
+      summary: 'Deshacer el último «Verificado hoy» (vuelve la fecha de verificación anterior)',
+      security: sessionOrToken,
+      request: { params: slugParam, body: jsonBody(undoVerificationSchema) },
+      responses: { 200: json(ok, 'Deshecho'), 409: json(errorSchema, 'El trámite cambió después de la verificación'), ...failures },
+    }),
+    async (c) => {
+      await undoVerification(c.var.store, c.var.actor, c.req.valid('param').slug, c.req.valid('json').previous_verified_at);
       return c.json({ ok: true as const }, 200);
     },
   );
@@ -320,6 +347,34 @@ export function adminRoutes() {
   app.openapi(
     createRoute({
       method: 'get',
+      path: '/feedback/counts',
+      summary: '«¿Le fue útil?» y «Quiero este servicio en línea» por trámite: últimos 30 días y los 30 anteriores',
+      security: sessionOnly,
+      responses: {
+        200: json(
+          z.object({
+            days: z.number().int(),
+            procedures: z.array(
+              z.object({
+                slug: z.string(),
+                title: z.string(),
+                useful: z.object({ recent: z.number(), before: z.number() }),
+                notUseful: z.object({ recent: z.number(), before: z.number() }),
+                wantOnline: z.object({ recent: z.number(), before: z.number() }),
+              }),
+            ),
+          }),
+          'Conteos',
+        ),
+        ...denied,
+      },
+    }),
+    async (c) => c.json({ days: 30, procedures: await feedbackTrends(c.var.store.db, c.var.actor, { now: c.var.store.clock.now(), days: 30 }) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
       path: '/feedback/want-online',
       summary: 'Trámites más pedidos en línea',
       security: sessionOnly,
@@ -370,6 +425,30 @@ export function adminRoutes() {
     async (c) => {
       await disablePerson(c.var.store, c.var.actor, Number(c.req.valid('param').id));
       return c.json({ ok: true as const }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/people/{id}/password-reset',
+      summary: 'Dar una contraseña nueva de un solo uso a quien olvidó la suya (administración); cierra sus sesiones',
+      security: sessionOnly,
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .regex(/^\d{1,12}$/, { error: 'El id es un número.' })
+            .openapi({ param: { name: 'id', in: 'path' } }),
+        }),
+      },
+      responses: { 200: json(z.object({ person: personSchema, oneTimePassword: z.string() }), 'Contraseña nueva'), ...failures },
+    }),
+    async (c) => {
+      const { person, oneTimePassword } = await resetPassword(c.var.store, c.var.actor, Number(c.req.valid('param').id), {
+        iterations: c.var.passwordIterations,
+      });
+      return c.json({ person: personJson(person), oneTimePassword }, 200);
     },
   );
 

@@ -78,3 +78,14 @@ export function parseFields<T extends z.ZodType>(
   for (const issue of parsed.error.issues) errors[issue.path.map(String).join('.') || 'form'] ??= issue.message;
   return { data: null, errors };
 }
+
+/** The date a «Verificado hoy» replaced, to put back: AAAA-MM-DD, or «ninguna» / null when there was none. */
+export const undoVerificationSchema = z.object({
+  previous_verified_at: z.preprocess(
+    (value) => (value === 'ninguna' || value === '' || value === undefined ? null : value),
+    z
+      .string({ error: 'Indique la fecha de verificación anterior como AAAA-MM-DD, o «ninguna».' })
+      .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'Indique la fecha de verificación anterior como AAAA-MM-DD, o «ninguna».' })
+      .nullable(),
+  ),
+});

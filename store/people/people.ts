@@ -213,6 +213,7 @@ export async function disablePerson(store: Store, by: Actor, personId: number): 
 export interface PersonRow {
   id: number;
   email: string;
+  name: string | null;
   role: string;
   institution: string | null;
   queue: string | null;
@@ -223,14 +224,78 @@ export interface PersonRow {
 export async function listPeople(db: Db, actor: Actor): Promise<PersonRow[]> {
   assertCanManagePeople(actor);
   const rows = await db.execute(
-    'SELECT p.id, p.email, p.role, i.slug AS institution, p.queue, p.disabled_at FROM people p LEFT JOIN institutions i ON i.id = p.institution_id ORDER BY p.disabled_at IS NOT NULL, p.email',
+    'SELECT p.id, p.email, p.role, p.name, i.slug AS institution, p.queue, p.disabled_at FROM people p LEFT JOIN institutions i ON i.id = p.institution_id ORDER BY p.disabled_at IS NOT NULL, p.email',
   );
   return rows.rows.map((row) => ({
     id: Number(row.id),
     email: String(row.email),
+    name: row.name === null ? null : String(row.name),
     role: String(row.role),
     institution: row.institution === null ? null : String(row.institution),
     queue: row.queue === null ? null : String(row.queue),
     disabled: row.disabled_at !== null,
   }));
+}
+
+/**
+ * Gives a person who forgot their password a new one-time password (admins only): the old one
+ * stops working, their sessions end, and they must choose their own at the next sign-in. Audited
+ * as `person.password_reset`; the password is returned once and never stored in clear.
+ */
+export async function resetPassword(
+  store: Store,
+  by: Actor,
+  personId: number,
+  options: { iterations?: number } = {},
+): Promise<{ person: Person; oneTimePassword: string }> {
+  assertCanManagePeople(by);
+  const oneTimePassword = generatePassword();
+  const passwordHash = await hashPassword(oneTimePassword, options.iterations);
+  const person = await store.write(async (tx) => {
+    const before = await getPerson(tx, personId);
+    if (!before) throw new AppError('not_found', 'No existe esa cuenta.', { status: 404 });
+    if (before.disabled) throw new AppError('person_disabled', 'Esa cuenta está desactivada: no se le puede dar una contraseña nueva.', { status: 409 });
+    await tx.execute({ sql: 'UPDATE people SET password_hash = ?, must_change_password = 1 WHERE id = ?', args: [passwordHash, personId] });
+    await tx.execute({ sql: 'DELETE FROM sessions WHERE person_id = ?', args: [personId] });
+    await appendAudit(store, tx, by, {
+      action: 'person.password_reset',
+      entity: 'person',
+      entityId: String(personId),
+      before: { mustChangePassword: before.mustChangePassword },
+      after: { mustChangePassword: true },
+    });
+    return { ...before, mustChangePassword: true };
+  });
+  return { person, oneTimePassword };
+}
+
+const SYSTEM_NAMES: Record<string, string> = {
+  'system:seed': 'Sistema (carga inicial del catálogo)',
+  'system:cli': 'Sistema (comando en el servidor)',
+  'system:jobs': 'Sistema (tareas programadas)',
+};
+
+/**
+ * Names for people to read behind recorded actor labels: a person's name (their email when they
+ * have none), «Sistema … (token)» for an institution's system, the system's job. Unknown labels
+ * are left out (the caller shows the label itself).
+ *
+ * @example (await actorNames(db, ['person:2'])).get('person:2') // 'Ana Martínez'
+ */
+export async function actorNames(db: Db, labels: readonly string[]): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const ids = (prefix: string) =>
+    [...new Set(labels.filter((label) => label.startsWith(`${prefix}:`)).map((label) => Number(label.slice(prefix.length + 1))))].filter(Number.isInteger);
+  const people = ids('person');
+  if (people.length > 0) {
+    const rows = await db.execute({ sql: `SELECT id, name, email FROM people WHERE id IN (${people.map(() => '?').join(', ')})`, args: people });
+    for (const row of rows.rows) names.set(`person:${row.id}`, row.name === null || String(row.name).trim() === '' ? String(row.email) : String(row.name));
+  }
+  const tokens = ids('token');
+  if (tokens.length > 0) {
+    const rows = await db.execute({ sql: `SELECT id, name FROM api_tokens WHERE id IN (${tokens.map(() => '?').join(', ')})`, args: tokens });
+    for (const row of rows.rows) names.set(`token:${row.id}`, `${String(row.name)} (token)`);
+  }
+  for (const label of labels) if (SYSTEM_NAMES[label]) names.set(label, SYSTEM_NAMES[label]);
+  return names;
 }

@@ -67,7 +67,7 @@ function call(caller: Caller, method: string, path: string, body?: unknown) {
   return api.request(`http://portal.test${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
-const foreignDocument = () => ({ ...fixtureProcedures()[1], summary: 'Cambio hecho desde fuera de la institución dueña.' });
+const foreignDocument = () => ({ ...fixtureProcedures()[1], summary: 'Cambio hecho desde fuera de la institución dueña.', change_note: 'Resumen aclarado' });
 
 /** Every write route, aimed at the foreign institution (DGME) for the RNPN officer and token. */
 const WRITE_ROUTES: { name: string; method: string; path: () => string; body?: () => unknown; adminStatus: number }[] = [

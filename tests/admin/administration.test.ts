@@ -87,7 +87,8 @@ describe('administration pages', () => {
     await post('/admin/tramites/prueba-emision-dui/verificar', { csrf: await csrf('/admin') });
     const html = await (await get('/admin/tramites/prueba-emision-dui/historial')).text();
     expect(html).toContain('Registro de auditoría');
-    expect(html).toContain('procedure.verify');
+    expect(html).toContain('Marcó «Verificado hoy»');
+    expect(html).not.toMatch(/person:\d/);
     expect(await verifyAuditChain(t.store)).toMatchObject({ ok: true });
   });
 

@@ -7,6 +7,7 @@ import { NEW_PROCEDURE_PATH } from '../../api/admin/paths.ts';
 import { createApi } from '../../api/app.ts';
 import { consoleLog } from '../../api/errors.ts';
 import { createWebApp } from '../../api/web-app.ts';
+import { verifyProcedure } from '../../store/catalog/editing.ts';
 import type { ProcedureDocumentInput } from '../../store/catalog/exchange-format.ts';
 import { importCatalog } from '../../store/catalog/import.ts';
 import { saveCategory, saveInstitution } from '../../store/catalog/reference.ts';
@@ -99,6 +100,7 @@ const needs = {
   accounts: new Map<string, { role: 'admin' | 'officer' | 'operator'; institution?: string; queue?: string; oneTime: boolean }>(), // signed in by the cell itself
   reports: new Map<string, { kind: 'complaint' | 'violence' | 'missing_requirement' | 'emergency'; institution: string; early?: boolean }>(), // key → a case of its own (with a contact)
   routes: new Map<string, string>(), // key → a routing rule of its own (on the matrix entry of that key)
+  drafts: new Map<string, string>(), // slug → institution (a new entry proposed by a bulk import)
 };
 /** A case for the cell: a complaint routed to `institution`, or a violence case (198 queue only). */
 const needReport = (key: string, target: string, role: Role) => {
@@ -129,6 +131,13 @@ const needEntry = (key: string, institution: string) => {
   needs.procedures.set(entrySlug(key), institution);
   return entrySlug(key);
 };
+const draftSlug = (key: string) => `b-${key}`;
+const needDraft = (key: string, institution: string) => {
+  needs.drafts.set(draftSlug(key), institution);
+  return draftSlug(key);
+};
+/** One waiting draft per institution, for the drafts page's scoped read. */
+const DRAFT_TITLE: Record<string, string> = { rnpn: 'Borrador de la matriz del RNPN', dgme: 'Borrador de la matriz de la DGME' };
 /** A dedicated account of the same kind as `role`, for cells that sign in, change a password or sign out. */
 const needAccount = (prefix: string, role: PersonRole) => {
   const email = `${prefix}-${role}@portal.test`;
@@ -231,6 +240,15 @@ beforeAll(async () => {
     source: 'matriz',
   });
   if (!report.written) throw new Error(`matrix entries rejected: ${JSON.stringify(report.issues)}`);
+  const drafts = await importCatalog(
+    t.store,
+    asRows([
+      ...[...needs.drafts].map(([slug, institution]) => entryDoc(slug, institution)),
+      ...Object.entries(DRAFT_TITLE).map(([institution, title]) => entryDoc(`borrador-fijo-${institution}`, institution, { title })),
+    ]),
+    { actor: systemActor('cli'), source: 'matriz', asDrafts: true },
+  );
+  if (!drafts.written) throw new Error(`matrix drafts rejected: ${JSON.stringify(drafts.issues)}`);
 
   const feedbackRows = [...needs.feedback].map(([key, institution]) => ({
     sql: "INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'costo', ? FROM procedures WHERE slug = ?",
@@ -381,11 +399,11 @@ async function snapshot(): Promise<Snapshot> {
     const result = await t.store.db.execute(sql);
     for (const row of result.rows) rows.set(`${prefix}:${String(row[key])}`, JSON.stringify(result.columns.map((column) => row[column])));
   };
-  await add('procedure', 'slug', 'SELECT slug, institution_id, version, status, updated_at FROM procedures');
+  await add('procedure', 'slug', 'SELECT slug, institution_id, version, status, updated_at, verified_at FROM procedures');
   await add('feedback', 'id', 'SELECT id, status FROM feedback');
   await add('person', 'email', 'SELECT email, role, institution_id, queue, disabled_at, must_change_password, password_hash FROM people');
   await add('token', 'name', 'SELECT name, institution_id, revoked_at FROM api_tokens');
-  await add('institution', 'slug', 'SELECT slug, name, acronym, website FROM institutions');
+  await add('institution', 'slug', 'SELECT slug, name, acronym, website, profile FROM institutions');
   await add('category', 'slug', 'SELECT slug, name, description FROM categories');
   await add('report', 'code', 'SELECT code, state, institution_id, taken_by, updated_at, contact IS NULL AS no_contact FROM reports');
   await add('events', 'code', 'SELECT r.code, count(e.id) AS n FROM reports r LEFT JOIN report_events e ON e.report_id = r.id GROUP BY r.id');
@@ -617,6 +635,24 @@ const JSON_ROUTES: Record<string, JsonRoute> = {
     request: ({ key }) => ({ path: `/api/admin/procedures/${entrySlug(key)}/verify` }),
     outcome: guardedJson(keepsOwn, ({ key }) => allowed(200, { changes: ['audit+1', `procedure:${entrySlug(key)}`] })),
   },
+  'POST /api/admin/procedures/{slug}/verify/undo': {
+    targets: { own: 'undo «Verificado hoy» on an entry of its own institution', foreign: 'undo «Verificado hoy» on another institution’s entry' },
+    prepare: (cell) => void needEntry(cell.key, instOf(cell.role, cell.target)),
+    // Verified just before (by the system), so there is a verification to undo: back to «never».
+    request: async ({ key }) => {
+      await verifyProcedure(t.store, systemActor('cli'), entrySlug(key));
+      return { path: `/api/admin/procedures/${entrySlug(key)}/verify/undo`, body: { previous_verified_at: null } };
+    },
+    outcome: guardedJson(keepsOwn, ({ key }) =>
+      allowed(200, {
+        changes: ['audit+1', `procedure:${entrySlug(key)}`],
+        then: async () => {
+          const row = await t.store.db.execute({ sql: 'SELECT verified_at FROM procedures WHERE slug = ?', args: [entrySlug(key)] });
+          expect(row.rows[0].verified_at).toBeNull();
+        },
+      }),
+    ),
+  },
   'POST /api/admin/procedures/{slug}/archive': {
     targets: { own: 'archive an entry of its own institution', foreign: 'archive another institution’s entry' },
     prepare: (cell) => void needEntry(cell.key, instOf(cell.role, cell.target)),
@@ -645,6 +681,24 @@ const JSON_ROUTES: Record<string, JsonRoute> = {
     request: () => ({ path: '/api/admin/feedback/want-online' }),
     outcome: guardedJson(officersAndAdmin, (cell) =>
       allowed(200, scopedRead(cell, `"slug":"${FIXTURE[own(cell.role)].slug}"`, `"slug":"${FIXTURE[foreign(cell.role)].slug}"`)),
+    ),
+  },
+  'GET /api/admin/feedback/counts': {
+    targets: { own: 'count its own institution’s «useful» and «want online»', foreign: 'count another institution’s «useful» and «want online»' },
+    request: () => ({ path: '/api/admin/feedback/counts' }),
+    outcome: guardedJson(officersAndAdmin, (cell) =>
+      allowed(200, scopedRead(cell, `"slug":"${FIXTURE[own(cell.role)].slug}"`, `"slug":"${FIXTURE[foreign(cell.role)].slug}"`)),
+    ),
+  },
+  'POST /api/admin/people/{id}/password-reset': {
+    targets: {
+      own: 'give a new one-time password to an account of its own institution',
+      foreign: 'give a new one-time password to an account of another institution',
+    },
+    prepare: (cell) => void needs.people.set(`clave-nueva-json-${cell.key}@portal.test`, instOf(cell.role, cell.target)),
+    request: ({ key }) => ({ path: `/api/admin/people/${personIds.get(`clave-nueva-json-${key}@portal.test`)}/password-reset` }),
+    outcome: guardedJson(adminOnly, ({ key }) =>
+      allowed(200, { has: ['"oneTimePassword":', '"mustChangePassword":true'], changes: ['audit+1', `person:clave-nueva-json-${key}@portal.test`] }),
     ),
   },
   'POST /api/admin/people': {
@@ -944,6 +998,32 @@ function CASE_PAGES(): Record<string, PageRoute> {
 
 const FORM_ROUTES: Record<string, FormRoute> = {
   ...CASE_FORM_ROUTES(),
+  'POST /admin/instituciones/{slug}/perfil': {
+    targets: { own: 'edit its own institution’s public profile', foreign: 'edit another institution’s public profile' },
+    request: ({ role, target, key }) => ({
+      path: `/admin/instituciones/${instOf(role, target)}/perfil`,
+      fields: { description: `Perfil escrito por la celda ${key}.`, information_office_email: 'uaip@institucion.gob.sv' },
+    }),
+    outcome: guardedHtml(officerOwn, ({ role, target }) =>
+      allowed(303, { location: `/admin/instituciones/${instOf(role, target)}?aviso=guardado`, changes: ['audit+1', `institution:${instOf(role, target)}`] }),
+    ),
+  },
+  'POST /admin/borradores/{slug}/publicar': {
+    targets: { own: 'publish a draft of its own institution', foreign: 'publish another institution’s draft' },
+    prepare: (cell) => void needDraft(cell.key, instOf(cell.role, cell.target)),
+    request: ({ key }) => ({ path: `/admin/borradores/${draftSlug(key)}/publicar`, fields: { nota: 'Revisado por la matriz' } }),
+    outcome: guardedHtml(keepsOwn, ({ key }) =>
+      allowed(303, { location: '/admin/borradores?aviso=publicado', changes: ['audit+1', `procedure:${draftSlug(key)}`] }),
+    ),
+  },
+  'POST /admin/borradores/{slug}/descartar': {
+    targets: { own: 'discard a draft of its own institution', foreign: 'discard another institution’s draft' },
+    prepare: (cell) => void needDraft(cell.key, instOf(cell.role, cell.target)),
+    request: ({ key }) => ({ path: `/admin/borradores/${draftSlug(key)}/descartar`, fields: {} }),
+    outcome: guardedHtml(keepsOwn, ({ key }) =>
+      allowed(303, { location: '/admin/borradores?aviso=descartado', changes: ['audit+1', `procedure:${draftSlug(key)}`] }),
+    ),
+  },
   [`POST ${NEW_PROCEDURE_PATH}`]: {
     targets: {
       own: 'create a new entry of its own institution',
@@ -1002,7 +1082,20 @@ const FORM_ROUTES: Record<string, FormRoute> = {
     targets: TARGETS.entry,
     prepare: (cell) => void needEntry(cell.key, instOf(cell.role, cell.target)),
     request: ({ key }) => ({ path: `/admin/tramites/${entrySlug(key)}/verificar`, fields: {} }),
-    outcome: guardedHtml(keepsOwn, ({ key }) => allowed(303, { location: '/admin?aviso=verificado', changes: ['audit+1', `procedure:${entrySlug(key)}`] })),
+    outcome: guardedHtml(keepsOwn, ({ key }) =>
+      allowed(303, { location: `/admin?aviso=verificado&tramite=${entrySlug(key)}&antes=ninguna`, changes: ['audit+1', `procedure:${entrySlug(key)}`] }),
+    ),
+  },
+  'POST /admin/tramites/{slug}/deshacer-verificacion': {
+    targets: { own: 'undo «Verificado hoy» on an entry of its own institution', foreign: 'undo «Verificado hoy» on another institution’s entry' },
+    prepare: (cell) => void needEntry(cell.key, instOf(cell.role, cell.target)),
+    request: async ({ key }) => {
+      await verifyProcedure(t.store, systemActor('cli'), entrySlug(key));
+      return { path: `/admin/tramites/${entrySlug(key)}/deshacer-verificacion`, fields: { previous_verified_at: 'ninguna' } };
+    },
+    outcome: guardedHtml(keepsOwn, ({ key }) =>
+      allowed(303, { location: '/admin?aviso=verificacion-deshecha', changes: ['audit+1', `procedure:${entrySlug(key)}`] }),
+    ),
   },
   'POST /admin/tramites/{slug}/archivar': {
     targets: TARGETS.entry,
@@ -1100,6 +1193,17 @@ const FORM_ROUTES: Record<string, FormRoute> = {
       allowed(303, { location: '/admin/personas?aviso=desactivada', changes: ['audit+1', `person:baja-html-${key}@portal.test`] }),
     ),
   },
+  'POST /admin/personas/{id}/nueva-clave': {
+    targets: {
+      own: 'give a new one-time password to an account of its own institution',
+      foreign: 'give a new one-time password to an account of another institution',
+    },
+    prepare: (cell) => void needs.people.set(`clave-nueva-html-${cell.key}@portal.test`, instOf(cell.role, cell.target)),
+    request: ({ key }) => ({ path: `/admin/personas/${personIds.get(`clave-nueva-html-${key}@portal.test`)}/nueva-clave`, fields: {} }),
+    outcome: guardedHtml(adminOnly, ({ key }) =>
+      allowed(303, { location: '/admin/personas?aviso=nueva-clave', changes: ['audit+1', `person:clave-nueva-html-${key}@portal.test`] }),
+    ),
+  },
   'POST /admin/tokens': {
     targets: { own: 'create a token for its own institution', foreign: 'create a token for another institution' },
     request: ({ role, target, key }) => ({ path: '/admin/tokens', fields: { institution: instOf(role, target), name: `Sistema ${key}` } }),
@@ -1182,6 +1286,16 @@ interface PageRoute {
 }
 
 const PAGES: Record<string, PageRoute> = {
+  '/admin/borradores': {
+    targets: TARGETS.list,
+    path: () => '/admin/borradores',
+    outcome: guardedHtml(catalogKeepers, (cell) => allowed(200, scopedRead(cell, DRAFT_TITLE[own(cell.role)], DRAFT_TITLE[foreign(cell.role)]))),
+  },
+  '/admin/instituciones/{slug}': {
+    targets: { own: 'open its own institution’s profile form', foreign: 'open another institution’s profile form' },
+    path: ({ role, target }) => `/admin/instituciones/${instOf(role, target)}`,
+    outcome: guardedHtml(officerOwn, () => allowed(200, { has: ['name="information_office_email"'] })),
+  },
   '/admin': {
     targets: { own: 'see its own institution’s entries', foreign: 'see another institution’s entries' },
     path: () => '/admin',

@@ -112,13 +112,37 @@ describe("the officers' workspace", () => {
     expect((await post('/admin/tramites/prueba-emision-dui/verificar', {}, officer)).status).toBe(403);
   });
 
-  it('«Verificado hoy» moves the date without a new version', async () => {
+  it('«Verificado hoy» moves the verification date (not the last change) without a new version, and can be undone', async () => {
+    const before = await t.store.db.execute("SELECT updated_at, verified_at FROM procedures WHERE slug = 'prueba-emision-dui'");
     const csrf = await csrfOf('/admin', officer);
     const response = await post('/admin/tramites/prueba-emision-dui/verificar', { csrf }, officer);
-    expect(response.headers.get('Location')).toBe('/admin?aviso=verificado');
-    const row = await t.store.db.execute("SELECT updated_at, version FROM procedures WHERE slug = 'prueba-emision-dui'");
-    expect(row.rows[0]).toMatchObject({ updated_at: TEST_NOW.slice(0, 10), version: 1 });
-    expect(await (await get('/admin', officer)).text()).not.toContain('sin verificar');
+    const location = response.headers.get('Location') ?? '';
+    expect(location).toBe(`/admin?aviso=verificado&tramite=prueba-emision-dui&antes=${before.rows[0].verified_at ?? 'ninguna'}`);
+    const row = await t.store.db.execute("SELECT updated_at, verified_at, version, document FROM procedures WHERE slug = 'prueba-emision-dui'");
+    expect(row.rows[0]).toMatchObject({ updated_at: before.rows[0].updated_at, verified_at: TEST_NOW.slice(0, 10), version: 1 });
+    expect(JSON.parse(String(row.rows[0].document)).verified_at).toBe(TEST_NOW.slice(0, 10));
+    const page = await (await get(location, officer)).text();
+    expect(page).not.toContain('sin verificar');
+    expect(page).toContain('Deshacer');
+    expect(page).toContain('action="/admin/tramites/prueba-emision-dui/deshacer-verificacion"');
+
+    const undo = await post('/admin/tramites/prueba-emision-dui/deshacer-verificacion', { csrf, previous_verified_at: 'ninguna' }, officer);
+    expect(undo.headers.get('Location')).toBe('/admin?aviso=verificacion-deshecha');
+    const undone = await t.store.db.execute("SELECT updated_at, verified_at, document FROM procedures WHERE slug = 'prueba-emision-dui'");
+    expect(undone.rows[0]).toMatchObject({ updated_at: before.rows[0].updated_at, verified_at: before.rows[0].verified_at });
+    expect(JSON.parse(String(undone.rows[0].document)).verified_at).toBeUndefined();
+    const audit = await t.store.db.execute(
+      "SELECT action FROM audit_log WHERE entity = 'procedure' AND entity_id = 'prueba-emision-dui' ORDER BY id DESC LIMIT 2",
+    );
+    expect(audit.rows.map((r) => r.action)).toEqual(['procedure.verify.undo', 'procedure.verify']);
+    // Only once, and only back to the date the audit log recorded.
+    const again = await post('/admin/tramites/prueba-emision-dui/deshacer-verificacion', { csrf, previous_verified_at: 'ninguna' }, officer);
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('Ya no se puede deshacer');
+    await post('/admin/tramites/prueba-emision-dui/verificar', { csrf }, officer);
+    const forged = await post('/admin/tramites/prueba-emision-dui/deshacer-verificacion', { csrf, previous_verified_at: '2020-01-01' }, officer);
+    expect(forged.status).toBe(409);
+    expect((await t.store.db.execute("SELECT verified_at FROM procedures WHERE slug = 'prueba-emision-dui'")).rows[0].verified_at).toBe(TEST_NOW.slice(0, 10));
   });
 
   it('validates the edit form on the server, previews, then publishes with a note', async () => {
@@ -160,7 +184,9 @@ describe("the officers' workspace", () => {
     const history = await (await get('/admin/tramites/prueba-emision-dui/historial', officer)).text();
     expect(history).toContain('Versión 2');
     expect(history).toContain('Se revisó el título');
-    expect(history).toMatch(/Emisión de prueba del DUI<\/span> → <span class="diff-added">/);
+    expect(history).toMatch(
+      /Antes<\/p><p class="diff-removed">Emisión de prueba del DUI<\/p>.*Ahora<\/p><p class="diff-added">Emisión del DUI \(prueba revisada\)<\/p>/s,
+    );
   });
 
   it('shows the 403 page for another institution’s entry, and operators the catalog', async () => {

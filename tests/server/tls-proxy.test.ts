@@ -389,8 +389,9 @@ async function editPublishAndVerify(browser: Browser, slug: string, newTitle: st
   const list = await browser.get('/admin');
   const verified = await browser.submit(list, `/admin/tramites/${slug}/verificar`);
   expect(verified.status).toBe(303);
-  expect(verified.location).toBe('/admin?aviso=verificado');
-  expect((await browser.follow(verified)).body).toContain('Listo: quedó registrado que la información sigue vigente hoy.');
+  // The notice names the entry and offers to undo (the previous date travels in the address).
+  expect(verified.location).toMatch(new RegExp(`^/admin\\?aviso=verificado&tramite=${slug}&antes=`));
+  expect((await browser.follow(verified)).body).toContain('sigue vigente hoy.');
 }
 
 describe("the officers' workspace behind a TLS-terminating proxy", () => {
@@ -707,7 +708,8 @@ describe("the officers' workspace behind a TLS-terminating proxy", () => {
       const preview = await upstream.submit(
         editor,
         '/admin/tramites/prueba-emision-dui',
-        { nota: 'Vista previa por el host de atrás' },
+        // A content change (publishing an unchanged entry only says there is nothing to publish).
+        { nota: 'Vista previa por el host de atrás', summary: 'Trámite de prueba, revisado por el host de atrás detrás del proxy.' },
         { submitter: ['accion', 'vista-previa'] },
       );
       expect(preview.status).toBe(200);
