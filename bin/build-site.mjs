@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const stampFile = join(root, 'dist', '.sources-hash');
 // What the built site depends on: pages, and the store/search code they bundle.
-const SOURCES = ['site', 'store', 'search', 'api', 'data/search', 'astro.config.mjs', 'package-lock.json'];
+const SOURCES = ['site', 'store', 'search', 'api', 'data/search', 'data/safety', 'data/catalog-home.json', 'astro.config.mjs', 'package-lock.json'];
 
 function* files(path) {
   if (!existsSync(path)) return;

@@ -210,7 +210,7 @@ function onlineFacet(count: number): FacetValue {
 }
 
 /**
- * «¿Quisiste decir…?»: each unknown word replaced by the closest indexed word. Looser than search
+ * «¿Quiso decir…?»: each unknown word replaced by the closest indexed word. Looser than search
  * itself (short words may have a typo too), since it only proposes.
  */
 function didYouMean(plan: QueryPlan, vocabulary: Vocabulary): string | undefined {

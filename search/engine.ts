@@ -44,7 +44,7 @@ export interface SearchResult {
   terms: string[];
   /** The query with misspelled words corrected, when results come from the correction. */
   corrected?: string;
-  /** With no results: a query that would find something («¿Quisiste decir…?»). */
+  /** With no results: a query that would find something («¿Quiso decir…?»). */
   suggestion?: string;
   /** What the question asked about («¿cuánto cuesta…?» → cost), when it said. */
   intent?: Intent;

@@ -86,7 +86,7 @@ export const searchResultSchema = z
     engine: z.string(),
     took_ms: z.number(),
     corrected: z.string().optional().meta({ description: 'La búsqueda con la ortografía corregida, cuando los resultados vienen de ella.' }),
-    suggestion: z.string().optional().meta({ description: 'Sin resultados: una búsqueda que sí encuentra algo («¿Quisiste decir…?»).' }),
+    suggestion: z.string().optional().meta({ description: 'Sin resultados: una búsqueda que sí encuentra algo («¿Quiso decir…?»).' }),
     intent: z
       .enum(['cost', 'offices', 'requirements'])
       .optional()

@@ -24,7 +24,7 @@ async function search(query: string) {
 }
 
 describe('search behaviour', () => {
-  it('offers «¿Quisiste decir…?» when nothing matches', async () => {
+  it('offers «¿Quiso decir…?» when nothing matches', async () => {
     const { body } = await search('q=pasprte');
     expect(body.total).toBe(0);
     expect(body.suggestion).toBe('pasaporte');
@@ -32,7 +32,7 @@ describe('search behaviour', () => {
 
   it('says which spelling it searched when it corrected a word', async () => {
     const { body } = await search(`q=${encodeURIComponent('partida de nacimieto')}`);
-    expect(body.hits[0].slug).toBe('partida-nacimiento-certificada-san-salvador');
+    expect(body.hits[0].slug).toBe('partida-nacimiento-certificada-alcaldia');
     expect(body.corrected).toBe('partida nacimiento');
   });
 
@@ -131,7 +131,7 @@ describe('search pages and caching', () => {
   it('shows the suggestion and the missing-procedure form on /buscar', async () => {
     const app = createWebApp({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, renderPage: await loadRenderPage() });
     const html = await (await app.request('/buscar?q=pasprte')).text();
-    expect(html).toContain('¿Quisiste decir');
+    expect(html).toContain('¿Quiso decir');
     expect(html).toContain('href="/buscar?q=pasaporte"');
     expect(html).toContain('action="/buscar/falta"');
     const thanks = await (await app.request('/buscar?q=perro&aviso=gracias')).text();
