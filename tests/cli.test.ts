@@ -88,9 +88,31 @@ describe('catalog commands', () => {
     expect(result.stderr).toMatch(/Registro 3 \(línea \d+, «nuevo-2»\) — costo › amount: Escriba el costo como un número/);
     expect(result.stderr).toMatch(/No se guardó nada/);
     const store = await openConfiguredStore({ DATABASE_URL: env.DATABASE_URL });
-    const rows = await store.db.execute("SELECT count(*) AS n FROM procedures WHERE slug LIKE 'nuevo-%'");
+    const rows = await store.db.execute("SELECT count(*) AS n FROM procedures WHERE slug IN ('nuevo-0', 'nuevo-1', 'nuevo-2')");
     store.close();
     expect(Number(rows.rows[0].n)).toBe(0);
+  });
+
+  it('imports a bulk export as drafts with --borradores: nothing public until an officer publishes it', async () => {
+    const out = join(dir, 'exportacion.json');
+    expect((await catalog('generate', '--count', '3', '--out', out, '--seed', '7')).code).toBe(0);
+    const documents = JSON.parse(readFileSync(out, 'utf8'));
+    documents.forEach((doc: { slug: string; source_id?: string }, i: number) => {
+      doc.slug = `exportado-${i}`;
+      doc.source_id = `fuente-${i}`;
+    });
+    writeFileSync(out, JSON.stringify(documents));
+    const result = await catalog('import', out, '--borradores');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Borradores para revisar: 3 trámites nuevos y 0 cambios propuestos/);
+    const store = await openConfiguredStore({ DATABASE_URL: env.DATABASE_URL });
+    const rows = await store.db.execute("SELECT status, source_id FROM procedures WHERE slug LIKE 'exportado-%' ORDER BY slug");
+    store.close();
+    expect(rows.rows.map((row) => [row.status, row.source_id])).toEqual([
+      ['draft', 'fuente-0'],
+      ['draft', 'fuente-1'],
+      ['draft', 'fuente-2'],
+    ]);
   });
 
   it('validates without writing on --dry-run, and explains a wrong file type', async () => {

@@ -499,6 +499,10 @@ const WRONG_VALUES: Record<string, [what: string, body: unknown][]> = {
     ['an SMS number with letters', { ...goodReport, anonymous: false, contact: { channel: 'sms', value: 'siete mil' } }],
     ['safe hours as «mañana»', { ...goodReport, anonymous: false, contact: { channel: 'sms', value: '70001234', safe_hours: 'mañana' } }],
   ],
+  'POST /api/admin/procedures/{slug}/verify/undo': [
+    ['a date in another format', { previous_verified_at: '01/12/2026' }],
+    ['a number for the date', { previous_verified_at: 20261201 }],
+  ],
   'POST /api/reports/{code}/messages': [
     ['an empty message', { message: '   ' }],
     ['a 2,001-character message', { message: 'm'.repeat(2001) }],
@@ -687,7 +691,9 @@ describe('every JSON route of the OpenAPI document refuses bad input with a 4xx 
     });
   }
 
-  for (const op of operations.filter((o) => o.queryParams.some((name) => TOLERATED_QUERY_VALUES[name]))) {
+  // The public search: odd text is searched, not refused. (The workspace's name filter, `q` of
+  // GET /api/admin/procedures, is behind sign-in and refuses a 5,000-character one with a 400.)
+  for (const op of operations.filter((o) => !o.template.startsWith('/api/admin/') && o.queryParams.some((name) => TOLERATED_QUERY_VALUES[name]))) {
     it(`${op.method} ${op.template} answers odd free text (search syntax, control characters, broken encoding, 5,000 characters) normally`, async () => {
       const cases = (['anonymous', 'token'] as const).flatMap((caller) =>
         op.queryParams.flatMap((param) =>
@@ -1189,7 +1195,7 @@ describe('pages asked for with odd paths and query values are drawn or refused, 
 describe('after all of the above', () => {
   it('nothing was logged as an unhandled error, and the test stayed bounded', () => {
     expect(unhandled).toEqual([]);
-    // Every route × case × caller, in process: about 1,100 requests (the reports routes added ~250), a few seconds.
-    expect(requestsSent).toBeLessThan(1300);
+    // Every route × case × caller, in process: about 1,350 requests (the reports routes added ~250, the workspace findings ~230), a few seconds.
+    expect(requestsSent).toBeLessThan(1400);
   });
 });
