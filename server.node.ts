@@ -3,8 +3,9 @@ import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { MiddlewareHandler } from 'hono';
-import { parseConfig, type Config } from './api/config.ts';
-import { consoleLog, type Log } from './api/errors.ts';
+import { brandingFromConfig, parseConfig, type Config } from './api/config.ts';
+import type { Branding } from './api/env.ts';
+import { createJsonLog, type Log } from './api/errors.ts';
 import type { RenderPage } from './api/web-app.ts';
 import { compressResponses } from './api/compression.node.ts';
 import { CACHE_CONTROL } from './api/edge/http-cache.ts';
@@ -14,7 +15,9 @@ import { flushSearchCounts } from './store/search-analytics/analytics.ts';
 import { createSearch, type SearchSetup } from './search/select.ts';
 import type { Store } from './store/db.ts';
 import { countAdmins, createPerson } from './store/people/people.ts';
-import { openConfiguredStore, prepareStore } from './store/seed.node.ts';
+import { defaultDatabaseUrl, openConfiguredStore, prepareStore } from './store/seed.node.ts';
+import { localDatabasePath } from './store/operations/backup.node.ts';
+import { runDailyBackup } from './store/operations/daily-backup.node.ts';
 
 const root = new URL('./', import.meta.url);
 
@@ -63,10 +66,18 @@ export async function listen(options: {
   contactRetentionDays?: number;
   /** The bot's Telegram and SMS channels (the web chat is always on). */
   botChannels?: BotChannelsConfig;
+  /** SITE_NAME, SITE_BANNER, SITE_FOOTER (brandingFromConfig). */
+  branding?: Branding;
   /** false: no cache of whole /api/search answers (benchmarks of the engine). */
   searchCache?: boolean;
+  /** Operations: METRICS_TOKEN for GET /metrics; `logRequests` writes one JSON line per request to `log`. */
+  metricsToken?: string;
+  logRequests?: boolean;
+  /** Operations: the daily backup of the local store file into `backupDir` (BACKUP_DIR). */
+  backup?: { databasePath: string; backupDir: string };
 }): Promise<RunningServer> {
-  const { app, jobs, telegram, polling, views } = createPortal({
+  const backup = options.backup;
+  const { app, jobs, telegram, polling, views, jobRecorder } = createPortal({
     store: options.store,
     log: options.log,
     search: options.search,
@@ -91,12 +102,20 @@ export async function listen(options: {
     },
     passwordIterations: options.passwordIterations,
     contactRetentionDays: options.contactRetentionDays,
+    branding: options.branding,
     botChannels: options.botChannels,
     searchCache: options.searchCache,
+    // Operations (README «Operaciones»): /metrics, request lines, the daily backup.
+    metricsToken: options.metricsToken,
+    requestLog: options.logRequests ? options.log : undefined,
+    backup: backup ? async () => void (await runDailyBackup({ store: options.store, ...backup })) : undefined,
   });
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
-      const stopJobs = options.jobSpeed === 0 ? () => undefined : startJobTimers(jobs, options.log, { speed: options.jobSpeed });
+      const stopJobs =
+        options.jobSpeed === 0
+          ? () => undefined
+          : startJobTimers(jobs, options.log, { speed: options.jobSpeed, recorder: jobRecorder, clock: () => options.store.clock.now() });
       // Webhook mode: tell Telegram where to post, with the secret it must send back. Idempotent, so
       // every start does it; a failure (no network yet) is logged and the webhook keeps answering.
       if (telegram && !polling && options.botChannels?.telegram?.webhookSecret && options.publicBaseUrl)
@@ -183,18 +202,26 @@ export async function main(): Promise<void> {
   if (prepared.seeded > 0) console.log(`Catálogo inicial cargado: ${prepared.seeded} trámites.`);
   await ensureFirstAdmin(store, { isTTY: Boolean(process.stdout.isTTY), write: (text) => process.stdout.write(text) });
   let running: RunningServer;
+  // One JSON line per request and job (README «Operaciones»): what log collectors read.
+  const log = createJsonLog();
+  const databasePath = localDatabasePath(config.DATABASE_URL ?? defaultDatabaseUrl());
+  if (config.BACKUP_DIR && !databasePath) log.info('BACKUP_DIR ignorado: la base de datos no es un archivo local (Turso y sqld guardan su propio historial)');
   try {
     const search = createSearch(store, config.MEILI_URL ? { url: config.MEILI_URL, apiKey: config.MEILI_API_KEY } : undefined);
     running = await listen({
       store,
-      log: consoleLog,
+      log,
       port: config.PORT,
       host: config.HOST,
       publicBaseUrl: config.PUBLIC_BASE_URL,
       search,
       trustProxy: config.TRUST_PROXY,
       contactRetentionDays: config.CONTACT_RETENTION_DAYS,
+      branding: brandingFromConfig(config),
       botChannels,
+      metricsToken: config.METRICS_TOKEN,
+      logRequests: true,
+      backup: config.BACKUP_DIR && databasePath ? { databasePath, backupDir: config.BACKUP_DIR } : undefined,
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

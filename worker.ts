@@ -8,8 +8,8 @@
 // wrangler.toml; secrets and deployment in the README («Cloudflare Workers»).
 import type { ExecutionContext } from 'hono';
 import { app as astro } from 'portal:astro-app';
-import { parseConfig, type Config } from './api/config.ts';
-import { consoleLog } from './api/errors.ts';
+import { brandingFromConfig, parseConfig, type Config } from './api/config.ts';
+import { createJsonLog } from './api/errors.ts';
 import { botChannelsFromConfig, createPortal, type BotChannelsConfig, type Portal } from './api/portal.ts';
 import { jobsDue, runJob } from './api/scheduled-jobs.ts';
 import type { RenderPage } from './api/web-app.ts';
@@ -41,6 +41,9 @@ interface Booted {
   portal: Portal;
   config: Config;
 }
+
+/** One JSON object per line in the Worker's log (README «Operations»): requests, jobs, failures. */
+const workerLog = createJsonLog();
 
 const renderPage: RenderPage = (request, locals) => astro.render(request, { locals, addCookieHeader: true, routeData: astro.match(request) });
 
@@ -86,7 +89,7 @@ async function boot(env: WorkerEnv): Promise<Booted> {
   }
   const portal = createPortal({
     store,
-    log: consoleLog,
+    log: workerLog,
     renderPage,
     search: createSearch(store, config.MEILI_URL ? { url: config.MEILI_URL, apiKey: config.MEILI_API_KEY } : undefined),
     publicBaseUrl: config.PUBLIC_BASE_URL,
@@ -94,8 +97,12 @@ async function boot(env: WorkerEnv): Promise<Booted> {
     // Set by Cloudflare at its edge; a client cannot forge it.
     remoteAddress: (c) => c.req.header('CF-Connecting-IP'),
     contactRetentionDays: config.CONTACT_RETENTION_DAYS,
+    branding: brandingFromConfig(config),
     botChannels,
     liveQueue: LIVE_QUEUE,
+    // Operations: GET /metrics behind METRICS_TOKEN, and one JSON line per request in the Worker's log.
+    metricsToken: config.METRICS_TOKEN,
+    requestLog: workerLog,
   });
   return { store, portal, config };
 }
@@ -112,7 +119,7 @@ function booted(env: WorkerEnv): Promise<Booted> {
 
 function unavailable(error: unknown, request: Request): Response {
   const message = error instanceof Unavailable ? error.message : 'El servicio no pudo iniciar; intente de nuevo en un momento.';
-  consoleLog.error('worker start failed', { error: error instanceof Error ? error.name : typeof error, configuration: error instanceof Unavailable });
+  workerLog.error('worker start failed', { error: error instanceof Error ? error.name : typeof error, configuration: error instanceof Unavailable });
   const headers = { 'Cache-Control': 'no-store', 'Retry-After': '30' };
   if (new URL(request.url).pathname.startsWith('/api/')) {
     return Response.json({ error: { code: 'unavailable', message } }, { status: 503, headers });
@@ -132,7 +139,7 @@ function afterwards({ portal, store }: Booted, request: Request, ctx: ExecutionC
     lastFlush = now;
     ctx.waitUntil(
       Promise.all([portal.views.flush(), flushSearchCounts(store)]).catch((error: unknown) =>
-        consoleLog.error('worker count flush failed', { error: error instanceof Error ? error.name : typeof error }),
+        workerLog.error('worker count flush failed', { error: error instanceof Error ? error.name : typeof error }),
       ),
     );
   }
@@ -159,7 +166,8 @@ export default {
   async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
     const { portal } = await booted(env);
     const work = (async () => {
-      for (const job of jobsDue(portal.jobs, controller.scheduledTime)) await runJob(job, consoleLog);
+      for (const job of jobsDue(portal.jobs, controller.scheduledTime))
+        await runJob(job, workerLog, portal.jobRecorder, () => new Date(controller.scheduledTime));
     })();
     ctx.waitUntil(work);
     await work;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Branding } from './env.ts';
 
 const optionalText = z
   .string()
@@ -10,6 +11,16 @@ const optionalUrl = (name: string) =>
   optionalText.refine((value) => value === undefined || URL.canParse(value), {
     error: `${name} debe ser una URL completa (por ejemplo https://portal.gob.sv).`,
   });
+
+/**
+ * Text a deployment shows about itself: control characters and runs of spaces become one space,
+ * and it is rendered as text, never as markup (site/layouts/Base.astro).
+ */
+const brandText = (name: string, max: number) =>
+  z
+    .string()
+    .transform((value) => value.replace(/[\p{Cc}\p{Cf}\s]+/gu, ' ').trim())
+    .pipe(z.string().max(max, { error: `${name} admite hasta ${max} caracteres; acórtelo.` }));
 
 const configSchema = z.object({
   PORT: z.coerce
@@ -56,9 +67,37 @@ const configSchema = z.object({
     .min(1, { error: 'CONTACT_RETENTION_DAYS debe ser al menos 1.' })
     .max(3650, { error: 'CONTACT_RETENTION_DAYS no puede pasar de 3650 días.' })
     .default(90),
+  // Operations: the daily backup's folder (Node with a local file store) and the bearer token of /metrics.
+  BACKUP_DIR: optionalText,
+  METRICS_TOKEN: optionalText.refine((value) => value === undefined || value.length >= 16, {
+    error: 'METRICS_TOKEN debe tener al menos 16 caracteres (por ejemplo: openssl rand -hex 32).',
+  }),
+  // Branding (site/layouts/Base.astro). Unset, the defaults in site/i18n/es.ts, which say plainly
+  // that this is not an official government site: only a deployment that is one may say so.
+  SITE_NAME: brandText('SITE_NAME', 60)
+    .transform((value) => (value === '' ? undefined : value))
+    .optional(),
+  // Set but empty: no banner at all.
+  SITE_BANNER: brandText('SITE_BANNER', 200).optional(),
+  SITE_FOOTER: brandText('SITE_FOOTER', 400)
+    .transform((value) => (value === '' ? undefined : value))
+    .optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
+
+/**
+ * The branding the pages get (`Astro.locals.branding`) from SITE_NAME, SITE_BANNER and SITE_FOOTER.
+ *
+ * @example brandingFromConfig(parseConfig({ SITE_NAME: 'Portal de trámites', SITE_BANNER: '' })) // { siteName: 'Portal de trámites', banner: '' }
+ */
+export function brandingFromConfig(config: Config): Branding {
+  return {
+    ...(config.SITE_NAME !== undefined && { siteName: config.SITE_NAME }),
+    ...(config.SITE_BANNER !== undefined && { banner: config.SITE_BANNER }),
+    ...(config.SITE_FOOTER !== undefined && { footer: config.SITE_FOOTER }),
+  };
+}
 
 /**
  * Reads the configuration once, at start. Throws an Error whose message names every variable that

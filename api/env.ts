@@ -49,6 +49,21 @@ export interface PageLocals {
   publicBaseUrl: string;
   /** CONTACT_RETENTION_DAYS as configured (the privacy notice states it). */
   contactRetentionDays?: number;
+  /** What this deployment calls itself (SITE_NAME, SITE_BANNER, SITE_FOOTER); unset fields take the defaults. */
+  branding?: Branding;
+}
+
+/**
+ * How one deployment names itself in the header, the identity banner above it and the footer
+ * (api/config.ts reads it). A field left out takes its default from site/i18n/es.ts: the name
+ * «Trámites El Salvador», a banner saying this is an independent demonstration and not an official
+ * government site, and the footer's description.
+ */
+export interface Branding {
+  siteName?: string;
+  /** The identity banner; '' shows none. */
+  banner?: string;
+  footer?: string;
 }
 
 /** Renders a page request with Astro's App (the build's `app.render`). */

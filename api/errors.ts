@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { AppError, isAppError } from '../store/app-error.ts';
+import { routeLabel } from './system/request-log.ts';
 
 export { AppError };
 
@@ -21,6 +22,31 @@ export const consoleLog: Log = {
   info: (message, details) => console.log(message, details ?? ''),
   error: (message, details) => console.error(message, details ?? ''),
 };
+
+/**
+ * One JSON object per line — `{"time","level","msg",…details}` — what log collectors parse
+ * (the server's and the Worker's log). Callers pass only what is safe to keep: route patterns,
+ * statuses, durations, ids, error kinds; never bodies, query strings, codes, phones or emails.
+ *
+ * @example createJsonLog().info('request', { request_id, route: '/api/search', status: 200, duration_ms: 12.5 })
+ */
+export function createJsonLog(write: (line: string, level: 'info' | 'error') => void = defaultWrite, now: () => Date = () => new Date()): Log {
+  const line = (level: 'info' | 'error', message: string, details?: Record<string, unknown>) => {
+    let text: string;
+    try {
+      text = JSON.stringify({ time: now().toISOString(), level, msg: message, ...details });
+    } catch {
+      text = JSON.stringify({ time: now().toISOString(), level, msg: message });
+    }
+    write(text, level);
+  };
+  return { info: (message, details) => line('info', message, details), error: (message, details) => line('error', message, details) };
+}
+
+function defaultWrite(line: string, level: 'info' | 'error'): void {
+  if (level === 'error') console.error(line);
+  else console.log(line);
+}
 
 /**
  * Hono's own refusals (validators, body limits, the origin check) as AppErrors with a Spanish
@@ -61,7 +87,11 @@ export function asAppError(error: unknown): AppError | null {
 export function formErrorResponse(error: unknown, c: Context, log: Log): Response {
   const known = asAppError(error);
   if (known) return c.text(known.message, known.status as ContentfulStatusCode);
-  log.error('unhandled error', { method: c.req.method, path: c.req.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  log.error('unhandled error', {
+    method: c.req.method,
+    route: routeLabel(c),
+    error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+  });
   return c.text('Tuvimos un problema al atender su solicitud. Intente de nuevo en unos minutos.', 500);
 }
 
@@ -78,7 +108,12 @@ export function errorResponse(error: unknown, c: Context, log: Log): Response {
     const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } };
     return c.json(body, error.status as ContentfulStatusCode);
   }
-  log.error('unhandled error', { method: c.req.method, path: c.req.path, error: error instanceof Error ? error.name + ': ' + error.message : String(error) });
+  // The route's pattern, never the path: a path can hold a tracking code.
+  log.error('unhandled error', {
+    method: c.req.method,
+    route: routeLabel(c),
+    error: error instanceof Error ? error.name + ': ' + error.message : String(error),
+  });
   return c.json({ error: { code: 'internal', message: 'Tuvimos un problema al atender su solicitud. Intente de nuevo en unos minutos.' } }, 500);
 }
 

@@ -10,9 +10,11 @@ import type { Store } from '../store/db.ts';
 import type { BotChannelsDeps } from './bot/webhooks.ts';
 import { createViewCounter, type ViewCounter } from './catalog/views.ts';
 import type { Config } from './config.ts';
+import type { Branding } from './env.ts';
 import type { Log } from './errors.ts';
 import type { LiveQueueOptions } from './reports/workspace.ts';
-import { scheduledJobs, type ScheduledJob } from './scheduled-jobs.ts';
+import { createJobRecorder, scheduledJobs, type JobRecorder, type ScheduledJob } from './scheduled-jobs.ts';
+import { createMetrics, type Metrics } from './system/metrics.ts';
 import { createWebApp, type RenderPage } from './web-app.ts';
 
 /**
@@ -59,6 +61,8 @@ export interface PortalOptions {
   passwordIterations?: number;
   /** Days a closed case keeps its contact (CONTACT_RETENTION_DAYS, default 90). */
   contactRetentionDays?: number;
+  /** SITE_NAME, SITE_BANNER, SITE_FOOTER (brandingFromConfig in api/config.ts). */
+  branding?: Branding;
   botChannels?: BotChannelsConfig;
   /** Runtime parts of the web app: static files and compression on Node; Workers leave them to the platform. */
   staticAssets?: MiddlewareHandler;
@@ -67,6 +71,12 @@ export interface PortalOptions {
   searchCache?: boolean;
   /** How the live queues' event streams poll and how long one lasts (Workers keep them short). */
   liveQueue?: LiveQueueOptions;
+  /** Operations: METRICS_TOKEN (GET /metrics is off without it). */
+  metricsToken?: string;
+  /** Operations: one JSON line per request goes to this log (the server's and the Worker's own); none without it. */
+  requestLog?: Log;
+  /** Operations: the daily backup job (Node with a local store and BACKUP_DIR; server.node.ts). */
+  backup?: () => Promise<void>;
 }
 
 export interface Portal {
@@ -80,6 +90,9 @@ export interface Portal {
   polling?: TelegramChannel['bot'];
   /** Case notifications on Telegram and SMS, when a channel can send. */
   delivery?: DeliveryDeps;
+  /** Operations: this process's counters for /metrics, and where job runs are recorded. */
+  metrics: Metrics;
+  jobRecorder: JobRecorder;
 }
 
 export function createPortal(options: PortalOptions): Portal {
@@ -110,9 +123,14 @@ export function createPortal(options: PortalOptions): Portal {
               : undefined,
         }
       : undefined;
+  const metrics = createMetrics({ now: () => options.store.clock.now() });
   const app = createWebApp({
+    metrics,
+    metricsToken: options.metricsToken,
+    requestLog: options.requestLog,
     views,
     contactRetentionDays: options.contactRetentionDays,
+    branding: options.branding,
     remoteAddress: options.remoteAddress,
     passwordIterations: options.passwordIterations,
     store: options.store,
@@ -134,6 +152,8 @@ export function createPortal(options: PortalOptions): Portal {
     contactRetentionDays: options.contactRetentionDays,
     delivery,
     telegramReplies: telegram?.replies,
+    backup: options.backup,
   });
-  return { app, jobs, search, views, telegram, polling: channels.telegramPolling ? telegram?.bot : undefined, delivery };
+  const jobRecorder = createJobRecorder({ store: options.store, metrics, log: options.log });
+  return { app, jobs, search, views, telegram, polling: channels.telegramPolling ? telegram?.bot : undefined, delivery, metrics, jobRecorder };
 }

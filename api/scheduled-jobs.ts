@@ -6,8 +6,10 @@ import { pruneExpired } from '../store/housekeeping.ts';
 import { DEFAULT_CONTACT_RETENTION_DAYS, escalateOverdue, purgeClosedContacts } from '../store/reports/handling.ts';
 import { weeklyReportsDue } from '../store/transparency/weekly.ts';
 import { flushSearchCounts } from '../store/search-analytics/analytics.ts';
+import { errorKind, recordJobRun } from '../store/operations/job-runs.ts';
 import type { ViewCounter } from './catalog/views.ts';
 import type { Log } from './errors.ts';
+import type { Metrics } from './system/metrics.ts';
 
 /**
  * Work that runs on a schedule rather than on a request. One list, run by a timer on Node
@@ -30,6 +32,12 @@ export function scheduledJobs(deps: {
   delivery?: DeliveryDeps;
   /** The bot's answers on Telegram: sent right after each webhook; this picks up what is left (a restart, a retry). */
   telegramReplies?: TelegramReplies;
+  /**
+   * Takes today's backup into BACKUP_DIR if it is not there yet, then prunes old copies
+   * (store/operations/daily-backup.node.ts). Node only, with a local file store: passed in by
+   * server.node.ts, since this list is also bundled for Workers (Turso keeps its own history).
+   */
+  backup?: () => Promise<void>;
 }): ScheduledJob[] {
   const jobs: ScheduledJob[] = [
     { name: 'search sync', everyMs: 5_000, run: () => deps.search.sync() },
@@ -55,6 +63,8 @@ export function scheduledJobs(deps: {
   }
   jobs.push({ name: 'search analytics', everyMs: 60_000, run: () => flushSearchCounts(deps.store) });
   if (deps.views) jobs.push({ name: 'page views', everyMs: 60_000, run: () => deps.views!.flush() });
+  // Checked hourly, so a copy is taken within the hour after midnight or after a start.
+  if (deps.backup) jobs.push({ name: 'backup', everyMs: 3_600_000, run: deps.backup });
   return jobs;
 }
 
@@ -68,13 +78,55 @@ export function jobsDue(jobs: ScheduledJob[], scheduledTime: number): ScheduledJ
   return jobs.filter((job) => job.everyMs <= 60_000 || minute % job.everyMs < 60_000);
 }
 
-/** Runs one job, logging (without personal data) instead of throwing: one job's failure stops no other. */
-export async function runJob(job: ScheduledJob, log: Log): Promise<void> {
+/**
+ * Where job runs go: counted in /metrics and kept in the store (`job_runs`) for /api/health.
+ * Jobs that run every few seconds would write and log every few seconds: their run is kept and
+ * logged when its outcome changes, or a minute after the last time; every failure is logged.
+ */
+export interface JobRecorder {
+  record(run: { job: ScheduledJob; startedAt: Date; seconds: number; error?: unknown }): Promise<void>;
+}
+
+export function createJobRecorder(deps: { store: Store; metrics?: Metrics; log: Log }): JobRecorder {
+  const lastKept = new Map<string, { at: number; ok: boolean }>();
+  return {
+    async record({ job, startedAt, seconds, error }) {
+      const ok = error === undefined;
+      deps.metrics?.observeJob({ job: job.name, seconds, ok });
+      const previous = lastKept.get(job.name);
+      // Throttled on elapsed time, not the store's clock: it limits writes and lines per real minute.
+      const at = performance.now();
+      const due = job.everyMs >= 60_000 || !previous || previous.ok !== ok || at - previous.at >= 60_000;
+      if (!ok) deps.log.error('job', { job: job.name, status: 'failed', duration_ms: Math.round(seconds * 1000), error: errorKind(error) });
+      else if (due) deps.log.info('job', { job: job.name, status: 'ok', duration_ms: Math.round(seconds * 1000) });
+      if (!due) return;
+      lastKept.set(job.name, { at, ok });
+      await recordJobRun(deps.store, {
+        job: job.name,
+        ok,
+        startedAt: startedAt.toISOString(),
+        durationMs: seconds * 1000,
+        errorKind: ok ? undefined : errorKind(error),
+      }).catch(() => undefined); // a store that cannot take the record is already what the failure says
+    },
+  };
+}
+
+/**
+ * Runs one job, logging (without personal data) instead of throwing: one job's failure stops no
+ * other. With a recorder, its outcome and duration go to metrics and the store.
+ */
+export async function runJob(job: ScheduledJob, log: Log, recorder?: JobRecorder, clock: () => Date = () => new Date()): Promise<void> {
+  const startedAt = clock();
+  const started = performance.now();
+  let failure: unknown;
   try {
     await job.run();
   } catch (error) {
-    log.error(`scheduled ${job.name} failed`, { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    failure = error ?? new Error('job failed');
+    if (!recorder) log.error(`scheduled ${job.name} failed`, { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
   }
+  if (recorder) await recorder.record({ job, startedAt, seconds: (performance.now() - started) / 1000, error: failure });
 }
 
 /**
@@ -82,14 +134,14 @@ export async function runJob(job: ScheduledJob, log: Log): Promise<void> {
  * previous run. Every write a job makes goes through the store's one write queue, so a job never
  * blocks the event loop waiting for a lock held by a request. Returns a function that stops them.
  */
-export function startJobTimers(jobs: ScheduledJob[], log: Log, options: { speed?: number } = {}): () => void {
+export function startJobTimers(jobs: ScheduledJob[], log: Log, options: { speed?: number; recorder?: JobRecorder; clock?: () => Date } = {}): () => void {
   const timers = jobs.map((job) => {
     let running = false;
     const timer = setInterval(
       async () => {
         if (running) return;
         running = true;
-        await runJob(job, log);
+        await runJob(job, log, options.recorder, options.clock);
         running = false;
       },
       Math.max(1, Math.round(job.everyMs / (options.speed ?? 1))),

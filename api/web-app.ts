@@ -8,12 +8,14 @@ import { apiNotFound, createApi } from './app.ts';
 import type { ViewCounter } from './catalog/views.ts';
 import { applyEdge } from './edge/edge.ts';
 import { pageRefusal } from './edge/page-refusal.ts';
-import type { ApiDeps, ApiEnv, PageLocals, RenderPage } from './env.ts';
+import type { ApiDeps, ApiEnv, Branding, PageLocals, RenderPage } from './env.ts';
 
 export type { PageLocals, RenderPage } from './env.ts';
-import { errorResponse, formErrorResponse, isApiPath } from './errors.ts';
+import { errorResponse, formErrorResponse, isApiPath, type Log } from './errors.ts';
 import { microCache } from './micro-cache.ts';
 import { liveQueueRoutes, type LiveQueueOptions } from './reports/workspace.ts';
+import { metricsRoutes, type Metrics } from './system/metrics.ts';
+import { observeRequests } from './system/request-log.ts';
 
 /** Used for canonical links and the sitemap when PUBLIC_BASE_URL is not set (local use). */
 export const DEFAULT_PUBLIC_BASE_URL = 'http://localhost:4321';
@@ -28,6 +30,8 @@ export interface WebAppDeps extends ApiDeps {
   publicBaseUrl?: string;
   /** CONTACT_RETENTION_DAYS, for the privacy notice (the purge job gets it from server.node.ts). */
   contactRetentionDays?: number;
+  /** SITE_NAME, SITE_BANNER, SITE_FOOTER (api/config.ts brandingFromConfig); the layout's defaults without them. */
+  branding?: Branding;
   /** Without PUBLIC_BASE_URL, what links name instead: the server's own local address (never a request's Host). */
   localBaseUrl?: string;
   views?: ViewCounter;
@@ -35,6 +39,11 @@ export interface WebAppDeps extends ApiDeps {
   searchCache?: boolean;
   /** The live queues' event streams: how often they poll and how long one lasts (short on Workers). */
   liveQueue?: LiveQueueOptions;
+  /** Operations: requests counted for `GET /metrics` (served only with `metricsToken`, METRICS_TOKEN). */
+  metrics?: Metrics;
+  metricsToken?: string;
+  /** One JSON line per request (route pattern, status, duration, request id) goes here; none without it. */
+  requestLog?: Log;
 }
 
 /**
@@ -45,6 +54,8 @@ export interface WebAppDeps extends ApiDeps {
 export function createWebApp(deps: WebAppDeps) {
   const app = new Hono<ApiEnv>();
   const publicBaseUrl = deps.publicBaseUrl ?? deps.localBaseUrl ?? DEFAULT_PUBLIC_BASE_URL;
+  // Operations (api/system/request-log.ts): outermost, so cached answers and refusals are counted too.
+  if (deps.metrics || deps.requestLog) app.use('*', observeRequests({ metrics: deps.metrics, log: deps.requestLog }));
   // Outermost: a cached search answer is stored with its security headers and compressed body,
   // and goes out again without passing through anything else.
   if (deps.searchCache !== false) app.use('*', microCache({ paths: ['/api/search'], ttlMs: 30_000, maxEntries: 2000 }));
@@ -80,7 +91,16 @@ export function createWebApp(deps: WebAppDeps) {
   // The API sees the same public origin the edge does (Twilio signs PUBLIC_BASE_URL + path).
   app.route('/', createApi({ ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl }, { standalone: false }));
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);
-  const locals: PageLocals = { store: deps.store, search: deps.search, publicBaseUrl, views: deps.views, contactRetentionDays: deps.contactRetentionDays };
+  const locals: PageLocals = {
+    store: deps.store,
+    search: deps.search,
+    publicBaseUrl,
+    views: deps.views,
+    contactRetentionDays: deps.contactRetentionDays,
+    branding: deps.branding,
+  };
+  // Operations: GET /metrics (Prometheus text, behind METRICS_TOKEN; api/system/metrics.ts).
+  if (deps.metrics) app.route('/', metricsRoutes({ store: deps.store, metrics: deps.metrics, token: deps.metricsToken }));
   app.route('/admin/casos', liveQueueRoutes(deps.liveQueue));
   app.route('/admin', adminPages({ renderPage: deps.renderPage, locals }));
   app.all('/api/*', (c) => errorResponse(apiNotFound(), c, deps.log));

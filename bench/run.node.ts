@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { ensureSiteBuilt } from '../bin/build-site.mjs';
+import { benchBackupWhileSearching } from './backup.node.ts';
 import { benchBotWebhooks } from './bot-webhooks.node.ts';
 import { benchWorker } from './worker.node.ts';
 import { RELEVANCE_CASES } from '../tests/fixtures/relevance-queries.ts';
@@ -570,6 +571,34 @@ async function main(): Promise<void> {
       record({ name: `tamaño del índice ÷ texto indexado (${size})`, value: ratio, unit: '×', target: '≤ 2', ok: ratio <= 2 });
     } else {
       console.log(`      (dbstat no disponible; archivo ${Math.round(statSync(path).size / 1024)} KB)`);
+    }
+    if (size >= 100_000) {
+      // Operations: `npm run db:backup` (its own process, VACUUM INTO) of this store while the
+      // server answers searches without caches; the baseline is the same server just before.
+      console.log(`\n== Copia de seguridad en línea mientras se busca (${size.toLocaleString('es-SV')} trámites) ==`);
+      const backupServers = await startServers(`file:${path}`, work);
+      try {
+        const backup = await benchBackupWhileSearching({
+          root,
+          databasePath: path,
+          searchUrl: backupServers.urls.uncached,
+          queries: SEARCH_QUERIES,
+          work,
+          seconds,
+        });
+        console.log(
+          `      búsqueda p95 sin copia ${backup.baselineP95} ms; durante la copia ${backup.duringP95} ms (${backup.searchesDuring} búsquedas; copia de ${Math.round(statSync(path).size / 1_048_576)} MB en ${backup.backupSeconds} s${backup.completed ? '' : ', NO TERMINÓ'})`,
+        );
+        record({
+          name: `búsqueda p95 durante npm run db:backup ÷ sin copia (${size})`,
+          value: backup.ratio,
+          unit: '×',
+          target: '≤ 2',
+          ok: backup.completed && backup.ratio <= 2,
+        });
+      } finally {
+        backupServers.stop();
+      }
     }
     store.close();
   }

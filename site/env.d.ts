@@ -8,6 +8,9 @@ declare namespace App {
     publicBaseUrl: string;
     views?: import('../api/env.ts').PageLocals['views'];
     admin?: import('../api/env.ts').PageLocals['admin'];
+    contactRetentionDays?: import('../api/env.ts').PageLocals['contactRetentionDays'];
+    /** SITE_NAME, SITE_BANNER, SITE_FOOTER; site/layouts/Base.astro applies the defaults. */
+    branding?: import('../api/env.ts').PageLocals['branding'];
   }
 }
 
