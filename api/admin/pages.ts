@@ -132,9 +132,18 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
     return c.redirect('/admin?aviso=clave', 303);
   });
 
-  /** The form names the change note «nota»; the store (and the JSON API) «change_note». */
+  /**
+   * The form names the change note «nota» and an office's fields `office_N_field`; the store (and
+   * the JSON API) «change_note» and `offices.N.field`. (N is the office's place among those sent,
+   * which is its fieldset's when no empty fieldset came before it.)
+   */
   const formFields = (fields: Record<string, string>) =>
-    Object.fromEntries(Object.entries(fields).map(([field, message]) => [field === 'change_note' ? 'nota' : field, message]));
+    Object.fromEntries(
+      Object.entries(fields).map(([field, message]) => {
+        const office = /^offices\.(\d+)\.(\w+)$/.exec(field);
+        return [field === 'change_note' ? 'nota' : office ? `office_${office[1]}_${office[2]}` : field, message];
+      }),
+    );
 
   async function save(c: Context<PagesEnv>, slugFromPath: string | null): Promise<Response> {
     const values = c.var.form;

@@ -1,4 +1,5 @@
 import { AppError } from '../app-error.ts';
+import { loadTerritoryIndex, placeProblem } from '../territory/territory.ts';
 import { appendAudit } from '../audit/audit.ts';
 import { canonicalJson } from '../canonical-json.ts';
 import { today } from '../clock.ts';
@@ -77,6 +78,14 @@ export async function publishProcedure(
     // Checked before anything else, so a future date is refused even when the content is the same.
     const dateProblem = updatedAtProblem(doc, day);
     if (dateProblem) throw new AppError('future_date', dateProblem.message, { fields: { [dateProblem.field]: dateProblem.message } });
+    // Offices name places of the 2024 territory, whatever path writes (the form, the JSON API), as imports do.
+    const territory = await loadTerritoryIndex(tx);
+    const places: Record<string, string> = {};
+    doc.offices.forEach((office, index) => {
+      const problem = placeProblem(territory, office);
+      if (problem) places[`offices.${index}.${problem.field}`] = `Oficina ${index + 1}: ${problem.message}`;
+    });
+    if (Object.keys(places).length > 0) throw new AppError('invalid_place', Object.values(places)[0], { fields: places });
     const note = change.note?.trim() || undefined;
     let incoming = doc;
     // Only a published entry has a current version to compare with (a draft or an archived one is published anew).

@@ -271,6 +271,26 @@ describe('the edit form', () => {
     expect(stored.offices).toEqual([]);
   });
 
+  it('refuses an office in a place the 2024 territory does not have, on the form and the JSON API alike', async () => {
+    const fields = await formFields('prueba-partida', officer);
+    const form = await post(
+      '/admin/tramites/prueba-partida',
+      { ...fields, office_0_municipality: 'Santa Tecla', nota: 'Municipio corregido', accion: 'publicar' },
+      officer,
+    );
+    expect(form.status).toBe(400);
+    const html = await form.text();
+    expect(html).toContain('href="#campo-office_0_municipality"');
+    expect(html).toContain('Oficina 1:');
+    const stored = JSON.parse(String((await t.store.db.execute("SELECT document FROM procedures WHERE slug = 'prueba-partida'")).rows[0].document));
+    const offices = stored.offices.map((office: Record<string, string>, index: number) => (index === 0 ? { ...office, municipality: 'Santa Tecla' } : office));
+    const json = await api('PUT', '/api/admin/procedures/prueba-partida', officer, { ...stored, offices, change_note: 'Municipio corregido' });
+    expect(json.status).toBe(400);
+    const body = (await json.json()) as { error: { fields: Record<string, string> } };
+    expect(Object.keys(body.error.fields)).toEqual(['offices.0.municipality']);
+    expect(JSON.parse(String((await t.store.db.execute("SELECT document FROM procedures WHERE slug = 'prueba-partida'")).rows[0].document))).toEqual(stored);
+  });
+
   it('previews the public page as it will look, saving nothing', async () => {
     const fields = await formFields('prueba-partida', officer);
     const response = await post(
