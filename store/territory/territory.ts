@@ -101,6 +101,35 @@ export function placeProblem(
   return null;
 }
 
+const trees = new WeakMap<Db, Promise<TerritoryData['departments']>>();
+
+/**
+ * The territory tree of `listTerritory`, read once per store and then kept (reference data, loaded
+ * once and never edited while serving): pages that draw the 262 districts on every request (a
+ * procedure of every alcaldía, /denuncia) do not query them each time. Frozen: callers share it.
+ */
+export function territoryTree(db: Db): Promise<TerritoryData['departments']> {
+  let tree = trees.get(db);
+  if (!tree) {
+    tree = listTerritory(db).then((departments) => {
+      // An empty store (before the reference data is loaded) is asked again next time.
+      if (departments.length === 0) trees.delete(db);
+      return deepFreeze(departments);
+    });
+    trees.set(db, tree);
+    tree.catch(() => trees.delete(db));
+  }
+  return tree;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /**
  * The whole territory as a tree, in Spanish alphabetical order at each level: for the
  * department → municipality → district pickers of /denuncia.
