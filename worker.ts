@@ -77,7 +77,15 @@ async function boot(env: WorkerEnv): Promise<Booted> {
     throw new Unavailable('Con TELEGRAM_BOT_TOKEN, el Worker necesita PUBLIC_BASE_URL y TELEGRAM_WEBHOOK_SECRET: Telegram solo puede llegarle por webhook.');
   }
   botChannels.telegramPolling = false;
-  const store = await openStore({ url: config.DATABASE_URL, authToken: config.DATABASE_AUTH_TOKEN, dataKey: config.DATA_KEY, groupCommit: false });
+  // No client-side queue of statements (see clientConcurrency): each request's queries start in its
+  // own context. The runtime itself caps a request's simultaneous connections.
+  const store = await openStore({
+    url: config.DATABASE_URL,
+    authToken: config.DATABASE_AUTH_TOKEN,
+    dataKey: config.DATA_KEY,
+    groupCommit: false,
+    clientConcurrency: Number.MAX_SAFE_INTEGER,
+  });
   const version = await appliedSchemaVersion(store.db);
   if (version !== SCHEMA_VERSION) {
     store.close();

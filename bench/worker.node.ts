@@ -90,6 +90,21 @@ export async function benchWorker(seconds: number): Promise<{
     try {
       await pageRps(`${worker.url}/tramites/${slug}`, 1);
       workerRps = await pageRps(`${worker.url}/tramites/${slug}`, seconds);
+      const errors = worker
+        .output()
+        .split('\n')
+        .filter((line) => /error|Error|exception/.test(line))
+        .slice(0, 8);
+      if (errors.length > 0) console.log(`      lo que el Worker registró:\n        ${errors.join('\n        ')}`);
+    } catch (error) {
+      // Say what the Worker itself reported for the failed answers (its error lines, no personal data).
+      const errors = worker
+        .output()
+        .split('\n')
+        .filter((line) => /error|Error|excepción|exception/.test(line))
+        .slice(0, 8);
+      if (errors.length > 0) console.log(`      lo que el Worker registró:\n        ${errors.join('\n        ')}`);
+      throw error;
     } finally {
       await worker.close();
     }

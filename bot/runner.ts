@@ -7,7 +7,7 @@ import type { ReportChannel } from '../store/reports/kinds.ts';
 import { addCitizenMessage, createReport, getPublicReport } from '../store/reports/reports.ts';
 import { DEFAULT_SLA, spanText } from '../store/reports/sla.ts';
 import { formatTrackingCode } from '../store/reports/tracking-code.ts';
-import { listTerritory, type TerritoryData } from '../store/territory/territory.ts';
+import { territoryTree, type TerritoryData } from '../store/territory/territory.ts';
 import { costLine } from '../site/i18n/t.ts';
 import type { SearchEngine } from '../search/engine.ts';
 import type { BotChannel, BotEffect, BotEvent, BotMessage, BotRunner, BotState, EffectResult, Step } from './engine/types.ts';
@@ -100,14 +100,8 @@ function personText(event: BotEvent, previous: TranscriptEntry | undefined, secr
  */
 export function createBotRunner(deps: BotRunnerDeps): BotRunner {
   const { store } = deps;
-  let territory: Promise<TerritoryData['departments']> | null = null;
-  const territoryOf = () => {
-    territory ??= listTerritory(store.db).catch((error: unknown) => {
-      territory = null;
-      throw error;
-    });
-    return territory;
-  };
+  // The reference territory, read once per store (never a shared pending read: see territoryTree).
+  const territoryOf = () => territoryTree(store.db);
 
   /** An AppError (her input, a closed case, a limit) is an answer the flow explains; anything else is thrown. */
   async function problemOf<T>(work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false; problem: string }> {

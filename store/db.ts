@@ -49,7 +49,13 @@ export interface StoreConfig {
    * Opens the client (default: @libsql/client's createClient, which runs everywhere). Node passes
    * store/libsql-local.node.ts for local files: the same engine, with prepared statements reused.
    */
-  connect?: (config: { url: string; authToken?: string; timeout: number }) => StoreClient;
+  connect?: (config: { url: string; authToken?: string; timeout: number; concurrency?: number }) => StoreClient;
+  /**
+   * How many statements the remote client runs at once before queueing the rest (@libsql/client's
+   * `concurrency`, default 20). Workers lift it: a statement queued behind another request's would
+   * be started from that request's I/O, and the runtime cancels the waiting one as hung.
+   */
+  clientConcurrency?: number;
   /**
    * Group commit (default on): concurrent writes share one transaction. Workers turn it off: there a
    * transaction's HTTP requests belong to the request that started them, and must not carry (or be
@@ -99,6 +105,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     url: config.url,
     authToken: config.authToken,
     timeout: config.busyTimeoutMs ?? 50,
+    ...(config.clientConcurrency ? { concurrency: config.clientConcurrency } : {}),
   });
   if (config.url.startsWith('file:') && !config.url.includes(':memory:')) {
     await client.execute('PRAGMA journal_mode = WAL');

@@ -101,25 +101,22 @@ export function placeProblem(
   return null;
 }
 
-const trees = new WeakMap<Db, Promise<TerritoryData['departments']>>();
+const trees = new WeakMap<Db, TerritoryData['departments']>();
 
 /**
  * The territory tree of `listTerritory`, read once per store and then kept (reference data, loaded
  * once and never edited while serving): pages that draw the 262 districts on every request (a
  * procedure of every alcaldía, /denuncia) do not query them each time. Frozen: callers share it.
+ * Only the result is shared, never a pending read: on Workers a request that awaits another
+ * request's I/O hangs until the runtime cancels it (a few concurrent first views did, as 500s).
  */
-export function territoryTree(db: Db): Promise<TerritoryData['departments']> {
-  let tree = trees.get(db);
-  if (!tree) {
-    tree = listTerritory(db).then((departments) => {
-      // An empty store (before the reference data is loaded) is asked again next time.
-      if (departments.length === 0) trees.delete(db);
-      return deepFreeze(departments);
-    });
-    trees.set(db, tree);
-    tree.catch(() => trees.delete(db));
-  }
-  return tree;
+export async function territoryTree(db: Db): Promise<TerritoryData['departments']> {
+  const known = trees.get(db);
+  if (known) return known;
+  const departments = deepFreeze(await listTerritory(db));
+  // An empty store (before the reference data is loaded) is asked again next time.
+  if (departments.length > 0) trees.set(db, departments);
+  return departments;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -106,6 +106,21 @@ describe('the Worker in workerd', () => {
     expect((await fetch(`${base}/tramites/no-existe-este-tramite`)).status).toBe(404);
   });
 
+  it('answers many requests at once, each with its own queries: none waits on another request’s I/O and hangs', async () => {
+    // @libsql/client queues statements past 20 at once and starts a queued one from whichever
+    // request's statement finished: workerd then cancelled the waiting request as hung (a 500).
+    // Each page runs several queries, so 40 pages at once pass 20 statements in flight.
+    for (let round = 0; round < 3; round++) {
+      const statuses = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          fetch(`${base}/tramites/${i % 2 ? SLUG : 'partida-nacimiento-certificada-alcaldia'}`).then(async (r) => (await r.arrayBuffer(), r.status)),
+        ),
+      );
+      expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    }
+    expect(worker.output()).not.toMatch(/hung/);
+  });
+
   it('serves the build’s hashed files from the assets binding, marked immutable', async () => {
     const html = await (await fetch(`${base}/`)).text();
     const asset = /(?:href|src)="(\/_astro\/[^"]+)"/.exec(html)?.[1];
