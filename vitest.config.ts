@@ -10,7 +10,8 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    reporters: ['default'],
+    // The second reads every console line of the run for the texts tests submit (privacy: no personal data in logs).
+    reporters: ['default', './tests/fixtures/log-canaries.reporter.ts'],
     setupFiles: ['tests/fixtures/fast-check.setup.ts'],
   },
 });

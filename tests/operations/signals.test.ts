@@ -1,3 +1,4 @@
+import { CANARY as CANARIES } from '../fixtures/canaries.ts';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import parsePrometheusTextFormat, { type MetricFamily } from 'parse-prometheus-text-format';
@@ -16,10 +17,7 @@ import { createTestStore, type TestStore } from '../fixtures/store.ts';
  */
 
 const TOKEN = 'token-de-metricas-de-prueba-0123456789';
-const CANARY = 'zqxcanario7731';
-const EMAIL = 'canario.7731@correo.test';
-const PHONE = '+503 7000 7731';
-const CODE_WORD = 'mariposacanaria';
+const { text: CANARY, email: EMAIL, phone: PHONE, codeWord: CODE_WORD } = CANARIES;
 
 let t: TestStore;
 let server: RunningServer;

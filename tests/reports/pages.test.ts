@@ -1,3 +1,4 @@
+import { CANARY } from '../fixtures/canaries.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Log } from '../../api/errors.ts';
 import { REPORT_KINDS, KIND_TEXT } from '../../store/reports/kinds.ts';
@@ -406,8 +407,8 @@ describe('/seguimiento', () => {
     const pageA = await new Browser().get(a.location);
     expect(pageA.html).toContain('No encontramos un caso con ese código.');
 
-    // With the word, the case opens, and nothing on it names violence.
-    const page = await openCase(new Browser(), code, 'Girasol');
+    // With the word (typed with a capital, as phones do), the case opens, and nothing on it names violence.
+    const page = await openCase(new Browser(), code, `${CANARY.codeWord[0].toUpperCase()}${CANARY.codeWord.slice(1)}`);
     expect(page.html).toMatch(/<h1[^>]*>Su caso<\/h1>/);
     for (const heading of headingsOf(page.html)) expect(heading).not.toMatch(/violencia|198|mujer/i);
     expect(mainOf(page.html)).not.toMatch(/violencia/i);

@@ -1,3 +1,4 @@
+import { CANARY } from '../fixtures/canaries.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { createWebApp } from '../../api/web-app.ts';
 import { createPerson, personActor } from '../../store/people/people.ts';
@@ -457,7 +458,7 @@ describe('the case workspace', () => {
       expect(((await (await version(s.linea198)).json()) as { version: string }).version).toBe(first);
       const stream = await get(`${path}/eventos?desde=${encodeURIComponent(first)}`, s.linea198);
       expect(stream.headers.get('Content-Type')).toMatch(/^text\/event-stream/);
-      await addCitizenMessage(t.store, { code, codeWord: 'girasol' }, '[sintético] ¿Sigue ahí alguien?', 'telegram');
+      await addCitizenMessage(t.store, { code, codeWord: CANARY.codeWord }, '[sintético] ¿Sigue ahí alguien?', 'telegram');
       expect(await readUntil(stream.body as ReadableStream<Uint8Array>, /event: cambio/, 6_000)).toContain('event: cambio');
       expect(((await (await version(s.linea198)).json()) as { version: string }).version).not.toBe(first);
       for (const who of ['officerRnpn', 'emergencias', 'admin'] as const) {
@@ -471,7 +472,7 @@ describe('the case workspace', () => {
       const code = await fileReport(t, 'violence', { channel: 'telegram', contact: { channel: 'telegram', value: '555000998', relay: true } });
       const path = `/admin/casos/${display(code)}`;
       t.clock.advance(1_000);
-      await addCitizenMessage(t.store, { code, codeWord: 'girasol' }, '[sintético] Estoy aquí.', 'telegram');
+      await addCitizenMessage(t.store, { code, codeWord: CANARY.codeWord }, '[sintético] Estoy aquí.', 'telegram');
       const waiting = await (await get(path, s.linea198)).text();
       expect(waiting).toMatch(/La persona escribe por Telegram y espera una respuesta desde/);
       expect(waiting).toContain(`data-events="${path}/eventos?desde=`);
