@@ -1,3 +1,4 @@
+import { routeLabel } from '../system/request-log.ts';
 import { XMLBuilder } from 'fast-xml-parser';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -124,7 +125,8 @@ export function asOpen311Error(error: unknown, fieldNames: Record<string, string
 export function open311ErrorResponse(error: unknown, c: Context, log: Log): Response {
   let known = asOpen311Error(error);
   if (!known) {
-    log.error('open311 error', { method: c.req.method, path: c.req.path, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    // The route's pattern, never the path (it can hold a tracking code); the error's kind, never its text.
+    log.error('open311 error', { method: c.req.method, route: routeLabel(c), error: error instanceof Error ? error.name : typeof error });
     known = new Open311Error(400, [
       { code: 500, description: 'Error general del servicio: no pudimos atender la solicitud. Intente de nuevo en unos minutos.' },
     ]);

@@ -1,3 +1,4 @@
+import { routeLabel } from '../system/request-log.ts';
 import { Hono, type Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { AppError, isAppError } from '../../store/app-error.ts';
@@ -103,7 +104,7 @@ export function liveQueueRoutes(options: LiveQueueOptions = {}) {
         }
       },
       async (error) => {
-        c.var.log.error('live queue stream failed', { path: c.req.path, error: error.name });
+        c.var.log.error('live queue stream failed', { route: routeLabel(c), error: error.name });
       },
     );
     response.headers.set('Cache-Control', CACHE_CONTROL.private);
