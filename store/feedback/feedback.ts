@@ -152,13 +152,19 @@ export async function resolveFeedback(store: Store, actor: Actor, feedbackId: nu
   }
   await store.write(async (tx) => {
     const rows = await tx.execute({
-      sql: 'SELECT f.id, f.status, f.resolution_note, p.institution_id, p.id AS procedure_id, p.version FROM feedback f JOIN procedures p ON p.id = f.procedure_id WHERE f.id = ?',
+      sql: 'SELECT f.id, f.kind, f.status, f.resolution_note, p.institution_id, p.id AS procedure_id, p.version FROM feedback f JOIN procedures p ON p.id = f.procedure_id WHERE f.id = ?',
       args: [feedbackId],
     });
     const row = rows.rows[0];
     if (!row) throw new AppError('not_found', 'No existe esa retroalimentación.', { status: 404 });
     if (institutionId !== null && Number(row.institution_id) !== institutionId) {
       throw new AppError('forbidden', 'Esa retroalimentación es de otra institución.', { status: 403 });
+    }
+    // Only «Este servicio no funciona así» asks for an answer; the other buttons are counted (with trends), never resolved one by one.
+    if (row.kind !== 'not_like_this') {
+      throw new AppError('not_an_inbox_item', '«¿Le fue útil?» y «Quiero este servicio en línea» se cuentan: no necesitan una nota de resolución.', {
+        status: 409,
+      });
     }
     if (version !== undefined && (version < 1 || version > Number(row.version))) {
       throw new AppError('invalid_version', `La versión debe estar entre 1 y ${row.version}.`, { fields: { version: 'Versión inexistente.' } });

@@ -346,6 +346,11 @@ describe('the lists', () => {
     const filtered = await (await get('/admin/opiniones?q=partida', officer)).text();
     expect(filtered).toContain('Ahora cobran tres dólares');
     expect(filtered.slice(filtered.indexOf('id="conteos"'))).not.toContain('Emisión de prueba del DUI');
+    // A counted opinion is never resolved one by one, by any path.
+    const counted = Number((await t.store.db.execute("SELECT id FROM feedback WHERE kind = 'want_online' LIMIT 1")).rows[0].id);
+    const refused = await api('POST', `/api/admin/feedback/${counted}/resolve`, officer, { note: 'No aplica a un conteo' });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('not_an_inbox_item');
   });
 });
 
