@@ -76,10 +76,11 @@ export interface RankedMatch {
   /**
    * Expressions whose matches count, in this order: concepts matched (what the person said
    * happened to them outranks incidental words), groups matched, groups matched without typos,
-   * groups matched in the title, groups matched by the word itself rather than another form of it
-   * (Meilisearch's words, typo, attribute and exactness rules).
+   * groups matched in the title, action words matched («saco», «renovar»: they never decide the
+   * match), groups matched by the word itself rather than another form of it (Meilisearch's words,
+   * typo, attribute and exactness rules).
    */
-  rankBy: { concept: string[]; matched: string[]; exact: string[]; title: string[]; unstemmed: string[] };
+  rankBy: { concept: string[]; matched: string[]; exact: string[]; title: string[]; action: string[]; unstemmed: string[] };
 }
 
 /** Past a few thousand matches the title rule costs more than the 30 ms budget (7 ms of 12 at 100,000). */
@@ -112,13 +113,48 @@ export async function findMatches(
     const match = filteredMatch(planExpression(required, 'AND', 'suggest'), filters);
     const ids = await matchIds(db, match);
     const matched = required === plan ? [] : plan.groups.map((group) => groupExpression(group) ?? NOTHING);
-    return { query: { match, rankBy: { concept, matched, exact: typoRank, title: titleRank(options.countPublished(ids)), unstemmed: stemRank } }, ids };
+    return {
+      query: { match, rankBy: { concept, matched, exact: typoRank, title: titleRank(options.countPublished(ids)), action: [], unstemmed: stemRank } },
+      ids,
+    };
+  }
+  // What the person does («saco», «pongo», «renovar») does not decide the match: the things she
+  // names are required, and the action ranks among them, right after the things in the title.
+  // «cómo saco los antecedentes penales» must find the certificate, not the entries whose steps say
+  // «solicitud» and mention a criminal record. Past the title rule's limit the action is required
+  // again: among thousands of matches it is precision, and ranking by it would cost too much (the
+  // count stops at the limit, so finding out costs little).
+  const things = plan.groups.filter((group) => !group.action);
+  if (things.length > 0 && things.length < plan.groups.length) {
+    const required = { ...plan, groups: things };
+    const thingsMatch = filteredMatch(planExpression(required, 'AND'), filters);
+    const thingsIds = await matchIds(db, thingsMatch, TITLE_RULE_LIMIT + 1);
+    if (thingsIds.length <= TITLE_RULE_LIMIT) {
+      const thingsTotal = options.countPublished(thingsIds);
+      const title = things.map((group) => groupExpression(group, 'all', 'title') ?? NOTHING);
+      // An action in the title counts twice (it is there, and in the title): «Renovación de
+      // licencia» before a licence that mentions renewing in its steps.
+      const action = plan.groups
+        .filter((group) => group.action)
+        .flatMap((group) => [groupExpression(group, 'all', 'title') ?? NOTHING, groupExpression(group) ?? NOTHING]);
+      if (things.length === 1 || thingsTotal >= options.needed) {
+        return { query: { match: thingsMatch, rankBy: { concept, matched: [], exact: typoRank, title, action, unstemmed: stemRank } }, ids: thingsIds };
+      }
+      const loose = filteredMatch(planExpression(required, 'OR'), filters);
+      const looseIds = await matchIds(db, loose);
+      const matched = things.map((group) => groupExpression(group) ?? NOTHING);
+      const looseTitle = options.countPublished(looseIds) <= TITLE_RULE_LIMIT ? title : [];
+      return { query: { match: loose, rankBy: { concept, matched, exact: typoRank, title: looseTitle, action, unstemmed: stemRank } }, ids: looseIds };
+    }
   }
   const strict = filteredMatch(planExpression(plan, 'AND'), filters);
   const strictIds = await matchIds(db, strict);
   const strictTotal = options.countPublished(strictIds);
   if (plan.groups.length === 1 || strictTotal >= options.needed) {
-    return { query: { match: strict, rankBy: { concept, matched: [], exact: typoRank, title: titleRank(strictTotal), unstemmed: stemRank } }, ids: strictIds };
+    return {
+      query: { match: strict, rankBy: { concept, matched: [], exact: typoRank, title: titleRank(strictTotal), action: [], unstemmed: stemRank } },
+      ids: strictIds,
+    };
   }
   const loose = filteredMatch(planExpression(plan, 'OR'), filters);
   const looseIds = await matchIds(db, loose);
@@ -130,6 +166,7 @@ export async function findMatches(
         matched: plan.groups.map((group) => groupExpression(group) ?? NOTHING),
         exact: typoRank,
         title: titleRank(options.countPublished(looseIds)),
+        action: [],
         unstemmed: stemRank,
       },
     },
@@ -139,9 +176,13 @@ export async function findMatches(
 
 const MEMBER = '(rowid IN (SELECT rowid FROM procedure_search WHERE procedure_search MATCH ?))';
 
-/** Every matching procedure id, in one row: far cheaper than a row per match. */
-export async function matchIds(db: Db, match: string): Promise<number[]> {
-  const rows = await db.execute({ sql: 'SELECT group_concat(rowid) AS ids FROM procedure_search WHERE procedure_search MATCH ?', args: [match] });
+/** Every matching procedure id (the first `limit` when given), in one row: far cheaper than a row per match. */
+export async function matchIds(db: Db, match: string, limit?: number): Promise<number[]> {
+  const rows = await db.execute(
+    limit === undefined
+      ? { sql: 'SELECT group_concat(rowid) AS ids FROM procedure_search WHERE procedure_search MATCH ?', args: [match] }
+      : { sql: 'SELECT group_concat(id) AS ids FROM (SELECT rowid AS id FROM procedure_search WHERE procedure_search MATCH ? LIMIT ?)', args: [match, limit] },
+  );
   const text = rows.rows[0]?.ids;
   return text === null || text === undefined || text === '' ? [] : String(text).split(',').map(Number);
 }
@@ -160,15 +201,16 @@ export async function rankMatches(db: Db, query: RankedMatch, page: { limit: num
   const ranked = await db.execute({
     sql: `SELECT rowid AS id, bm25(procedure_search, ${COLUMN_WEIGHTS}) AS score, ${concepts.map((column) => `${column}, `).join('')}
                  ${sum(query.rankBy.matched)} AS matched_groups, ${sum(query.rankBy.exact)} AS exact_groups, ${sum(query.rankBy.title)} AS title_groups,
-                 ${sum(query.rankBy.unstemmed)} AS unstemmed_groups
+                 ${sum(query.rankBy.action)} AS action_groups, ${sum(query.rankBy.unstemmed)} AS unstemmed_groups
           FROM procedure_search WHERE procedure_search MATCH ?
-          ORDER BY ${conceptOrder}matched_groups DESC, exact_groups DESC, title_groups DESC, unstemmed_groups DESC, score
+          ORDER BY ${conceptOrder}matched_groups DESC, exact_groups DESC, title_groups DESC, action_groups DESC, unstemmed_groups DESC, score
           LIMIT ? OFFSET ?`,
     args: [
       ...query.rankBy.concept,
       ...query.rankBy.matched,
       ...query.rankBy.exact,
       ...query.rankBy.title,
+      ...query.rankBy.action,
       ...query.rankBy.unstemmed,
       query.match,
       page.limit,
@@ -177,7 +219,7 @@ export async function rankMatches(db: Db, query: RankedMatch, page: { limit: num
   });
   const order = ranked.rows.map((row) => ({
     id: Number(row.id),
-    key: `${query.rankBy.concept.map((_, index) => row[`concept_${index}`]).join(',')}|${row.matched_groups}|${row.exact_groups}|${row.title_groups}|${row.unstemmed_groups}|${row.score}`,
+    key: `${query.rankBy.concept.map((_, index) => row[`concept_${index}`]).join(',')}|${row.matched_groups}|${row.exact_groups}|${row.title_groups}|${row.action_groups}|${row.unstemmed_groups}|${row.score}`,
   }));
   if (order.length < 2) return order.map((entry) => entry.id);
   // Popularity breaks exact ties of the ranking keys (mostly identical texts).

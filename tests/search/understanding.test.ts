@@ -96,6 +96,16 @@ describe('the embedded engine on the seed catalog', () => {
     expect((await top('renovar pasaporte'))[0]).toBe('renovacion-pasaporte');
   });
 
+  it('never lets what people do («saco», «pongo», «renovar») decide the match over what they name', async () => {
+    // Entries whose steps say «solicitud» or «tramitar» used to outrank the certificate itself.
+    expect((await top('cómo saco los antecedentes penales'))[0]).toBe('constancia-antecedentes-penales');
+    expect(await top('donde saco la solvencia de la policia')).toContain('solvencia-pnc-antecedentes-policiales');
+    // «pongo» is how the question is asked (filler), not a misspelling of «ponga».
+    expect((await top('¿cómo pongo una denuncia?')).some((slug) => slug === 'denuncia-delito-pnc' || slug === 'denuncia-fiscalia-general')).toBe(true);
+    // The action still ranks: the renewal in the title before a licence that mentions renewing.
+    expect(await top('renovar licencia')).toContain('renovacion-licencia-conducir');
+  });
+
   it('brings the cost into each hit when the question asks for it', async () => {
     const result = await engine.search({ query: '¿cuánto cuesta el pasaporte?', page: 1, limit: 3 });
     expect(result.intent).toBe('cost');
