@@ -313,6 +313,15 @@ export function adminRoutes() {
     }),
     async (c) => {
       const query = c.req.valid('query');
+      if (query.status && query.kind && query.kind !== 'not_like_this') {
+        throw new AppError(
+          'invalid_query',
+          '«status» solo aplica a «no funciona así» (kind not_like_this): las demás opiniones se cuentan y no se resuelven.',
+          {
+            fields: { status: 'Quite «status», o use kind=not_like_this.' },
+          },
+        );
+      }
       return c.json(
         { feedback: await listFeedback(c.var.store, c.var.actor, { status: query.status, kind: query.kind, procedureSlug: query.tramite || undefined }) },
         200,

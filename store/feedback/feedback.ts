@@ -64,7 +64,8 @@ export interface FeedbackItem {
   kind: FeedbackKind;
   part: FeedbackPart | null;
   message: string | null;
-  status: 'open' | 'resolved';
+  /** Null for counted kinds: only «no funciona así» is answered. */
+  status: 'open' | 'resolved' | null;
   resolutionNote: string | null;
   resolvedVersion: number | null;
   createdAt: string;
@@ -87,7 +88,8 @@ export async function listFeedback(
     args.push(institutionId);
   }
   if (filters.status) {
-    where.push('f.status = ?');
+    // Only «Este servicio no funciona así» waits for an answer: a status reads the inbox alone.
+    where.push("f.kind = 'not_like_this'", 'f.status = ?');
     args.push(filters.status);
   }
   if (filters.kind) {
@@ -114,7 +116,8 @@ export async function listFeedback(
       kind: String(row.kind) as FeedbackKind,
       part: row.part === null ? null : (String(row.part) as FeedbackPart),
       message: row.message === null ? null : await readMessage(store, String(row.message)),
-      status: String(row.status) as 'open' | 'resolved',
+      // Counted opinions («¿Le fue útil?», «Quiero en línea») are never open or resolved.
+      status: row.kind === 'not_like_this' ? (String(row.status) as 'open' | 'resolved') : null,
       resolutionNote: row.resolution_note === null ? null : String(row.resolution_note),
       resolvedVersion: row.resolved_version === null ? null : Number(row.resolved_version),
       createdAt: String(row.created_at),

@@ -351,6 +351,17 @@ describe('the lists', () => {
     const refused = await api('POST', `/api/admin/feedback/${counted}/resolve`, officer, { note: 'No aplica a un conteo' });
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('not_an_inbox_item');
+    // The API agrees: «open» means waiting for an answer, which a counted opinion never is.
+    type Listed = { feedback: { kind: string; status: string | null }[] };
+    const open = (await (await api('GET', '/api/admin/feedback?status=open', officer)).json()) as Listed;
+    expect(open.feedback.length).toBeGreaterThan(0);
+    expect(open.feedback.every((item) => item.kind === 'not_like_this' && item.status === 'open')).toBe(true);
+    const all = (await (await api('GET', '/api/admin/feedback', officer)).json()) as Listed;
+    expect(all.feedback.filter((item) => item.kind === 'want_online').every((item) => item.status === null)).toBe(true);
+    expect(all.feedback.some((item) => item.kind === 'want_online')).toBe(true);
+    const mixed = await api('GET', '/api/admin/feedback?status=open&kind=want_online', officer);
+    expect(mixed.status).toBe(400);
+    expect(((await mixed.json()) as { error: { fields: Record<string, string> } }).error.fields.status).toMatch(/not_like_this/);
   });
 });
 
