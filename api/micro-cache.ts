@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { REQUEST_ID_KEY, REQUEST_ID_SENT } from './system/request-log.ts';
 
 /**
  * Keeps whole responses (already compressed) of a few GET paths for a short time, as a reverse
@@ -16,8 +17,12 @@ export function microCache(options: { paths: string[]; ttlMs: number; maxEntries
     const key = `${encoding} ${new URL(c.req.url).search}`;
     const hit = entries.get(key);
     if (hit && hit.expires > now()) {
-      // A plain header record keeps @hono/node-server on its fast path (no Headers object).
-      return new Response(hit.body, { status: hit.status, headers: hit.headers });
+      // A plain header record keeps @hono/node-server on its fast path (no Headers object), so the
+      // request id (api/system/request-log.ts) goes into the record rather than onto the response.
+      const requestId = c.get(REQUEST_ID_KEY) as string | undefined;
+      if (!requestId) return new Response(hit.body, { status: hit.status, headers: hit.headers });
+      c.set(REQUEST_ID_SENT, true);
+      return new Response(hit.body, { status: hit.status, headers: { ...hit.headers, 'x-request-id': requestId } });
     }
     if (hit) entries.delete(key);
     await next();

@@ -42,10 +42,20 @@ function safeName(value: unknown): string {
   return /^[a-z0-9][a-z0-9 ._-]{0,40}$/i.test(text) ? text : 'otro';
 }
 
+/**
+ * A map key for a set of labels, per request: cheap (no escaping, that is done once at render).
+ * Label values are ours (route patterns, methods, statuses, names), never a control character.
+ */
+function labelKey(labels: Labels): string {
+  let key = '';
+  for (const name in labels) key += `${name}\u0000${labels[name]}\u0001`;
+  return key;
+}
+
 class Counter {
   readonly values = new Map<string, { labels: Labels; value: number }>();
   inc(labels: Labels, by = 1): void {
-    const key = labelText(labels);
+    const key = labelKey(labels);
     const entry = this.values.get(key);
     if (entry) entry.value += by;
     else this.values.set(key, { labels, value: by });
@@ -59,7 +69,7 @@ class Histogram {
     this.bounds = bounds;
   }
   observe(labels: Labels, value: number): void {
-    const key = labelText(labels);
+    const key = labelKey(labels);
     let entry = this.values.get(key);
     if (!entry) {
       entry = { labels, buckets: this.bounds.map(() => 0), sum: 0, count: 0 };

@@ -53,6 +53,10 @@ export function routeLabel(c: Context): string {
   return rest.length > 0 && rest.some(Boolean) ? `/${first}/*` : `/${first}`;
 }
 
+/** Context keys: the request's id, and whether a handler already put it in its response. */
+export const REQUEST_ID_KEY = 'requestId';
+export const REQUEST_ID_SENT = 'requestIdSent';
+
 /** An incoming request id is kept only if it cannot carry anything but an id. */
 const REQUEST_ID = /^[A-Za-z0-9-]{8,64}$/;
 
@@ -66,6 +70,9 @@ export function observeRequests(options: { metrics?: Metrics; log?: Log }): Midd
   return async (c, next) => {
     const incoming = c.req.header('X-Request-Id');
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    // A cached answer (api/micro-cache.ts) writes the id into its own plain header record, so its
+    // headers never become a full Headers object just to receive it.
+    c.set(REQUEST_ID_KEY, requestId);
     const started = performance.now();
     try {
       await next();
@@ -75,11 +82,13 @@ export function observeRequests(options: { metrics?: Metrics; log?: Log }): Midd
       const status = c.res.status;
       options.metrics?.observeRequest({ route, method: c.req.method, status, seconds });
       options.log?.info('request', { request_id: requestId, method: c.req.method, route, status, duration_ms: Math.round(seconds * 10_000) / 10 });
-      // A streamed or cached answer may have immutable headers; the id is a courtesy, not a must.
-      try {
-        c.res.headers.set('X-Request-Id', requestId);
-      } catch {
-        /* immutable headers */
+      // A streamed answer may have immutable headers; the id is a courtesy, not a must.
+      if (c.get(REQUEST_ID_SENT) !== true) {
+        try {
+          c.res.headers.set('X-Request-Id', requestId);
+        } catch {
+          /* immutable headers */
+        }
       }
     }
   };

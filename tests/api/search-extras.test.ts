@@ -6,6 +6,7 @@ import { systemActor } from '../../store/policy.ts';
 import { createApi } from '../../api/app.ts';
 import { consoleLog } from '../../api/errors.ts';
 import { createWebApp } from '../../api/web-app.ts';
+import { createMetrics } from '../../api/system/metrics.ts';
 import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { loadRenderPage } from '../../server.node.ts';
 import { createTestStore, type TestStore } from '../fixtures/store.ts';
@@ -145,6 +146,20 @@ describe('search pages and caching', () => {
     expect(first.headers.get('X-Cache')).toBeNull();
     expect(second.headers.get('X-Cache')).toBe('HIT');
     expect(await second.json()).toEqual(await first.json());
+  });
+
+  it('gives a cached answer its own request id, and counts it, without turning its headers into a Headers object', async () => {
+    const metrics = createMetrics();
+    const app = createWebApp({ store: t.store, search: createEmbeddedSearch(t.store.db), log: consoleLog, renderPage: await loadRenderPage(), metrics });
+    const first = await app.request('/api/search?q=partida');
+    const second = await app.request('/api/search?q=partida');
+    const quoted = await app.request('/api/search?q=partida', { headers: { 'X-Request-Id': 'proxy-id-12345678' } });
+    expect(second.headers.get('X-Cache')).toBe('HIT');
+    expect(second.headers.get('X-Request-Id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(second.headers.get('X-Request-Id')).not.toBe(first.headers.get('X-Request-Id'));
+    expect(quoted.headers.get('X-Request-Id')).toBe('proxy-id-12345678');
+    const text = await metrics.render(t.store);
+    expect(text).toContain('portal_http_requests_total{route="/api/search",method="GET",status="200"} 3');
   });
 
   it('never puts the Meilisearch key in what a browser receives', async () => {
