@@ -76,8 +76,8 @@ export interface RankedMatch {
   /**
    * Expressions whose matches count, in this order: concepts matched (what the person said
    * happened to them outranks incidental words), groups matched, groups matched without typos,
-   * groups matched in the title, action words matched («saco», «renovar»: they never decide the
-   * match), groups matched by the word itself rather than another form of it (Meilisearch's words,
+   * groups matched in the title, action words matched («saco», «renovar»: they decide the match
+   * only past the title rule's limit), groups matched by the word itself rather than another form of it (Meilisearch's words,
    * typo, attribute and exactness rules).
    */
   rankBy: { concept: string[]; matched: string[]; exact: string[]; title: string[]; action: string[]; unstemmed: string[] };
