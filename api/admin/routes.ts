@@ -55,6 +55,14 @@ const personJson = (person: Person) => ({
   mustChangePassword: person.mustChangePassword,
 });
 
+/** A numeric `{id}` in the path (feedback, people): the same rule and message everywhere. */
+const idParam = z.object({
+  id: z
+    .string()
+    .regex(/^\d{1,12}$/, { error: 'El id es un número.' })
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
 /** The officers' and integrations' JSON API under /api/admin (CONTRACTS.md). */
 export function adminRoutes() {
   const app = new OpenAPIHono<ActorEnv>({
@@ -336,12 +344,7 @@ export function adminRoutes() {
       summary: 'Resolver retroalimentación con una nota',
       security: sessionOnly,
       request: {
-        params: z.object({
-          id: z
-            .string()
-            .regex(/^\d{1,12}$/, { error: 'El id es un número.' })
-            .openapi({ param: { name: 'id', in: 'path' } }),
-        }),
+        params: idParam,
         body: jsonBody(resolveFeedbackSchema),
       },
       responses: { 200: json(ok, 'Resuelta'), ...failures },
@@ -422,12 +425,7 @@ export function adminRoutes() {
       summary: 'Desactivar una cuenta (cierra sus sesiones)',
       security: sessionOnly,
       request: {
-        params: z.object({
-          id: z
-            .string()
-            .regex(/^\d{1,12}$/, { error: 'El id es un número.' })
-            .openapi({ param: { name: 'id', in: 'path' } }),
-        }),
+        params: idParam,
       },
       responses: { 200: json(ok, 'Desactivada'), ...failures },
     }),
@@ -444,12 +442,7 @@ export function adminRoutes() {
       summary: 'Dar una contraseña nueva de un solo uso a quien olvidó la suya (administración); cierra sus sesiones',
       security: sessionOnly,
       request: {
-        params: z.object({
-          id: z
-            .string()
-            .regex(/^\d{1,12}$/, { error: 'El id es un número.' })
-            .openapi({ param: { name: 'id', in: 'path' } }),
-        }),
+        params: idParam,
       },
       responses: { 200: json(z.object({ person: personSchema, oneTimePassword: z.string() }), 'Contraseña nueva'), ...failures },
     }),
