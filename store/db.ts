@@ -1,7 +1,7 @@
 import { createClient, LibsqlError, type Client, type InStatement, type ResultSet, type Transaction } from '@libsql/client';
 import { AppError } from './app-error.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { createFieldCipher, type FieldCipher } from './field-cipher.ts';
+import { createFieldCipher, type CryptoPrimitives, type FieldCipher } from './field-cipher.ts';
 import { deriveStoreKeys, type StoreKeys } from './keys.ts';
 
 /** A client or an open transaction: repository functions accept either. */
@@ -62,6 +62,11 @@ export interface StoreConfig {
    * cut short with) another request's writes; the server serializes their transactions instead.
    */
   groupCommit?: boolean;
+  /**
+   * AES-GCM and HMAC for the field cipher and the derived keys (default: pure JavaScript, runs
+   * everywhere). Node passes store/native-crypto.node.ts: the same bytes, several times faster.
+   */
+  primitives?: CryptoPrimitives;
 }
 
 /** What the store needs of a libSQL client. */
@@ -88,6 +93,14 @@ function readerOf(client: StoreClient): Reader {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * One turn of the event loop: setImmediate runs right after pending I/O (Node), where
+ * setTimeout(0) would also wait out its 1 ms floor after every group. Workers (no group commit
+ * there) fall back to a timer.
+ */
+const nextTurn: () => Promise<void> =
+  typeof setImmediate === 'function' ? () => new Promise((resolve) => setImmediate(resolve)) : () => sleep(0) as Promise<void>;
+
 /** Writes committed together at most (group commit, see openStore). */
 const MAX_GROUP = 64;
 
@@ -111,8 +124,8 @@ export async function openStore(config: StoreConfig): Promise<Store> {
     await client.execute('PRAGMA journal_mode = WAL');
   }
   const lazyBegin = !config.url.startsWith('file:');
-  const cipher = await createFieldCipher(config.dataKey);
-  const keys = await deriveStoreKeys(config.dataKey);
+  const cipher = await createFieldCipher(config.dataKey, config.primitives);
+  const keys = await deriveStoreKeys(config.dataKey, config.primitives);
   const retryFor = config.busyRetryForMs ?? 10_000;
 
   /** Starts a write (BEGIN IMMEDIATE takes the lock), retrying without blocking while another process holds it. */
@@ -201,7 +214,7 @@ export async function openStore(config: StoreConfig): Promise<Store> {
         // timers and I/O: requests whose writes would join the next group could not even enqueue
         // them. One turn of the event loop between groups lets them in (groups of ~40 under load
         // instead of 1); an idle store starts a write at once.
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await nextTurn();
       }
     } finally {
       flushing = false;

@@ -1,6 +1,5 @@
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { fromHex, toHex } from './crypto.ts';
+import { purePrimitives, type CryptoPrimitives } from './field-cipher.ts';
 
 /**
  * Keys derived from DATA_KEY (HKDF-SHA256, one `info` label per purpose). None of them is ever
@@ -37,12 +36,12 @@ async function hkdfBytes(dataKey: Uint8Array<ArrayBuffer>, info: string, salt = 
 }
 
 /** `dataKeyHex`: DATA_KEY, 64 hex characters. */
-export async function deriveStoreKeys(dataKeyHex: string): Promise<StoreKeys> {
+export async function deriveStoreKeys(dataKeyHex: string, primitives: CryptoPrimitives = purePrimitives): Promise<StoreKeys> {
   const raw = fromHex(dataKeyHex.toLowerCase());
   const encoder = new TextEncoder();
-  // HMACs run synchronously (@noble/hashes) over the HKDF-derived key bytes: the same values the
-  // Web Crypto keys gave, without a thread-pool round trip for each short text.
-  const macWith = (key: Uint8Array) => (text: string) => toHex(hmac(sha256, key, encoder.encode(text)));
+  // HMACs run synchronously (@noble/hashes, or Node's own) over the HKDF-derived key bytes: the
+  // same values the Web Crypto keys gave, without a thread-pool round trip for each short text.
+  const macWith = (key: Uint8Array) => (text: string) => toHex(primitives.hmacSha256(key, encoder.encode(text)));
   const audit = { mac: macWith(await hkdfBytes(raw, 'portal-tramites audit chain v1')) };
   const fingerprintMac = macWith(await hkdfBytes(raw, 'portal-tramites text fingerprint v1'));
   // Two days at most: yesterday's key is still asked for around midnight.

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Clock } from './clock.ts';
 import { openStore, type Store } from './db.ts';
 import { createLocalClient } from './libsql-local.node.ts';
+import { nativePrimitives } from './native-crypto.node.ts';
 import { systemActor } from './policy.ts';
 import { generateDataKey } from './field-cipher.ts';
 import { parseExchangeFile, type RawRow } from './catalog/exchange-files.ts';
@@ -53,6 +54,7 @@ export async function openConfiguredStore(
     clock: options.clock,
     // Local files through the driver that keeps prepared statements; anything else through @libsql/client.
     connect: url.startsWith('file:') && !url.includes(':memory:') ? createLocalClient : undefined,
+    primitives: nativePrimitives,
   });
 }
 

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.ts';
 import { openStore } from '../db.ts';
 import { verifyAuditChain } from '../audit/audit.ts';
 import { createLocalClient } from '../libsql-local.node.ts';
+import { nativePrimitives } from '../native-crypto.node.ts';
 import { migrate } from '../migrate.ts';
 import { loadMigrations } from '../migrations.node.ts';
 import { SCHEMA_VERSION } from '../schema-version.ts';
@@ -136,7 +137,13 @@ export async function restoreBackup(options: { file: string; databaseUrl: string
     if (described.schema_version !== manifest.schema_version || JSON.stringify(described.tables) !== JSON.stringify(manifest.tables)) {
       throw new BackupError('manifest_mismatch', 'La copia no contiene lo que dice su manifiesto (versión o filas por tabla). No se restauró nada.');
     }
-    const store = await openStore({ url: `file:${staging}`, dataKey: options.dataKey, clock: options.clock, connect: createLocalClient });
+    const store = await openStore({
+      url: `file:${staging}`,
+      dataKey: options.dataKey,
+      clock: options.clock,
+      connect: createLocalClient,
+      primitives: nativePrimitives,
+    });
     let migrationsApplied: string[];
     let auditRecords: number;
     try {

@@ -5,7 +5,8 @@ import { createClient as createWebClient } from '@libsql/client/web';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store, type StoreConfig } from '../../store/db.ts';
 import { createLocalClient } from '../../store/libsql-local.node.ts';
-import { createFieldCipher, generateDataKey } from '../../store/field-cipher.ts';
+import { createFieldCipher, generateDataKey, purePrimitives } from '../../store/field-cipher.ts';
+import { nativePrimitives } from '../../store/native-crypto.node.ts';
 import { fromHex, toHex } from '../../store/crypto.ts';
 import { startLibsqlHttpServer, type LibsqlHttpServer } from '../../scripts/libsql-http.node.ts';
 
@@ -68,15 +69,19 @@ describe.each([
   });
 });
 
-describe('sensitive fields', () => {
+// Both sets of primitives: the pure ones (Workers, tests) and Node's native ones (the server).
+describe.each([
+  ['pure JavaScript', purePrimitives],
+  ['Node native', nativePrimitives],
+])('sensitive fields (%s)', (_name, primitives) => {
   it('are encrypted with AES-GCM: unreadable without the key, different each time, tamper-evident', async () => {
-    const cipher = await createFieldCipher(generateDataKey());
+    const cipher = await createFieldCipher(generateDataKey(), primitives);
     const sealed = await cipher.encrypt('Mi vecino no me deja salir de la casa');
     expect(sealed).toMatch(/^v1:[0-9a-f]{24}:[0-9a-f]+$/);
     expect(sealed).not.toContain('vecino');
     expect(await cipher.encrypt('Mi vecino no me deja salir de la casa')).not.toBe(sealed);
     expect(await cipher.decrypt(sealed)).toBe('Mi vecino no me deja salir de la casa');
-    const other = await createFieldCipher(generateDataKey());
+    const other = await createFieldCipher(generateDataKey(), primitives);
     await expect(other.decrypt(sealed)).rejects.toThrow();
     const tampered = sealed.slice(0, -2) + (sealed.endsWith('00') ? '11' : '00');
     await expect(cipher.decrypt(tampered)).rejects.toThrow();
@@ -84,7 +89,7 @@ describe('sensitive fields', () => {
 
   it("reads what Web Crypto's AES-GCM wrote under the same key, and writes what it reads (stored fields stay readable)", async () => {
     const keyHex = generateDataKey();
-    const cipher = await createFieldCipher(keyHex);
+    const cipher = await createFieldCipher(keyHex, primitives);
     const key = await crypto.subtle.importKey('raw', fromHex(keyHex), 'AES-GCM', false, ['encrypt', 'decrypt']);
     const text = 'Señora de 34 años, colonia Escalón: ¿quién me ayuda? 🙏';
     const iv = crypto.getRandomValues(new Uint8Array(12));
@@ -93,6 +98,17 @@ describe('sensitive fields', () => {
     const [, ourIv, sealed] = (await cipher.encrypt(text)).split(':');
     const opened = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromHex(ourIv) }, key, fromHex(sealed));
     expect(new TextDecoder().decode(opened)).toBe(text);
+  });
+
+  it('read what the other set of primitives wrote, both ways (a Worker and a Node server share one database)', async () => {
+    const keyHex = generateDataKey();
+    const ours = await createFieldCipher(keyHex, primitives);
+    const theirs = await createFieldCipher(keyHex, primitives === nativePrimitives ? purePrimitives : nativePrimitives);
+    for (const text of ['', 'a', 'Señora de 34 años: ¿quién me ayuda? 🙏'.repeat(40)]) {
+      expect(await theirs.decrypt(await ours.encrypt(text))).toBe(text);
+      expect(await ours.decrypt(await theirs.encrypt(text))).toBe(text);
+    }
+    await expect(ours.decrypt('v1:00:00')).rejects.toThrow();
   });
 
   it('refuses a malformed DATA_KEY, naming the variable', async () => {
