@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from './body-limit.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { botWebhookRoutes } from './bot/webhooks.ts';
 import { webChatRoutes } from './bot/web-chat.ts';
@@ -34,7 +34,7 @@ export function createApi(deps: ApiDeps, options: { standalone?: boolean } = {})
   if (options.standalone !== false) applyEdge(app, deps);
   app.use(
     '/api/*',
-    bodyLimit({
+    limitBody({
       maxSize: 256 * 1024,
       onError: () => {
         throw new AppError('payload_too_large', 'El contenido enviado es demasiado grande (máximo 256 KB).', { status: 413 });

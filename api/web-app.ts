@@ -1,5 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from './body-limit.ts';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../store/app-error.ts';
@@ -83,9 +83,9 @@ export function createWebApp(deps: WebAppDeps) {
   const tooLarge = (limit: string) => () => {
     throw new AppError('payload_too_large', `Lo enviado es demasiado grande (máximo ${limit}).`, { status: 413 });
   };
-  app.use('/admin/importar', bodyLimit({ maxSize: 20 * 1024 * 1024, onError: tooLarge('20 MB') }));
+  app.use('/admin/importar', limitBody({ maxSize: 20 * 1024 * 1024, onError: tooLarge('20 MB') }));
   app.on('POST', ['/admin/*', '/tramites/*', '/buscar/*'], async (c, next) =>
-    c.req.path === '/admin/importar' ? next() : bodyLimit({ maxSize: 64 * 1024, onError: tooLarge('64 KB') })(c, next),
+    c.req.path === '/admin/importar' ? next() : limitBody({ maxSize: 64 * 1024, onError: tooLarge('64 KB') })(c, next),
   );
   applyEdge(app, { ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl });
   // The API sees the same public origin the edge does (Twilio signs PUBLIC_BASE_URL + path).

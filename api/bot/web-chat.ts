@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from '../body-limit.ts';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { BotEvent, BotRunner } from '../../bot/engine/types.ts';
 import { APOLOGY } from '../../bot/runner.ts';
@@ -62,7 +62,7 @@ export function webChatRoutes(runner: BotRunner | undefined) {
   const app = new Hono<ApiEnv>();
   app.post(
     CHAT_COOKIE.path,
-    bodyLimit({
+    limitBody({
       maxSize: 32 * 1024,
       onError: () => {
         throw new AppError('payload_too_large', `El mensaje es demasiado largo: escriba hasta ${CHAT_MESSAGE_MAX} caracteres.`, { status: 413 });

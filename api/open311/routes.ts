@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from '../body-limit.ts';
 import { z } from 'zod';
 import '../../store/validation-locale.ts';
 import { listInstitutions } from '../../store/catalog/procedures.ts';
@@ -406,7 +406,7 @@ export function open311Routes() {
 
   app.post(
     '*',
-    bodyLimit({
+    limitBody({
       maxSize: 64 * 1024,
       onError: () => {
         throw new Open311Error(400, 'La solicitud es demasiado grande (máximo 64 KB).');

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { limitBody } from '../body-limit.ts';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { AppError, isAppError } from '../../store/app-error.ts';
@@ -132,7 +132,7 @@ export function reportForms() {
   const app = new Hono<ApiEnv>();
   // Scoped to these paths: a sub-app's `use('*')` would reach every route of the app it joins.
   app.on('POST', ['/denuncia', '/denuncia/*', '/seguimiento', '/seguimiento/*'], (c, next) =>
-    bodyLimit({
+    limitBody({
       maxSize: 64 * 1024,
       onError: () => {
         throw new AppError('payload_too_large', 'Lo enviado es demasiado grande (máximo 64 KB). Acorte el relato a 4,000 caracteres.', { status: 413 });

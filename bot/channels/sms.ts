@@ -129,15 +129,28 @@ export const MAX_SMS_SEGMENTS = 2;
  */
 const MAX_SEPTETS = 2 * 153 - 2;
 
-function fits(text: string): boolean {
-  let septets = 0;
+/** Septets of `text` in GSM-7, or -1 when a character is not GSM-7 (then the library counts). */
+function septets(text: string): number {
+  let count = 0;
   for (const char of text) {
-    if (GSM_EXTENDED.has(char)) septets += 2;
-    else if (GSM_BASIC.has(char)) septets += 1;
-    else return smsSegments(text) <= MAX_SMS_SEGMENTS;
+    if (GSM_EXTENDED.has(char)) count += 2;
+    else if (GSM_BASIC.has(char)) count += 1;
+    else return -1;
   }
-  return septets <= MAX_SEPTETS;
+  return count;
 }
+
+/** Whether a text of `count` septets (-1: not GSM-7, then `text()` is counted) fits in MAX_SMS_SEGMENTS. */
+function fitsCount(count: number, text: () => string): boolean {
+  return count >= 0 ? count <= MAX_SEPTETS : smsSegments(text()) <= MAX_SMS_SEGMENTS;
+}
+
+function fits(text: string): boolean {
+  return fitsCount(septets(text), () => text);
+}
+
+/** Septets of two texts joined by one separator character (a space or a newline: one septet each). */
+const joined = (left: number, right: number) => (left < 0 || right < 0 ? -1 : left + 1 + right);
 
 /** Splits a line that alone is too long at sentence ends, then words, then characters. */
 function splitLine(line: string): string[] {
@@ -166,19 +179,27 @@ function splitLine(line: string): string[] {
 /** Packs lines into as few SMS of at most two segments as possible, never splitting a line that fits. */
 function packLines(text: string): string[] {
   const messages: string[] = [];
+  // Septets are counted once per line and added up, not recounted for every longer candidate.
   let current = '';
+  let currentCount = 0;
   for (const line of text.split('\n')) {
-    const candidate = current === '' ? line : `${current}\n${line}`;
-    if (fits(candidate)) {
-      current = candidate;
+    const lineCount = septets(line);
+    const candidate = () => (current === '' ? line : `${current}\n${line}`);
+    const candidateCount = current === '' ? lineCount : joined(currentCount, lineCount);
+    if (fitsCount(candidateCount, candidate)) {
+      current = candidate();
+      currentCount = candidateCount;
       continue;
     }
     if (current.trim()) messages.push(current.trim());
-    if (fits(line)) current = line;
-    else {
+    if (fitsCount(lineCount, () => line)) {
+      current = line;
+      currentCount = lineCount;
+    } else {
       const parts = splitLine(line);
       messages.push(...parts.slice(0, -1));
       current = parts.at(-1) ?? '';
+      currentCount = septets(current);
     }
   }
   if (current.trim()) messages.push(current.trim());

@@ -22,11 +22,30 @@ export const UPDATE_MEMORY_MS = 7 * 86_400_000;
  * @example await botIdentityHash(store, 'sms', '+50370001234') // '3f9c…' (32 hex)
  */
 export function botIdentityHash(store: Store, channel: BotChannelName, identity: string): Promise<string> {
-  return store.keys.fingerprint(`bot identity\n${channel}\n${identity}`);
+  return rememberedFingerprint(store, `bot identity\n${channel}\n${identity}`);
 }
 
 function updateHash(store: Store, channel: BotChannelName, dedupeKey: string): Promise<string> {
-  return store.keys.fingerprint(`bot update\n${channel}\n${dedupeKey}`);
+  return rememberedFingerprint(store, `bot update\n${channel}\n${dedupeKey}`);
+}
+
+/**
+ * One event asks for its person's and its update's hash four or five times (dedupe, load,
+ * opt-out, save): the last few are remembered in memory, per store, never written anywhere.
+ * Only identities and update ids go through here, never what she wrote.
+ */
+const RECENT_HASHES = 512;
+const recentHashes = new WeakMap<Store, Map<string, Promise<string>>>();
+function rememberedFingerprint(store: Store, text: string): Promise<string> {
+  let recent = recentHashes.get(store);
+  if (!recent) recentHashes.set(store, (recent = new Map()));
+  let hash = recent.get(text);
+  if (hash === undefined) {
+    hash = store.keys.fingerprint(text);
+    if (recent.size >= RECENT_HASHES) recent.delete(recent.keys().next().value as string);
+    recent.set(text, hash);
+  }
+  return hash;
 }
 
 /**
