@@ -66,6 +66,15 @@ export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabul
     for (let k = 0; k < found.words.length; k++) questionAt.add(i + k);
     i += found.words.length - 1;
   }
+  // Filler phrases («el salvador») go like filler words where their words come together, but
+  // only after concepts had them: «mudarme a El Salvador» is a situation that names the country.
+  const fillerPhraseAt = new Set<number>();
+  for (let i = 0; i < all.length; i++) {
+    const phrase = thesaurus.fillerPhrases.find((words) => words.every((word, k) => all[i + k] === word));
+    if (!phrase) continue;
+    for (let k = 0; k < phrase.length; k++) fillerPhraseAt.add(i + k);
+    i += phrase.length - 1;
+  }
   const isContent = (word: string, index: number) => !questionAt.has(index) && !thesaurus.stopWords.has(word) && !thesaurus.filler.has(word);
   let positions = all.map((_, index) => index).filter((index) => isContent(all[index], index));
   // A query made only of question words («requisitos») is searched as typed.
@@ -102,6 +111,9 @@ export function planQuery(raw: string, thesaurus: Thesaurus, vocabulary: Vocabul
     }
     positions = positions.filter((_, p) => !said.has(p));
   }
+  const beyondFiller = positions.filter((index) => !fillerPhraseAt.has(index));
+  // «El Salvador» alone is what she looks for.
+  if (beyondFiller.length > 0 || conceptGroups.length > 0) positions = beyondFiller;
 
   const tokens = positions.map((index) => all[index]);
   const originals = positions.map((index) => written[index]);

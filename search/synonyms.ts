@@ -13,6 +13,8 @@ export type Intent = 'cost' | 'offices' | 'requirements';
 /** The shape of data/search/questions-es.json. */
 export interface QuestionData {
   filler: string[];
+  /** Filler of several words in a row («el salvador»): dropped where they appear together. */
+  filler_phrases?: string[];
   intents: Record<Intent, string[]>;
 }
 
@@ -20,6 +22,8 @@ export interface Thesaurus {
   stopWords: Set<string>;
   /** How people ask («necesito», «quiero», «cómo»): dropped like stop words, never part of a match. */
   filler: Set<string>;
+  /** Filler phrases, folded words, longest first. */
+  fillerPhrases: string[][];
   /** Question phrases, folded, longest first, with what they ask about. */
   intents: { words: string[]; intent: Intent }[];
   /** «licencia manejar» → every phrase equivalent to it (itself included) plus one-way expansions. */
@@ -52,6 +56,10 @@ export function buildThesaurus(
 ): Thesaurus {
   const stopWords = new Set(stopWordList.map((word) => foldText(word)));
   const filler = new Set(questions.filler.map((word) => foldText(word)));
+  const fillerPhrases = (questions.filler_phrases ?? [])
+    .map((phrase) => foldText(phrase).match(/[\p{L}\p{N}]+/gu) ?? [])
+    .filter((phrase) => phrase.length > 0)
+    .sort((a, b) => b.length - a.length);
   const intents = (Object.entries(questions.intents) as [Intent, string[]][])
     .flatMap(([intent, phrases]) => phrases.map((phrase) => ({ words: foldText(phrase).match(/[\p{L}\p{N}]+/gu) ?? [], intent })))
     .filter((entry) => entry.words.length > 0)
@@ -84,5 +92,5 @@ export function buildThesaurus(
     const stem = spanishStem(key);
     if (!byStem.has(stem)) byStem.set(stem, key);
   }
-  return { stopWords, filler, intents, phrases, longest, words: known, byStem, expansionKeys };
+  return { stopWords, filler, fillerPhrases, intents, phrases, longest, words: known, byStem, expansionKeys };
 }

@@ -47,6 +47,14 @@ describe('questions and filler', () => {
     expect(planQuery('partida de nacimiento', thesaurus, null).intent).toBeNull();
   });
 
+  it('drops «El Salvador» (the whole catalog is of El Salvador) but keeps «San Salvador», a place', () => {
+    expect(planQuery('casarse en El Salvador', thesaurus, null).groups.map((group) => group.typed)).toEqual(['casarse']);
+    expect(planQuery('get married in el salvador', thesaurus, null).groups.map((group) => group.typed)).not.toContain('salvador');
+    expect(planQuery('alcaldía de San Salvador', thesaurus, null).groups.map((group) => group.typed)).toContain('salvador');
+    // Alone, it is what she looks for.
+    expect(planQuery('El Salvador', thesaurus, null).groups.map((group) => group.typed)).toContain('salvador');
+  });
+
   it('searches a query of question words only as typed', () => {
     expect(planQuery('requisitos', thesaurus, null).groups.map((group) => group.typed)).toEqual(['requisitos']);
   });
