@@ -94,12 +94,10 @@ function readerOf(client: StoreClient): Reader {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * One turn of the event loop: setImmediate runs right after pending I/O (Node), where
- * setTimeout(0) would also wait out its 1 ms floor after every group. Workers (no group commit
- * there) fall back to a timer.
+ * Soon, after the I/O already waiting: setImmediate on Node (Workers, which have no group commit,
+ * fall back to a timer).
  */
-const nextTurn: () => Promise<void> =
-  typeof setImmediate === 'function' ? () => new Promise((resolve) => setImmediate(resolve)) : () => sleep(0) as Promise<void>;
+const soon: (run: () => void) => void = typeof setImmediate === 'function' ? (run) => void setImmediate(run) : (run) => void setTimeout(run, 0);
 
 /** Writes committed together at most (group commit, see openStore). */
 const MAX_GROUP = 64;
@@ -206,15 +204,18 @@ export async function openStore(config: StoreConfig): Promise<Store> {
   }
 
   async function flush(): Promise<void> {
-    flushing = true;
     try {
       while (pending.length > 0) {
-        await runGroup(pending.splice(0, MAX_GROUP));
+        const group = pending.splice(0, MAX_GROUP);
+        await runGroup(group);
+        if (pending.length === 0) break;
         // libSQL's local driver answers synchronously, so a group runs without ever yielding to
-        // timers and I/O: requests whose writes would join the next group could not even enqueue
-        // them. One turn of the event loop between groups lets them in (groups of ~40 under load
-        // instead of 1); an idle store starts a write at once.
-        await nextTurn();
+        // I/O: requests whose writes would join the next group could not even enqueue them. Under
+        // load (this group held several), a timer's turn (setTimeout's 1 ms floor) lets the
+        // requests that arrived meanwhile in, so the next group holds tens instead of a few, and
+        // intake keeps about a fifth more per second. One caller's writes in a row (a group of
+        // one) go on after the I/O already waiting, without that millisecond each.
+        await new Promise<void>((resolve) => (group.length > 1 ? setTimeout(resolve, 0) : soon(resolve)));
       }
     } finally {
       flushing = false;
@@ -227,7 +228,12 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       const job = { work, resolve: resolve as (value: unknown) => void, reject };
       if (!grouped) return void runGroup([job]);
       pending.push(job);
-      if (!flushing) void flush();
+      // The first write starts its group after the I/O already read (requests parsed in the same
+      // turn join it), not at once with a group of one.
+      if (!flushing) {
+        flushing = true;
+        soon(() => void flush());
+      }
     });
   }
 
