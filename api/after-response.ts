@@ -6,6 +6,9 @@ import type { Context } from 'hono';
  * caller's own timers or jobs do the work.
  */
 export function afterResponse(c: Context, work: () => Promise<unknown>): boolean {
+  // @hono/node-server's env is the Node request and response, and there is never an execution
+  // context: asking Hono for one would throw (and capture a stack) on every webhook.
+  if (typeof (c.env as { incoming?: unknown } | undefined)?.incoming === 'object') return false;
   let ctx: { waitUntil(promise: Promise<unknown>): void };
   try {
     ctx = c.executionCtx;
