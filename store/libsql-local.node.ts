@@ -11,6 +11,7 @@
 // `close`. Results are the same as @libsql/client's (ResultSet, rows readable by name and index,
 // integers as numbers, errors as LibsqlError with SQLite's codes): tests/store/libsql-local.test.ts
 // runs the same statements through both and compares.
+import { open } from 'node:fs/promises';
 import Database from 'libsql';
 import type { StoreClient } from './db.ts';
 import { LibsqlError, type InArgs, type InStatement, type InValue, type ResultSet, type Row, type Transaction, type TransactionMode } from '@libsql/client';
@@ -238,10 +239,12 @@ const BEGIN: Record<TransactionMode, string> = { write: 'BEGIN IMMEDIATE', read:
 class LocalTransaction implements Transaction {
   #connection: Connection | null;
   readonly #release: () => void;
+  readonly #durable: (() => Promise<void>) | undefined;
 
-  constructor(connection: Connection, release: () => void) {
+  constructor(connection: Connection, release: () => void, durable?: () => Promise<void>) {
     this.#connection = connection;
     this.#release = release;
+    this.#durable = durable;
   }
 
   get closed(): boolean {
@@ -272,12 +275,14 @@ class LocalTransaction implements Transaction {
     this.#open().executeMultiple(sql);
   }
 
+  /** Resolves once the transaction is committed and, in WAL mode, on disk (see createLocalClient). */
   async commit(): Promise<void> {
     try {
       this.#open().execute('COMMIT');
     } finally {
       this.#settle();
     }
+    await this.#durable?.();
   }
 
   async rollback(): Promise<void> {
@@ -299,18 +304,43 @@ class LocalTransaction implements Transaction {
   }
 }
 
+/** fsync of a file on libuv's thread pool: the event loop goes on meanwhile. */
+async function syncFile(path: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // no WAL file: nothing was written through one
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * A client for a local `file:` database. Two connections, as @libsql/client's pool would have
  * under the store: one for reads, one for the write transaction, so reads never see a group's
  * uncommitted writes. Transactions are taken one at a time (the store queues them anyway).
+ *
+ * Durability without blocking: in WAL mode the writer commits with `synchronous = NORMAL` (no
+ * fsync inside COMMIT, which runs on the event loop: this VM's disk sometimes took hundreds of
+ * milliseconds, and every request waited), then `commit()` fsyncs the WAL file on the thread pool
+ * and resolves only after it. What SQLite's FULL would make durable at COMMIT is durable before
+ * the store acknowledges a write; in between, other requests run. Checkpoints keep NORMAL's own
+ * syncs (the WAL before, the database after). `syncFile` is for tests.
  */
-export function createLocalClient(config: { url: string; timeout?: number }): StoreClient {
+export function createLocalClient(config: { url: string; timeout?: number; syncFile?: (path: string) => Promise<void> }): StoreClient {
   if (!config.url.startsWith('file:') || config.url.includes(':memory:')) {
     throw new Error(`createLocalClient is for local files (file:…), not ${config.url.split(':')[0]}:`);
   }
   const path = config.url.startsWith('file://') ? new URL(config.url).pathname : config.url.slice('file:'.length).split('?')[0];
   const reader = new Connection(path, config.timeout);
   let writer: Connection | null = null;
+  /** In WAL mode: makes what the writer committed durable (an fsync of the WAL file). */
+  let durable: (() => Promise<void>) | undefined;
   const forgetAll = () => {
     reader.forget();
     writer?.forget();
@@ -343,13 +373,19 @@ export function createLocalClient(config: { url: string; timeout?: number }): St
         if (!writer) {
           writer = new Connection(path, config.timeout);
           writer.onSchemaChange = forgetAll;
+          if (String(writer.execute('PRAGMA journal_mode').rows[0]?.[0]).toLowerCase() === 'wal') {
+            writer.db.exec('PRAGMA synchronous = NORMAL');
+            const wal = `${path}-wal`;
+            const sync = config.syncFile ?? syncFile;
+            durable = () => sync(wal);
+          }
         }
         writer.execute(BEGIN[mode]);
       } catch (error) {
         release();
         throw error;
       }
-      return new LocalTransaction(writer, release);
+      return new LocalTransaction(writer, release, mode === 'read' ? undefined : durable);
     },
     close(): void {
       closed = true;

@@ -167,3 +167,67 @@ describe('the local libSQL driver', () => {
     await expect(ours.execute('SELECT 1')).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
   });
 });
+
+describe('durable commits in WAL mode', () => {
+  it('commits with synchronous NORMAL and answers only after the WAL file is synced off the event loop', async () => {
+    const path = join(dir, 'durable.db');
+    const synced: string[] = [];
+    let release!: () => void;
+    const client = createLocalClient({
+      url: `file:${path}`,
+      syncFile: (file) => {
+        synced.push(file);
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    try {
+      await client.execute('PRAGMA journal_mode = WAL');
+      const tx = await client.transaction('write');
+      await tx.execute('CREATE TABLE t (a TEXT)');
+      await tx.execute("INSERT INTO t VALUES ('x')");
+      expect(Number((await tx.execute('PRAGMA synchronous')).rows[0][0])).toBe(1); // NORMAL
+      let answered = false;
+      const committing = tx.commit().then(() => (answered = true));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Committed (another connection reads it) but not answered until the sync is done.
+      expect(synced).toEqual([`${path}-wal`]);
+      expect(answered).toBe(false);
+      expect((await client.execute('SELECT a FROM t')).rows.length).toBe(1);
+      release();
+      await committing;
+      expect(answered).toBe(true);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('syncs nothing for a read transaction, nor outside WAL mode (SQLite syncs inside COMMIT there)', async () => {
+    const synced: string[] = [];
+    const client = createLocalClient({ url: `file:${join(dir, 'rollback-journal.db')}`, syncFile: async (file) => void synced.push(file) });
+    try {
+      const tx = await client.transaction('write');
+      await tx.execute('CREATE TABLE t (a TEXT)');
+      expect(Number((await tx.execute('PRAGMA synchronous')).rows[0][0])).toBe(2); // FULL, the default
+      await tx.commit();
+      const read = await client.transaction('read');
+      await read.execute('SELECT count(*) FROM t');
+      await read.commit();
+      expect(synced).toEqual([]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('really syncs the WAL file by default', async () => {
+    const client = createLocalClient({ url: `file:${join(dir, 'real.db')}` });
+    try {
+      await client.execute('PRAGMA journal_mode = WAL');
+      const tx = await client.transaction('write');
+      await tx.execute('CREATE TABLE t (a TEXT)');
+      await tx.commit();
+      expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0].n).toBe(0);
+    } finally {
+      client.close();
+    }
+  });
+});
