@@ -11,7 +11,7 @@
 // `close`. Results are the same as @libsql/client's (ResultSet, rows readable by name and index,
 // integers as numbers, errors as LibsqlError with SQLite's codes): tests/store/libsql-local.test.ts
 // runs the same statements through both and compares.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import Database from 'libsql';
 import type { StoreClient } from './db.ts';
 import { LibsqlError, type InArgs, type InStatement, type InValue, type ResultSet, type Row, type Transaction, type TransactionMode } from '@libsql/client';
@@ -304,20 +304,31 @@ class LocalTransaction implements Transaction {
   }
 }
 
-/** fsync of a file on libuv's thread pool: the event loop goes on meanwhile. */
-async function syncFile(path: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(path, 'r+');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // no WAL file: nothing was written through one
-    throw error;
-  }
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+/**
+ * fsyncs of one file on libuv's thread pool (the event loop goes on meanwhile), through one handle
+ * kept open: one thread-pool trip a commit instead of three (open, sync, close), each of which
+ * waited for a busy event loop to come round. SQLite keeps the WAL file while a connection is
+ * open, so the handle stays on the same file.
+ */
+function fileSyncer(path: string): { sync(): Promise<void>; close(): void } {
+  let handle: FileHandle | null = null;
+  return {
+    async sync() {
+      if (!handle) {
+        try {
+          handle = await open(path, 'r+');
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // no WAL file: nothing was written through one
+          throw error;
+        }
+      }
+      await handle.sync();
+    },
+    close() {
+      void handle?.close().catch(() => undefined);
+      handle = null;
+    },
+  };
 }
 
 /**
@@ -341,6 +352,7 @@ export function createLocalClient(config: { url: string; timeout?: number; syncF
   let writer: Connection | null = null;
   /** In WAL mode: makes what the writer committed durable (an fsync of the WAL file). */
   let durable: (() => Promise<void>) | undefined;
+  let walSyncer: ReturnType<typeof fileSyncer> | undefined;
   const forgetAll = () => {
     reader.forget();
     writer?.forget();
@@ -376,8 +388,13 @@ export function createLocalClient(config: { url: string; timeout?: number; syncF
           if (String(writer.execute('PRAGMA journal_mode').rows[0]?.[0]).toLowerCase() === 'wal') {
             writer.db.exec('PRAGMA synchronous = NORMAL');
             const wal = `${path}-wal`;
-            const sync = config.syncFile ?? syncFile;
-            durable = () => sync(wal);
+            if (config.syncFile) {
+              const sync = config.syncFile;
+              durable = () => sync(wal);
+            } else {
+              walSyncer = fileSyncer(wal);
+              durable = walSyncer.sync;
+            }
           }
         }
         writer.execute(BEGIN[mode]);
@@ -391,6 +408,7 @@ export function createLocalClient(config: { url: string; timeout?: number; syncF
       closed = true;
       reader.close();
       writer?.close();
+      walSyncer?.close();
     },
   } as StoreClient;
   return client;
