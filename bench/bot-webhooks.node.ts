@@ -46,64 +46,55 @@ export async function benchBotWebhooks(
   siteUrl: string,
   seconds: number,
 ): Promise<{ telegramP99: number; smsP99: number; telegramP50: number; smsP50: number; telegramPerSecond: number; smsPerSecond: number }> {
-  let update = 1_000_000;
-  const telegramLoad = (run: { amount: number } | { duration: number }) =>
-    autocannon({
-      url: siteUrl,
-      connections: 40,
-      ...run,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/telegram/webhook',
-          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': BENCH_BOT.webhookSecret },
-          setupRequest: (request) => {
-            const id = ++update;
-            const chat = 900_000_000 + (id % 5000);
-            const body = JSON.stringify({
-              update_id: id,
-              message: {
-                message_id: id,
-                date: 1_790_000_000,
-                chat: { id: chat, type: 'private' },
-                from: { id: chat, is_bot: false, first_name: 'Carga' },
-                text: id % 3 ? 'hola' : '1',
-              },
-            });
-            return { ...request, body };
+  /** POSTs to `path` at 40 connections, each request's body and extra headers from `next`. */
+  const load =
+    (path: string, contentType: string, next: () => { body: string; headers?: Record<string, string> }) => (run: { amount: number } | { duration: number }) =>
+      autocannon({
+        url: siteUrl,
+        connections: 40,
+        ...run,
+        requests: [
+          {
+            method: 'POST',
+            path,
+            headers: { 'content-type': contentType },
+            setupRequest: (request) => {
+              const { body, headers } = next();
+              return { ...request, body, headers: { ...request.headers, ...headers } };
+            },
           },
+        ],
+      });
+  let update = 1_000_000;
+  const telegramLoad = load('/api/telegram/webhook', 'application/json', () => {
+    const id = ++update;
+    const chat = 900_000_000 + (id % 5000);
+    return {
+      headers: { 'x-telegram-bot-api-secret-token': BENCH_BOT.webhookSecret },
+      body: JSON.stringify({
+        update_id: id,
+        message: {
+          message_id: id,
+          date: 1_790_000_000,
+          chat: { id: chat, type: 'private' },
+          from: { id: chat, is_bot: false, first_name: 'Carga' },
+          text: id % 3 ? 'hola' : '1',
         },
-      ],
-    });
+      }),
+    };
+  });
   let sms = 0;
   const url = `${siteUrl}/api/sms/twilio`;
-  const smsLoad = (run: { amount: number } | { duration: number }) =>
-    autocannon({
-      url: siteUrl,
-      connections: 40,
-      ...run,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/sms/twilio',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          setupRequest: (request) => {
-            const n = ++sms;
-            const params = {
-              From: `+5037${String(n % 5000).padStart(7, '0')}`,
-              To: '+50321000000',
-              Body: n % 3 ? 'hola' : '1',
-              MessageSid: `SM${String(n).padStart(32, '0')}`,
-            };
-            return {
-              ...request,
-              body: new URLSearchParams(params).toString(),
-              headers: { ...request.headers, 'x-twilio-signature': twilioSignature(url, params) },
-            };
-          },
-        },
-      ],
-    });
+  const smsLoad = load('/api/sms/twilio', 'application/x-www-form-urlencoded', () => {
+    const n = ++sms;
+    const params = {
+      From: `+5037${String(n % 5000).padStart(7, '0')}`,
+      To: '+50321000000',
+      Body: n % 3 ? 'hola' : '1',
+      MessageSid: `SM${String(n).padStart(32, '0')}`,
+    };
+    return { body: new URLSearchParams(params).toString(), headers: { 'x-twilio-signature': twilioSignature(url, params) } };
+  });
   const telegramWarmUp = await telegramLoad({ amount: 200 });
   const telegram = await telegramLoad({ duration: seconds });
   const smsWarmUp = await smsLoad({ amount: 200 });
