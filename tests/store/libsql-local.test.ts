@@ -218,14 +218,16 @@ describe('durable commits in WAL mode', () => {
     }
   });
 
-  it('really syncs the WAL file by default', async () => {
+  it('commits through the default syncer (the WAL file kept open), commit after commit', async () => {
     const client = createLocalClient({ url: `file:${join(dir, 'real.db')}` });
     try {
       await client.execute('PRAGMA journal_mode = WAL');
-      const tx = await client.transaction('write');
-      await tx.execute('CREATE TABLE t (a TEXT)');
-      await tx.commit();
-      expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0].n).toBe(0);
+      for (let round = 0; round < 3; round++) {
+        const tx = await client.transaction('write');
+        await tx.execute(round === 0 ? 'CREATE TABLE t (a TEXT)' : `INSERT INTO t VALUES ('${round}')`);
+        await tx.commit();
+      }
+      expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0].n).toBe(2);
     } finally {
       client.close();
     }
