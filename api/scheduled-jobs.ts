@@ -6,6 +6,7 @@ import { pruneExpired } from '../store/housekeeping.ts';
 import { DEFAULT_CONTACT_RETENTION_DAYS, escalateOverdue, purgeClosedContacts } from '../store/reports/handling.ts';
 import { weeklyReportsDue } from '../store/transparency/weekly.ts';
 import { flushSearchCounts } from '../store/search-analytics/analytics.ts';
+import { compactSearchIndexIfFragmented } from '../store/catalog/search-compaction.ts';
 import { errorKind, recordJobRun } from '../store/operations/job-runs.ts';
 import type { ViewCounter } from './catalog/views.ts';
 import type { Log } from './errors.ts';
@@ -42,6 +43,9 @@ export function scheduledJobs(deps: {
   const jobs: ScheduledJob[] = [
     { name: 'search sync', everyMs: 5_000, run: () => deps.search.sync() },
     { name: 'search prune', everyMs: 86_400_000, run: () => deps.search.prune() },
+    // Edits and imports split the embedded index into segments, which every search then visits;
+    // merged back in small steps (at most 100 of 200 pages a run; a long merge goes on next time).
+    { name: 'search compaction', everyMs: 600_000, run: async () => void (await compactSearchIndexIfFragmented(deps.store, { maxSteps: 100 })) },
     { name: 'housekeeping', everyMs: 3_600_000, run: () => pruneExpired(deps.store) },
     // Last week's follow-up reports, built once on Monday (or on the first run after a missed one).
     { name: 'weekly report', everyMs: 3_600_000, run: async () => void (await weeklyReportsDue(deps.store)) },

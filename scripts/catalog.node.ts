@@ -6,6 +6,7 @@ import { parseConfig } from '../api/config.ts';
 import { isAppError } from '../store/app-error.ts';
 import { formatFromFileName, parseExchangeFile, serializeExchangeFile } from '../store/catalog/exchange-files.ts';
 import { formatImportReport, importCatalog } from '../store/catalog/import.ts';
+import { compactSearchIndex } from '../store/catalog/search-compaction.ts';
 import { iteratePublishedDocuments } from '../store/catalog/procedures.ts';
 import { generateSyntheticCatalog } from '../store/catalog/synthetic.ts';
 import { DATA_DIR, openConfiguredStore, prepareStore } from '../store/seed.node.ts';
@@ -67,6 +68,8 @@ async function runImport(args: string[]): Promise<void> {
     },
   });
   bar?.stop();
+  // A bulk import splits the search index into many segments: merged now, not by the server later.
+  if (report.written) await compactSearchIndex(store);
   store.close();
   const lines = formatImportReport(report);
   (report.issues.length > 0 ? console.error : console.log)(lines.join('\n'));
