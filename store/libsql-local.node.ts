@@ -23,6 +23,8 @@ interface Prepared {
   returnsData: boolean;
   columns?: string[];
   columnTypes?: string[];
+  /** Builds a row for these columns (see rowMaker); made again when the columns change. */
+  makeRow?: (values: unknown[]) => Row;
 }
 
 /** Statements kept per connection; the least recently used goes when full. */
@@ -125,6 +127,35 @@ function rowOf(values: unknown[], columns: string[]): Row {
   return row;
 }
 
+const INDEX_LIKE = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * The same rows, built several times faster for a statement's columns: the values are plain
+ * properties (enumerable, as above), and the positions and the length non-enumerable getters on
+ * a prototype shared by the statement's rows (defining properties one by one on every row was a
+ * tenth of a search's time). Columns that repeat a name, or are named like a position or
+ * «length», keep the general construction.
+ */
+function rowMaker(columns: string[]): (values: unknown[]) => Row {
+  if (new Set(columns).size !== columns.length || columns.some((column) => column === 'length' || INDEX_LIKE.test(column))) {
+    return (values) => rowOf(values, columns);
+  }
+  const shape = Object.create(Object.prototype) as Record<string | number, unknown>;
+  Object.defineProperty(shape, 'length', { value: columns.length });
+  columns.forEach((column, index) =>
+    Object.defineProperty(shape, index, {
+      get(this: Record<string, unknown>) {
+        return this[column];
+      },
+    }),
+  );
+  return (values) => {
+    const row = Object.create(shape) as Record<string, unknown>;
+    for (let i = 0; i < columns.length; i++) row[columns[i]] = fromSql(values[i]);
+    return row as unknown as Row;
+  };
+}
+
 function resultSet(columns: string[], columnTypes: string[], rows: Row[], rowsAffected: number, lastInsertRowid: bigint | undefined): ResultSet {
   return {
     columns,
@@ -195,16 +226,18 @@ class Connection {
       if (prepared.returnsData) {
         const raw = prepared.statement.all(args) as unknown[][];
         // A column added or dropped by another connection changes `SELECT *`: read the names again.
-        if (!prepared.columns || (raw.length > 0 && raw[0].length !== prepared.columns.length)) {
+        if (!prepared.columns || !prepared.makeRow || (raw.length > 0 && raw[0].length !== prepared.columns.length)) {
           const definitions = prepared.statement.columns();
           prepared.columns = definitions.map((column) => column.name);
           prepared.columnTypes = definitions.map((column) => column.type ?? '');
+          prepared.makeRow = rowMaker(prepared.columns);
         }
         const columns = prepared.columns;
+        const makeRow = prepared.makeRow;
         return resultSet(
           columns,
           prepared.columnTypes ?? [],
-          raw.map((values) => rowOf(values, columns)),
+          raw.map((values) => makeRow(values)),
           0,
           undefined,
         );

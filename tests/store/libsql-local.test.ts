@@ -38,6 +38,9 @@ function plain(result: Awaited<ReturnType<StoreClient['execute']>>) {
     columnTypes: result.columnTypes,
     byName: result.rows.map((row) => ({ ...row })),
     byIndex: result.rows.map((row) => Array.from({ length: row.length }, (_, i) => row[i])),
+    keys: result.rows.map((row) => Object.keys(row)),
+    rowJson: result.rows.map((row) => JSON.stringify(row)),
+    positions: result.rows.map((row) => [0 in row, row.length in row]),
     rowsAffected: result.rowsAffected,
     lastInsertRowid: result.lastInsertRowid,
     json: JSON.parse(JSON.stringify(result)),
@@ -58,6 +61,9 @@ describe('the local libSQL driver', () => {
     await both({ sql: 'SELECT ? AS flag, ? AS at, ? AS bytes', args: [true, new Date(Date.UTC(2026, 0, 2)), new Uint8Array([1, 2])] });
     await both('SELECT count(*) AS n, max(id) AS top, 1 AS n FROM people');
     await both('SELECT 1 WHERE 0');
+    // Rows are built from a per-statement shape unless names repeat or look like positions.
+    await both('SELECT 1, 2 AS "0", 3 AS length');
+    await both('SELECT name AS length, age AS "1" FROM people ORDER BY id');
   });
 
   it('reports writes as @libsql/client does: rows affected and the last rowid; RETURNING returns rows', async () => {
