@@ -5,7 +5,7 @@ import {
   findMatches,
   loadFacetAttributes,
   loadFacetNames,
-  proceduresById,
+  pageOfProcedures,
   rankMatches,
   type FacetAttributes,
   type FacetName,
@@ -144,10 +144,10 @@ export function createEmbeddedSearch(db: Db, options: { thesaurus?: Thesaurus; c
       });
       counts = count(chosen.ids);
       const terms = highlightTerms(plan);
-      const ids = counts.total === 0 || page.offset >= counts.total ? [] : await rankMatches(db, chosen.query, page);
+      const ranked = counts.total === 0 || page.offset >= counts.total ? [] : await rankMatches(db, chosen.query, page);
       hits = await withSnippets(
         db,
-        (await proceduresById(db, ids)).map((summary) => toHit(summary, terms)),
+        (await pageOfProcedures(db, ranked)).map((summary) => toHit(summary, terms)),
         plan.intent,
       );
       if (counts.total === 0) suggestion = didYouMean(plan, index.vocabulary);
