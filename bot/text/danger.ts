@@ -1,5 +1,5 @@
 import { IMMEDIATE, VIOLENCE, type DangerPattern } from './danger-phrases.ts';
-import { editDistance, normalize } from './normalize.ts';
+import { normalize, withinOneEdit } from './normalize.ts';
 
 export type DangerLevel = 'immediate' | 'violence';
 
@@ -28,7 +28,7 @@ function compile(pattern: string): Slot[] {
 function wordMatches(typed: string, expected: string): boolean {
   if (typed === expected) return true;
   if (expected.length < 6 || typed.length < 5) return false;
-  return editDistance(typed, expected, 1) <= 1;
+  return withinOneEdit(typed, expected);
 }
 
 function matchAt(words: string[], at: number, slots: Slot[], slot: number): number | null {

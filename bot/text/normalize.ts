@@ -47,6 +47,30 @@ export function editDistance(a: string, b: string, max = Infinity): number {
   return previous[b.length];
 }
 
+/**
+ * Whether two words are at most one edit apart, as `editDistance(a, b, 1) <= 1` says, without a
+ * table: one letter changed, added or dropped, or two neighbours swapped. The danger detector
+ * asks this of every word against every phrase, on every message and every search.
+ */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a === b) return true;
+  const difference = a.length - b.length;
+  if (difference > 1 || difference < -1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (difference === 0) {
+    return sameFrom(a, i + 1, b, i + 1) || (i + 1 < a.length && a[i] === b[i + 1] && a[i + 1] === b[i] && sameFrom(a, i + 2, b, i + 2));
+  }
+  return difference > 0 ? sameFrom(a, i + 1, b, i) : sameFrom(a, i, b, i + 1);
+}
+
+/** Whether a from `ai` and b from `bi` are the same to their ends. */
+function sameFrom(a: string, ai: number, b: string, bi: number): boolean {
+  if (a.length - ai !== b.length - bi) return false;
+  for (; ai < a.length; ai++, bi++) if (a[ai] !== b[bi]) return false;
+  return true;
+}
+
 /** Typos tolerated for a word of this length: none under 4 letters, 1 up to 7, 2 from 8. */
 export function typoBudget(word: string): number {
   if (word.length < 4) return 0;
@@ -57,5 +81,6 @@ export function typoBudget(word: string): number {
 export function sameWord(typed: string, expected: string): boolean {
   if (typed === expected) return true;
   const budget = Math.min(typoBudget(expected), typoBudget(typed));
-  return budget > 0 && editDistance(typed, expected, budget) <= budget;
+  if (budget <= 0) return false;
+  return budget === 1 ? withinOneEdit(typed, expected) : editDistance(typed, expected, budget) <= budget;
 }

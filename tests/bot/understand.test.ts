@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MENU_CHOICES } from '../../bot/flows/menu.ts';
-import { editDistance, normalize } from '../../bot/text/normalize.ts';
+import { editDistance, normalize, withinOneEdit } from '../../bot/text/normalize.ts';
 import { globalCommand, understand, yesNo } from '../../bot/text/understand.ts';
 
 describe('text folding', () => {
@@ -12,6 +13,25 @@ describe('text folding', () => {
     expect(editDistance('emegrencia', 'emergencia')).toBe(1);
     expect(editDistance('emerjencia', 'emergencia')).toBe(1);
     expect(editDistance('abc', 'xyz', 1)).toBe(2);
+  });
+  it('says «one edit apart» exactly when the edit distance does, without its table', () => {
+    expect(withinOneEdit('emegrencia', 'emergencia')).toBe(true);
+    expect(withinOneEdit('golpeado', 'golpeando')).toBe(true);
+    expect(withinOneEdit('matar', 'maltratar')).toBe(false);
+    // Short words over a small alphabet meet every case: equal, a change, an insertion at either end, a swap, two edits.
+    const word = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'ñ'), maxLength: 7 });
+    fc.assert(
+      fc.property(word, word, (a, b) => withinOneEdit(a, b) === editDistance(a, b, 1) <= 1),
+      { numRuns: 5000 },
+    );
+    fc.assert(
+      fc.property(word, fc.nat(8), fc.constantFrom('a', 'b', 'x'), (a, at, letter) => {
+        const cut = Math.min(at, a.length);
+        const near = [a.slice(0, cut) + letter + a.slice(cut), a.slice(0, cut) + a.slice(cut + 1), a.slice(0, cut) + letter + a.slice(cut + 1)];
+        return near.every((b) => withinOneEdit(a, b) === editDistance(a, b, 1) <= 1 && withinOneEdit(b, a) === withinOneEdit(a, b));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 
