@@ -97,9 +97,14 @@ beforeAll(async () => {
   await fetch(`${server.url}/buscar?q=${encodeURIComponent(CANARY)}`);
   await fetch(`${server.url}/seguimiento?codigo=${encodeURIComponent(codes[0])}`);
   await post('/api/admin/login', { email: EMAIL, password: CANARY });
-  // Wait for the daily backup job (and the others) to have run and been recorded.
-  for (let waited = 0; waited < 20_000 && !(await backupStatus(t.store.db)).lastOk; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
-  const scrape = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  // Wait for the daily backup job (and the others) to have run and been recorded: the backup keeps
+  // its status in the store during its run, and the run is counted in /metrics just after it.
+  const scrapeMetrics = () => fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  for (let waited = 0; waited < 20_000; waited += 100) {
+    if ((await backupStatus(t.store.db)).lastOk && (await (await scrapeMetrics()).text()).includes('job="backup"')) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const scrape = await scrapeMetrics();
   expect(scrape.status).toBe(200);
   expect(scrape.headers.get('Content-Type')).toContain('text/plain; version=0.0.4');
   metricsText = await scrape.text();
