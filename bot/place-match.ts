@@ -1,3 +1,4 @@
+import { editDistance } from '../search/fuzzy.ts';
 import { foldName, type TerritoryData } from '../store/territory/territory.ts';
 
 /**
@@ -11,21 +12,6 @@ export interface PlaceMatch {
   municipality?: string;
   district?: string;
   confidence: 'exact' | 'fuzzy' | 'none';
-}
-
-/** Damerau–Levenshtein distance (optimal string alignment): an adjacent swap counts as one edit. */
-export function editDistance(a: string, b: string): number {
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[rows - 1][cols - 1];
 }
 
 /** Edits allowed for a name of this length: none for short names (a typo there is another place). */

@@ -12,9 +12,12 @@ export function allowedTypos(word: string): number {
 
 /**
  * Optimal string alignment distance (Damerau–Levenshtein without repeated edits of one substring),
- * giving up as soon as it exceeds `max`. Returns max + 1 when over.
+ * giving up as soon as it exceeds `max`. Returns max + 1 when over. The one implementation: the
+ * bot's understanding, its danger detector and its place names use it too (bot/text/normalize.ts).
+ *
+ * @example editDistance('emegrencia', 'emergencia') // 1 (a swap)
  */
-export function editDistance(a: string, b: string, max: number): number {
+export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
   if (a === b) return 0;
   const la = a.length;
   const lb = b.length;

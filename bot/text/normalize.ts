@@ -1,3 +1,5 @@
+import { editDistance } from '../../search/fuzzy.ts';
+
 /**
  * Text folding shared by the bot's understanding and the danger detector: lower case, accents and
  * punctuation gone, whitespace collapsed, so «¡Emergéncia!» and «emergencia» compare equal.
@@ -21,31 +23,8 @@ export function words(text: string): string[] {
   return folded === '' ? [] : folded.split(' ');
 }
 
-/**
- * Optimal string alignment distance (Damerau-Levenshtein with adjacent transpositions), stopping
- * early once it exceeds `max`: «emergensia» → «emergencia» is 1, «emegrencia» is 1 (a swap).
- */
-export function editDistance(a: string, b: string, max = Infinity): number {
-  if (a === b) return 0;
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  let previous2: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, previous2[j - 2] + 1);
-      current[j] = value;
-      if (value < rowMin) rowMin = value;
-    }
-    if (rowMin > max) return max + 1;
-    previous2 = previous;
-    previous = current;
-  }
-  return previous[b.length];
-}
+/** Edit distance (optimal string alignment: a swap of neighbours is one edit), as the search's typo tolerance counts it. */
+export { editDistance };
 
 /**
  * Whether two words are at most one edit apart, as `editDistance(a, b, 1) <= 1` says, without a
