@@ -205,12 +205,18 @@ export async function rankMatches(db: Db, query: RankedMatch, page: { limit: num
   // Concepts one by one, in the plan's order (the one said with more words first).
   const concepts = query.rankBy.concept.map((_, index) => `${MEMBER} AS concept_${index}`);
   const conceptOrder = query.rankBy.concept.map((_, index) => `concept_${index} DESC, `).join('');
+  // A rule with nothing to count is 0 for every row: left out of the sort, which then compares one
+  // key less per row (a fifth of the time of a common word's thousands of matches at 100,000).
+  const keys = (['matched', 'exact', 'title', 'action', 'unstemmed'] as const)
+    .filter((rule) => query.rankBy[rule].length > 0)
+    .map((rule) => `${rule}_groups DESC, `)
+    .join('');
   const ranked = await db.execute({
     sql: `SELECT rowid AS id, bm25(procedure_search, ${COLUMN_WEIGHTS}) AS score, ${concepts.map((column) => `${column}, `).join('')}
                  ${sum(query.rankBy.matched)} AS matched_groups, ${sum(query.rankBy.exact)} AS exact_groups, ${sum(query.rankBy.title)} AS title_groups,
                  ${sum(query.rankBy.action)} AS action_groups, ${sum(query.rankBy.unstemmed)} AS unstemmed_groups
           FROM procedure_search WHERE procedure_search MATCH ?
-          ORDER BY ${conceptOrder}matched_groups DESC, exact_groups DESC, title_groups DESC, action_groups DESC, unstemmed_groups DESC, score
+          ORDER BY ${conceptOrder}${keys}score
           LIMIT ? OFFSET ?`,
     args: [
       ...query.rankBy.concept,
