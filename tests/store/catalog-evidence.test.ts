@@ -1,0 +1,106 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { procedureDocumentSchema, type ProcedureDocument } from '../../store/catalog/exchange-format.ts';
+import { readSeedCatalog } from '../../store/seed.node.ts';
+
+/**
+ * data/evidence/<slug>.json records, for a seed entry, where each of its details comes from: a page
+ * and the words on it, or a plain hedge that tells the person what to ask. The file is the review's
+ * working record (see data/evidence/README.md); these checks keep it in step with the entry, so a
+ * detail added later without a source, or a source left behind by an edit, fails here.
+ */
+
+interface Fact {
+  field: string;
+  text: string;
+  source?: string;
+  quote?: string;
+  hedge?: boolean;
+}
+interface Evidence {
+  slug: string;
+  checked_on: string;
+  facts: Fact[];
+}
+
+const DIR = new URL('../../data/evidence/', import.meta.url);
+const OFFICE_DETAILS = ['address', 'phone', 'hours', 'fee'] as const;
+const HEDGE_FIELDS = new Set(['requirements', 'documents', 'steps', 'cost.note', 'duration', 'audience', 'offices.hours', 'offices.fee']);
+const HEDGE_WORDS = /pregunt|consult|confirm|verifiq|averig|no (lo )?(hay|encontramos|está|esta|se ha|publica|indica|sabemos|tenemos)|sin confirmar|desconoc/i;
+
+/** Every detail of an entry a person could act on, as field and text. */
+function detailsOf(doc: ProcedureDocument): { field: string; text: string }[] {
+  const out: { field: string; text: string }[] = [{ field: 'summary', text: doc.summary }];
+  if (doc.audience) out.push({ field: 'audience', text: doc.audience });
+  for (const field of ['requirements', 'documents', 'steps', 'channels'] as const) {
+    for (const text of doc[field] as string[]) out.push({ field, text });
+  }
+  if (doc.cost?.amount !== undefined) out.push({ field: 'cost.amount', text: String(doc.cost.amount) });
+  if (doc.cost?.note) out.push({ field: 'cost.note', text: doc.cost.note });
+  for (const field of ['duration', 'legal_basis', 'online_url'] as const) {
+    const value = doc[field];
+    if (typeof value === 'string' && value) out.push({ field, text: value });
+  }
+  for (const office of doc.offices) {
+    out.push({ field: 'offices.name', text: office.name });
+    for (const key of OFFICE_DETAILS) {
+      const value = (office as Record<string, unknown>)[key];
+      if (typeof value === 'string' && value) out.push({ field: `offices.${key}`, text: value });
+    }
+  }
+  return out;
+}
+
+const files = existsSync(DIR)
+  ? readdirSync(DIR)
+      .filter((name) => name.endsWith('.json'))
+      .sort()
+  : [];
+const seed = new Map(
+  readSeedCatalog()
+    .flatMap(({ rows }) => rows.map((row) => procedureDocumentSchema.parse(row.value)))
+    .map((doc) => [doc.slug, doc] as const),
+);
+
+describe('the evidence behind seed entries', () => {
+  it('has a readme that says what the files hold', () => {
+    expect(existsSync(new URL('README.md', DIR))).toBe(true);
+  });
+
+  it.each(files)('%s backs every detail of its entry, and only details the entry has', (file) => {
+    const evidence = JSON.parse(readFileSync(new URL(file, DIR), 'utf8')) as Evidence;
+    expect(file).toBe(`${evidence.slug}.json`);
+    const doc = seed.get(evidence.slug);
+    expect(doc, `no seed entry ${evidence.slug}`).toBeDefined();
+    expect(evidence.checked_on).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const details = detailsOf(doc!);
+    const key = (field: string, text: string) => `${field}\u0000${text}`;
+    const present = new Set(details.map((d) => key(d.field, d.text)));
+    const covered = new Set<string>();
+    const problems: string[] = [];
+    let allOfficeNames = false;
+    for (const fact of evidence.facts) {
+      const where = `${fact.field} «${fact.text}»`;
+      if (fact.hedge) {
+        if (fact.source) problems.push(`${where} is a hedge and a sourced fact at once`);
+        if (!HEDGE_FIELDS.has(fact.field)) problems.push(`${where}: a ${fact.field} cannot be a hedge; give its source or remove it`);
+        if (!HEDGE_WORDS.test(fact.text)) problems.push(`${where} is marked as a hedge but asserts something; a hedge tells the person what to ask`);
+      } else {
+        if (!/^https?:\/\/\S+$/.test(fact.source ?? '')) problems.push(`${where} has no source address`);
+        if ((fact.quote ?? '').trim().length < 12) problems.push(`${where} needs the words of the page that support it`);
+      }
+      if (fact.field === 'offices.name' && fact.text === '*') {
+        allOfficeNames = true;
+        continue;
+      }
+      if (!present.has(key(fact.field, fact.text))) problems.push(`${where} is not in the entry (edited since?)`);
+      covered.add(key(fact.field, fact.text));
+    }
+    for (const d of details) {
+      if (!covered.has(key(d.field, d.text)) && !(allOfficeNames && d.field === 'offices.name')) {
+        problems.push(`${d.field} «${d.text}» has neither a source nor a hedge`);
+      }
+    }
+    expect(problems, evidence.slug).toEqual([]);
+  });
+});
