@@ -1,5 +1,5 @@
 import { isAppError } from '../store/app-error.ts';
-import { loadConversation, saveConversation, updateSeen, botIdentityHash } from '../store/bot/conversations.ts';
+import { loadUnlessSeen, saveConversation, botIdentityHash } from '../store/bot/conversations.ts';
 import { getPublishedProcedure } from '../store/catalog/procedures.ts';
 import type { Store } from '../store/db.ts';
 import { createRateLimiter } from '../store/rate-limits.ts';
@@ -244,8 +244,9 @@ export function createBotRunner(deps: BotRunnerDeps): BotRunner {
     channelMessageIds,
   }: Parameters<BotRunner['handle']>[0]): ReturnType<BotRunner['handle']> {
     try {
-      if (dedupeKey !== undefined && (await updateSeen(store, channel, dedupeKey))) return { messages: [], duplicate: true, forget: false };
-      const saved = (await loadConversation(store, channel, identity)) as SavedConversation | null;
+      const loaded = await loadUnlessSeen(store, channel, identity, dedupeKey);
+      if (loaded.seen) return { messages: [], duplicate: true, forget: false };
+      const saved = loaded.conversation as SavedConversation | null;
       let state = saved?.state ?? null;
       let transcript = channel === 'web' ? [...(saved?.transcript ?? [])] : undefined;
       if (transcript) {

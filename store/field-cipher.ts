@@ -46,9 +46,22 @@ export async function createFieldCipher(keyHex: string, primitives: CryptoPrimit
   const key = fromHex(keyHex.toLowerCase());
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
+  // Random IVs are drawn from a 4 KB buffer of the system's CSPRNG, refilled when spent, each 12
+  // bytes used once: one getRandomValues call per 341 fields instead of one each (in a profile of
+  // the webhook benchmark the call per field cost more than the cipher).
+  const pool = new Uint8Array(4092);
+  let used = pool.length;
+  const nextIv = (): Uint8Array => {
+    if (used === pool.length) {
+      crypto.getRandomValues(pool);
+      used = 0;
+    }
+    used += 12;
+    return pool.slice(used - 12, used);
+  };
   return {
     async encrypt(text) {
-      const iv = crypto.getRandomValues(new Uint8Array(12));
+      const iv = nextIv();
       return `v1:${toHex(iv)}:${toHex(primitives.seal(key, iv, encoder.encode(text)))}`;
     },
     async decrypt(stored) {

@@ -58,22 +58,38 @@ export async function loadConversation(store: Store, channel: BotChannelName, id
     sql: 'SELECT state FROM bot_conversations WHERE identity_hash = ? AND expires_at > ?',
     args: [hash, store.clock.now().toISOString()],
   });
-  const row = rows.rows[0];
-  if (!row) return null;
+  return openState(store, rows.rows[0]?.state);
+}
+
+async function openState(store: Store, sealed: unknown): Promise<unknown | null> {
+  if (typeof sealed !== 'string') return null;
   try {
-    return JSON.parse(await store.cipher.decrypt(String(row.state))) as unknown;
+    return JSON.parse(await store.cipher.decrypt(sealed)) as unknown;
   } catch {
     return null;
   }
 }
 
-/** Whether this update (Telegram update_id, Twilio MessageSid) was handled already. */
-export async function updateSeen(store: Store, channel: BotChannelName, dedupeKey: string): Promise<boolean> {
+/**
+ * What an incoming event needs first, in one read: whether its update was handled already (then
+ * the conversation is not read), else the saved conversation (as `loadConversation`).
+ */
+export async function loadUnlessSeen(
+  store: Store,
+  channel: BotChannelName,
+  identity: string,
+  dedupeKey: string | undefined,
+): Promise<{ seen: true } | { seen: false; conversation: unknown | null }> {
+  if (dedupeKey === undefined) return { seen: false, conversation: await loadConversation(store, channel, identity) };
+  const [hash, dedupe] = await Promise.all([botIdentityHash(store, channel, identity), updateHash(store, channel, dedupeKey)]);
   const rows = await store.db.execute({
-    sql: 'SELECT 1 FROM bot_updates WHERE channel = ? AND dedupe_hash = ?',
-    args: [channel, await updateHash(store, channel, dedupeKey)],
+    sql: `SELECT EXISTS (SELECT 1 FROM bot_updates WHERE channel = ? AND dedupe_hash = ?) AS seen,
+                 (SELECT state FROM bot_conversations WHERE identity_hash = ? AND expires_at > ?) AS state`,
+    args: [channel, dedupe, hash, store.clock.now().toISOString()],
   });
-  return rows.rows.length > 0;
+  const row = rows.rows[0];
+  if (Number(row.seen) === 1) return { seen: true };
+  return { seen: false, conversation: await openState(store, row.state) };
 }
 
 /**

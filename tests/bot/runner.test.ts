@@ -6,7 +6,7 @@ import { matchPlace } from '../../bot/place-match.ts';
 import { safeHoursWindow } from '../../bot/safe-hours.ts';
 import { APOLOGY, createBotRunner } from '../../bot/runner.ts';
 import { createEmbeddedSearch } from '../../search/embedded.ts';
-import { isOptedOut, loadConversation, optIn, optOut } from '../../store/bot/conversations.ts';
+import { isOptedOut, loadConversation, loadUnlessSeen, optIn, optOut, saveConversation } from '../../store/bot/conversations.ts';
 import { pruneExpired } from '../../store/housekeeping.ts';
 import { getPublicReport } from '../../store/reports/reports.ts';
 import { listTerritory } from '../../store/territory/territory.ts';
@@ -399,6 +399,19 @@ describe('the bot’s store', () => {
     expect(await isOptedOut(t.store, 'telegram', '+50370005555')).toBe(false);
     await optIn(t.store, 'sms', '+50370005555');
     expect(await isOptedOut(t.store, 'sms', '+50370005555')).toBe(false);
+  });
+
+  it('reads in one query whether an update was handled, else her conversation, each on its own channel', async () => {
+    expect(await loadUnlessSeen(t.store, 'telegram', '444000222', 'tg:77')).toEqual({ seen: false, conversation: null });
+    expect(await saveConversation(t.store, 'telegram', '444000222', { state: { step: 'menu' } }, { dedupeKey: 'tg:77' })).toBe(true);
+    expect(await loadUnlessSeen(t.store, 'telegram', '444000222', 'tg:77')).toEqual({ seen: true });
+    // Another update of hers, the same key on another channel, no key at all: the conversation is read.
+    expect(await loadUnlessSeen(t.store, 'telegram', '444000222', 'tg:78')).toEqual({ seen: false, conversation: { state: { step: 'menu' } } });
+    expect(await loadUnlessSeen(t.store, 'sms', '444000222', 'tg:77')).toEqual({ seen: false, conversation: null });
+    expect(await loadUnlessSeen(t.store, 'telegram', '444000222', undefined)).toEqual({ seen: false, conversation: { state: { step: 'menu' } } });
+    t.clock.advance(31 * 60_000);
+    expect(await loadUnlessSeen(t.store, 'telegram', '444000222', 'tg:79')).toEqual({ seen: false, conversation: null });
+    expect(await loadUnlessSeen(t.store, 'telegram', '444000222', 'tg:77')).toEqual({ seen: true });
   });
 
   it('prunes ended conversations and updates handled over a week ago', async () => {

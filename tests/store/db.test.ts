@@ -87,6 +87,15 @@ describe.each([
     await expect(cipher.decrypt(tampered)).rejects.toThrow();
   });
 
+  it('never uses an IV twice, across refills of its random pool, and each field still opens', async () => {
+    const cipher = await createFieldCipher(generateDataKey(), primitives);
+    const sealed = await Promise.all(Array.from({ length: 1_000 }, (_, i) => cipher.encrypt(`campo ${i}`)));
+    const ivs = sealed.map((field) => field.split(':')[1]);
+    expect(new Set(ivs).size).toBe(1_000);
+    expect(ivs.every((iv) => /^[0-9a-f]{24}$/.test(iv) && iv !== '0'.repeat(24))).toBe(true);
+    expect(await cipher.decrypt(sealed[999])).toBe('campo 999');
+  });
+
   it("reads what Web Crypto's AES-GCM wrote under the same key, and writes what it reads (stored fields stay readable)", async () => {
     const keyHex = generateDataKey();
     const cipher = await createFieldCipher(keyHex, primitives);
