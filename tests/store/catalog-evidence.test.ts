@@ -67,6 +67,18 @@ describe('the evidence behind seed entries', () => {
     expect(existsSync(new URL('README.md', DIR))).toBe(true);
   });
 
+  it('covers every seed entry, or lists it in pending.txt with the reason', () => {
+    const pending = readFileSync(new URL('pending.txt', DIR), 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+      .map((line) => line.split(/\s+/)[0]);
+    const covered = new Set(files.map((file) => file.replace(/\.json$/, '')));
+    const missing = [...seed.values()].filter((doc) => !doc.synthetic && !covered.has(doc.slug) && !pending.includes(doc.slug)).map((doc) => doc.slug);
+    expect(missing, 'entries with neither an evidence file nor a line in data/evidence/pending.txt').toEqual([]);
+    // A pending entry that got its file, or that is gone, leaves the list.
+    expect(pending.filter((slug) => covered.has(slug) || !seed.has(slug))).toEqual([]);
+  });
+
   it.each(files)('%s backs every detail of its entry, and only details the entry has', (file) => {
     const evidence = JSON.parse(readFileSync(new URL(file, DIR), 'utf8')) as Evidence;
     expect(file).toBe(`${evidence.slug}.json`);
