@@ -30,7 +30,10 @@ const HEDGE_WORDS = /pregunt|consult|confirm|verifiq|averig|no (lo )?(hay|encont
 
 /** Every detail of an entry a person could act on, as field and text. */
 function detailsOf(doc: ProcedureDocument): { field: string; text: string }[] {
-  const out: { field: string; text: string }[] = [{ field: 'summary', text: doc.summary }];
+  const out: { field: string; text: string }[] = [
+    { field: 'title', text: doc.title },
+    { field: 'summary', text: doc.summary },
+  ];
   if (doc.audience) out.push({ field: 'audience', text: doc.audience });
   for (const field of ['requirements', 'documents', 'steps', 'channels'] as const) {
     for (const text of doc[field] as string[]) out.push({ field, text });
