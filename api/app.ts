@@ -22,25 +22,25 @@ export function apiNotFound(): AppError {
   return new AppError('not_found', 'Esa dirección de la API no existe. Consulte /api/openapi.json.', { status: 404 });
 }
 
+/** The largest body any /api route reads. */
+export const API_BODY_LIMIT = 256 * 1024;
+
+/** The 413 for a body over API_BODY_LIMIT. */
+export function apiBodyTooLarge(): never {
+  throw new AppError('payload_too_large', 'El contenido enviado es demasiado grande (máximo 256 KB).', { status: 413 });
+}
+
 /**
  * The HTTP API (JSON under /api, and the public forms it answers). Everything it needs comes in
  * `deps`. Standalone (tests, tools) it applies the edge itself; inside the web app the edge is
- * applied once, outside it.
+ * applied once, outside it, and the bot's webhooks are served by the web app's own lane.
  *
  * @example const api = createApi({ store, search, log: consoleLog }); await api.request('/api/health')
  */
-export function createApi(deps: ApiDeps, options: { standalone?: boolean } = {}) {
+export function createApi(deps: ApiDeps, options: { standalone?: boolean; webhooks?: boolean } = {}) {
   const app = new OpenAPIHono<ApiEnv>();
   if (options.standalone !== false) applyEdge(app, deps);
-  app.use(
-    '/api/*',
-    limitBody({
-      maxSize: 256 * 1024,
-      onError: () => {
-        throw new AppError('payload_too_large', 'El contenido enviado es demasiado grande (máximo 256 KB).', { status: 413 });
-      },
-    }),
-  );
+  app.use('/api/*', limitBody({ maxSize: API_BODY_LIMIT, onError: () => apiBodyTooLarge() }));
   app.route('/api', systemRoutes());
   app.route('/api', catalogRoutes());
   app.route('/', missingProcedureRoutes());
@@ -50,7 +50,7 @@ export function createApi(deps: ApiDeps, options: { standalone?: boolean } = {})
   app.route('/', reportForms());
   app.route('/api', reportRoutes());
   app.route('/api/admin', adminRoutes());
-  app.route('/api', botWebhookRoutes(deps.bot, { log: deps.log, publicBaseUrl: deps.publicOrigin, store: deps.store }));
+  if (options.webhooks !== false) app.route('/api', botWebhookRoutes(deps.bot, { log: deps.log, publicBaseUrl: deps.publicOrigin, store: deps.store }));
   app.route('/', webChatRoutes(deps.bot?.runner));
   app.route('/', safetyRoutes());
   app.route('/open311/v2', open311Routes());

@@ -4,7 +4,10 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../store/app-error.ts';
 import { adminPages } from './admin/pages.ts';
-import { apiNotFound, createApi } from './app.ts';
+import { API_BODY_LIMIT, apiBodyTooLarge, apiNotFound, createApi } from './app.ts';
+import { botWebhookRoutes } from './bot/webhooks.ts';
+import { CACHE_CONTROL } from './edge/http-cache.ts';
+import { REFERRER_POLICY } from './edge/sensitive.ts';
 import type { ViewCounter } from './catalog/views.ts';
 import { applyEdge } from './edge/edge.ts';
 import { pageRefusal } from './edge/page-refusal.ts';
@@ -47,6 +50,31 @@ export interface WebAppDeps extends ApiDeps {
 }
 
 /**
+ * The bot's webhooks (`/api/telegram/webhook`, `/api/sms/twilio`, its status callback), answered
+ * before the browser middleware: their callers are Telegram's and Twilio's servers, authenticated
+ * by secret token or signature, which render no page and follow no link, so the content security
+ * policy, compression, the search cache and the browser origin check only cost them time (measured
+ * on the webhook benchmark: about a sixth of each request). What still applies: the request count
+ * and log (registered before this lane), the API's 256 KB body limit and error shape, and
+ * `no-store`, `nosniff`, `no-referrer` on every answer (a TwiML reply holds what she is told).
+ */
+function webhookLane(deps: WebAppDeps): Hono<ApiEnv> {
+  const lane = new Hono<ApiEnv>();
+  // Mounted under /api: only these prefixes, so the rest of the API keeps its own headers.
+  const paths = ['/telegram/*', '/sms/*'];
+  lane.on('ALL', paths, async (c, next) => {
+    c.header('Cache-Control', CACHE_CONTROL.private);
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', REFERRER_POLICY.sensitive);
+    await next();
+  });
+  lane.on('ALL', paths, limitBody({ maxSize: API_BODY_LIMIT, onError: () => apiBodyTooLarge() }));
+  lane.route('/', botWebhookRoutes(deps.bot, { log: deps.log, publicBaseUrl: deps.publicOrigin ?? deps.publicBaseUrl, store: deps.store }));
+  lane.onError((error, c) => errorResponse(error, c, deps.log));
+  return lane;
+}
+
+/**
  * The whole site behind one Hono app: security headers (and compression, where the runtime needs it)
  * for every response, the edge (dependencies, the one origin check), the JSON API under /api,
  * static assets, the officers' workspace, then Astro pages.
@@ -58,6 +86,8 @@ export function createWebApp(deps: WebAppDeps) {
   if (deps.metrics || deps.requestLog) app.use('*', observeRequests({ metrics: deps.metrics, log: deps.requestLog }));
   // Outermost: a cached search answer is stored with its security headers and compressed body,
   // and goes out again without passing through anything else.
+  // Telegram's and Twilio's webhooks: their own short lane, ahead of everything made for browsers.
+  app.route('/api', webhookLane(deps));
   if (deps.searchCache !== false) app.use('*', microCache({ paths: ['/api/search'], ttlMs: 30_000, maxEntries: 2000 }));
   app.use(
     '*',
@@ -89,7 +119,7 @@ export function createWebApp(deps: WebAppDeps) {
   );
   applyEdge(app, { ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl });
   // The API sees the same public origin the edge does (Twilio signs PUBLIC_BASE_URL + path).
-  app.route('/', createApi({ ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl }, { standalone: false }));
+  app.route('/', createApi({ ...deps, publicOrigin: deps.publicOrigin ?? deps.publicBaseUrl }, { standalone: false, webhooks: false }));
   if (deps.staticAssets) app.use('/_astro/*', deps.staticAssets);
   const locals: PageLocals = {
     store: deps.store,

@@ -99,6 +99,42 @@ describe('the channels on the running server, with the real runner and engine', 
     expect(capture.callsTo('sendMessage').length).toBe(sentAfterFirst);
     expect(capture.callsTo('getMe')).toEqual([]);
   });
+
+  it('answers the webhooks in their own lane: private headers, the API body limit and error shape, and nothing made for browsers', async () => {
+    const { response } = await sms('hola');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.headers.get('content-security-policy')).toBeNull();
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
+    const telegram = (body: string) =>
+      fetch(`${server.url}/api/telegram/webhook`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': SECRET },
+        body,
+      });
+    const malformed = await telegram('{"update_id":');
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get('cache-control')).toBe('no-store');
+    expect((await malformed.json()).error.code).toBe('invalid_json');
+    const huge = await telegram(JSON.stringify({ update_id: 1, message: { text: 'x'.repeat(300 * 1024) } }));
+    expect(huge.status).toBe(413);
+    expect((await huge.json()).error.message).toMatch(/256 KB/);
+    const unsigned = await fetch(`${server.url}/api/sms/twilio`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Twilio-Signature': 'AAAA' },
+      body: 'From=%2B50370000001&Body=hola&MessageSid=SM1',
+    });
+    expect(unsigned.status).toBe(403);
+    expect((await unsigned.json()).error.code).toBe('forbidden');
+
+    // The rest of the API keeps the site's headers: the lane covers only the webhooks.
+    const health = await fetch(`${server.url}/api/health`);
+    expect(health.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(health.headers.get('referrer-policy')).toBe('same-origin');
+    expect((await fetch(`${server.url}/api/telegram/webhook`)).status).toBe(404);
+  });
 });
 
 describe('every SMS the flows can say', () => {
