@@ -402,7 +402,12 @@ export function createLocalClient(config: { url: string; timeout?: number; syncF
   const client: StoreClient = {
     async execute(statement: InStatement | string, args?: InArgs): Promise<ResultSet> {
       checkOpen();
-      return reader.execute(typeof statement === 'string' ? { sql: statement, args: args ?? [] } : statement);
+      // Between transactions the writer reads too: its page cache holds what it just wrote, while
+      // the reader's is dropped by SQLite whenever another connection has committed (every read
+      // under write load then went to the WAL again: ~40 µs of a bot webhook's read). Inside a
+      // transaction the writer could show a group's uncommitted writes, so the reader answers.
+      const connection = writer !== null && !writer.db.inTransaction ? writer : reader;
+      return connection.execute(typeof statement === 'string' ? { sql: statement, args: args ?? [] } : statement);
     },
     async transaction(mode: TransactionMode = 'write'): Promise<Transaction> {
       checkOpen();

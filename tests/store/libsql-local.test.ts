@@ -119,6 +119,25 @@ describe('the local libSQL driver', () => {
     expect((await ours.execute('SELECT count(*) AS n FROM people')).rows[0].n).toBe(2);
   });
 
+  it('never shows a group its own uncommitted writes from outside, though reads between transactions use the writer', async () => {
+    const count = () => ours.execute('SELECT count(*) AS n FROM people').then((result) => Number(result.rows[0].n));
+    const warm = await ours.transaction('write');
+    await warm.execute("INSERT INTO people (name) VALUES ('Eva')");
+    await warm.commit();
+    const before = await count();
+    const tx = await ours.transaction('write');
+    await tx.execute("INSERT INTO people (name) VALUES ('Flor')");
+    // Another request's read, in between the group's statements (same turn, microtasks apart).
+    const [outside] = await Promise.all([count(), tx.execute("INSERT INTO people (name) VALUES ('Gala')")]);
+    expect(outside).toBe(before);
+    await tx.rollback();
+    expect(await count()).toBe(before);
+    const cleanup = await ours.transaction('write');
+    await cleanup.execute("DELETE FROM people WHERE name = 'Eva'");
+    await cleanup.commit();
+    expect(await count()).toBe(before - 1);
+  });
+
   it('sees every commit on the next read, though the read statement is kept prepared', async () => {
     const count = () => ours.execute('SELECT count(*) AS n FROM people').then((result) => Number(result.rows[0].n));
     for (let i = 0; i < 5; i++) {
