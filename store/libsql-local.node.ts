@@ -13,6 +13,7 @@
 // runs the same statements through both and compares.
 import { open, type FileHandle } from 'node:fs/promises';
 import Database from 'libsql';
+import { walCheckpoints, type WalCheckpoints } from './wal-checkpoints.node.ts';
 import type { StoreClient } from './db.ts';
 import { LibsqlError, type InArgs, type InStatement, type InValue, type ResultSet, type Row, type Transaction, type TransactionMode } from '@libsql/client';
 
@@ -364,6 +365,13 @@ function fileSyncer(path: string): { sync(): Promise<void>; close(): void } {
   };
 }
 
+const checkpointsOf = new WeakMap<StoreClient, WalCheckpoints>();
+
+/** The WAL checkpoints of a local client (once it has written in WAL mode): tests wait on `settled()`. */
+export function localCheckpoints(client: StoreClient): WalCheckpoints | undefined {
+  return checkpointsOf.get(client);
+}
+
 /**
  * A client for a local `file:` database. Two connections, as @libsql/client's pool would have
  * under the store: one for reads, one for the write transaction, so reads never see a group's
@@ -374,9 +382,16 @@ function fileSyncer(path: string): { sync(): Promise<void>; close(): void } {
  * milliseconds, and every request waited), then `commit()` fsyncs the WAL file on the thread pool
  * and resolves only after it. What SQLite's FULL would make durable at COMMIT is durable before
  * the store acknowledges a write; in between, other requests run. Checkpoints keep NORMAL's own
- * syncs (the WAL before, the database after). `syncFile` is for tests.
+ * syncs (the WAL before, the database after) and run on a thread of their own, not inside a
+ * COMMIT on the event loop (store/wal-checkpoints.node.ts). `syncFile` is for tests.
  */
-export function createLocalClient(config: { url: string; timeout?: number; syncFile?: (path: string) => Promise<void> }): StoreClient {
+export function createLocalClient(config: {
+  url: string;
+  timeout?: number;
+  syncFile?: (path: string) => Promise<void>;
+  /** WAL checkpoints on a thread of their own (store/wal-checkpoints.node.ts); default true. */
+  offLoopCheckpoints?: boolean;
+}): StoreClient {
   if (!config.url.startsWith('file:') || config.url.includes(':memory:')) {
     throw new Error(`createLocalClient is for local files (file:…), not ${config.url.split(':')[0]}:`);
   }
@@ -386,6 +401,7 @@ export function createLocalClient(config: { url: string; timeout?: number; syncF
   /** In WAL mode: makes what the writer committed durable (an fsync of the WAL file). */
   let durable: (() => Promise<void>) | undefined;
   let walSyncer: ReturnType<typeof fileSyncer> | undefined;
+  let checkpoints: WalCheckpoints | undefined;
   const forgetAll = () => {
     reader.forget();
     writer?.forget();
@@ -426,13 +442,21 @@ export function createLocalClient(config: { url: string; timeout?: number; syncF
           if (String(writer.execute('PRAGMA journal_mode').rows[0]?.[0]).toLowerCase() === 'wal') {
             writer.db.exec('PRAGMA synchronous = NORMAL');
             const wal = `${path}-wal`;
+            const connection = writer;
+            checkpoints = walCheckpoints(path, (pages) => connection.db.exec(`PRAGMA wal_autocheckpoint = ${pages}`), { offLoop: config.offLoopCheckpoints });
+            checkpointsOf.set(client, checkpoints);
+            let sync: (file: string) => Promise<void>;
             if (config.syncFile) {
-              const sync = config.syncFile;
-              durable = () => sync(wal);
+              sync = config.syncFile;
             } else {
               walSyncer = fileSyncer(wal);
-              durable = walSyncer.sync;
+              sync = walSyncer.sync;
             }
+            const planned = checkpoints;
+            durable = () => {
+              planned.committed();
+              return sync(wal);
+            };
           }
         }
         writer.execute(BEGIN[mode]);
@@ -444,6 +468,7 @@ export function createLocalClient(config: { url: string; timeout?: number; syncF
     },
     close(): void {
       closed = true;
+      checkpoints?.close();
       reader.close();
       writer?.close();
       walSyncer?.close();

@@ -1,11 +1,12 @@
 // The local driver answers as @libsql/client does: the same statements through both, compared.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, LibsqlError, type InStatement } from '@libsql/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { StoreClient } from '../../store/db.ts';
-import { createLocalClient } from '../../store/libsql-local.node.ts';
+import { createLocalClient, localCheckpoints } from '../../store/libsql-local.node.ts';
+import { CHECKPOINT_DELAY_MS } from '../../store/wal-checkpoints.node.ts';
 
 let dir: string;
 let ours: StoreClient;
@@ -255,6 +256,76 @@ describe('durable commits in WAL mode', () => {
       expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0].n).toBe(2);
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('WAL checkpoints off the event loop', () => {
+  /** Writes `rows` rows of 1 KB in `commits` commits. */
+  async function fill(client: StoreClient, commits: number, rows: number) {
+    for (let i = 0; i < commits; i++) {
+      const tx = await client.transaction('write');
+      if (i === 0) await tx.execute('CREATE TABLE IF NOT EXISTS t (a TEXT)');
+      for (let j = 0; j < rows; j++) await tx.execute({ sql: 'INSERT INTO t VALUES (?)', args: [`${i}-${j}-${'x'.repeat(1000)}`] });
+      await tx.commit();
+    }
+  }
+
+  it("turns the writer's automatic checkpoints off and copies the WAL into the database on the checkpoint thread", async () => {
+    const path = join(dir, 'checkpointed.db');
+    const client = createLocalClient({ url: `file:${path}` });
+    try {
+      await client.execute('PRAGMA journal_mode = WAL');
+      await fill(client, 20, 100); // about 2 MB: under SQLite's own threshold (1,000 pages, 4 MB)
+      const tx = await client.transaction('write');
+      expect(Number((await tx.execute('PRAGMA wal_autocheckpoint')).rows[0][0])).toBe(0);
+      await tx.commit();
+      const checkpoints = localCheckpoints(client)!;
+      expect(checkpoints.offLoop).toBe(true);
+      const result = await checkpoints.settled();
+      expect(result).toMatchObject({ busy: 0 });
+      expect(result!.checkpointed).toBe(result!.frames);
+      // In WAL mode the database file grows only by checkpoints.
+      expect(statSync(path).size).toBeGreaterThan(2_000_000);
+      expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0].n).toBe(2000);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("keeps SQLite's automatic checkpoints when asked to stay on the loop", async () => {
+    const path = join(dir, 'on-loop.db');
+    const client = createLocalClient({ url: `file:${path}`, offLoopCheckpoints: false });
+    try {
+      await client.execute('PRAGMA journal_mode = WAL');
+      await fill(client, 2, 10);
+      const tx = await client.transaction('write');
+      expect(Number((await tx.execute('PRAGMA wal_autocheckpoint')).rows[0][0])).toBe(1000);
+      await tx.commit();
+      expect(localCheckpoints(client)?.offLoop).toBe(false);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('never opens, nor creates again, a database whose client closed before its checkpoint ran', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'portal-closed-'));
+    const path = join(own, 'gone.db');
+    const client = createLocalClient({ url: `file:${path}` });
+    await client.execute('PRAGMA journal_mode = WAL');
+    await fill(client, 3, 10); // a checkpoint is now due in CHECKPOINT_DELAY_MS
+    client.close();
+    rmSync(own, { recursive: true, force: true });
+    await new Promise((resolve) => setTimeout(resolve, CHECKPOINT_DELAY_MS * 2));
+    expect(existsSync(own)).toBe(false);
+    // A database opened afterwards is checkpointed as before.
+    const again = createLocalClient({ url: `file:${join(dir, 'again.db')}` });
+    try {
+      await again.execute('PRAGMA journal_mode = WAL');
+      await fill(again, 2, 10);
+      expect(await localCheckpoints(again)!.settled()).toMatchObject({ busy: 0 });
+    } finally {
+      again.close();
     }
   });
 });
