@@ -70,7 +70,8 @@ function webhookLane(deps: WebAppDeps): Hono<ApiEnv> {
   });
   lane.on('ALL', paths, limitBody({ maxSize: API_BODY_LIMIT, onError: () => apiBodyTooLarge() }));
   lane.route('/', botWebhookRoutes(deps.bot, { log: deps.log, publicBaseUrl: deps.publicOrigin ?? deps.publicBaseUrl, store: deps.store }));
-  lane.onError((error, c) => errorResponse(error, c, deps.log));
+  // No onError of its own: the web app's answers an /api path in the API's error shape, and a
+  // sub-app's own handler would wrap each of its handlers in one more composition per request.
   return lane;
 }
 

@@ -1,17 +1,49 @@
 /** Small Web Crypto helpers (the same on Node and Workers). */
 
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
-
-export function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  const view = new Uint8Array(bytes);
-  let out = '';
-  for (let i = 0; i < view.length; i++) out += HEX[view[i]];
-  return out;
+/** Each byte's two hex digits as one 16-bit unit of char codes (little-endian order of the two). */
+const HEX_PAIRS = new Uint16Array(256);
+const DIGITS = '0123456789abcdef';
+for (let byte = 0; byte < 256; byte++) {
+  HEX_PAIRS[byte] = DIGITS.charCodeAt(byte >> 4) | (DIGITS.charCodeAt(byte & 15) << 8);
 }
+/** Char code → nibble, 255 for anything that is not a hex digit. */
+const NIBBLES = new Uint8Array(128).fill(255);
+for (let i = 0; i < 16; i++) {
+  NIBBLES[DIGITS.charCodeAt(i)] = i;
+  NIBBLES[DIGITS.toUpperCase().charCodeAt(i)] = i;
+}
+const ascii = new TextDecoder();
 
+/**
+ * Lower-case hex of `bytes`. Written as ASCII bytes and decoded once: the string built a digit
+ * pair at a time cost a sealed field (kilobytes) thousands of intermediate strings.
+ */
+export function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
+  const out = new Uint8Array(view.length * 2);
+  const pairs = new Uint16Array(out.buffer);
+  // Uint16Array is in the platform's byte order; every platform that runs this is little-endian,
+  // and the check below keeps a big-endian one correct.
+  if (LITTLE_ENDIAN) for (let i = 0; i < view.length; i++) pairs[i] = HEX_PAIRS[view[i]];
+  else
+    for (let i = 0; i < view.length; i++) {
+      out[i * 2] = DIGITS.charCodeAt(view[i] >> 4);
+      out[i * 2 + 1] = DIGITS.charCodeAt(view[i] & 15);
+    }
+  return ascii.decode(out);
+}
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The bytes of a hex string (either case); an odd length or a character that is not a hex digit throws. */
 export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  if (hex.length % 2 !== 0) throw new Error('not a hex string (odd length)');
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) {
+    const high = NIBBLES[hex.charCodeAt(i * 2)] ?? 255;
+    const low = NIBBLES[hex.charCodeAt(i * 2 + 1)] ?? 255;
+    if ((high | low) === 255 || high > 15 || low > 15) throw new Error('not a hex string');
+    out[i] = (high << 4) | low;
+  }
   return out;
 }
 

@@ -85,6 +85,16 @@ const REPLACEMENTS: Record<string, string> = {
   '°': 'o',
 };
 
+/** Any one character outside both GSM-7 tables (the whole code point: emoji included). */
+const NOT_GSM7 = new RegExp(`[^${[...GSM_BASIC, ...GSM_EXTENDED].map((char) => (/[\\\]\[^-]/.test(char) ? `\\${char}` : char)).join('')}]`, 'gu');
+
+function gsm7For(char: string): string {
+  if (char in REPLACEMENTS) return REPLACEMENTS[char];
+  const base = char.normalize('NFD').replace(/\p{M}/gu, '');
+  // Emoji, symbols and scripts GSM-7 cannot write are left out.
+  return base.length > 0 && isGsm7(base) ? base : '';
+}
+
 /** True when every character of `text` is in GSM-7 (basic or extension table). */
 export function isGsm7(text: string): boolean {
   for (const char of text) if (!GSM_BASIC.has(char) && !GSM_EXTENDED.has(char)) return false;
@@ -100,17 +110,8 @@ export function isGsm7(text: string): boolean {
  * @example toGsm7('¿Línea 198? «Sí» — ñandú…') // '¿Linea 198? "Si" - ñandu...'
  */
 export function toGsm7(text: string): string {
-  let out = '';
-  for (const char of text.normalize('NFC')) {
-    if (GSM_BASIC.has(char) || GSM_EXTENDED.has(char)) out += char;
-    else if (char in REPLACEMENTS) out += REPLACEMENTS[char];
-    else {
-      const base = char.normalize('NFD').replace(/\p{M}/gu, '');
-      if (base.length > 0 && [...base].every((c) => GSM_BASIC.has(c) || GSM_EXTENDED.has(c))) out += base;
-      // Emoji, symbols and scripts GSM-7 cannot write are left out.
-    }
-  }
-  return out.replace(/ {2,}/g, ' ');
+  // Only the characters GSM-7 lacks are visited (a message is mostly plain letters).
+  return text.normalize('NFC').replace(NOT_GSM7, gsm7For).replace(/ {2,}/g, ' ');
 }
 
 /** How many SMS segments `text` needs (sms-segments-calculator's count). */

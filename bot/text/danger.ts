@@ -35,7 +35,10 @@ function matchAt(words: string[], at: number, slots: Slot[], slot: number): numb
   if (slot === slots.length) return at;
   const { alternatives, optional } = slots[slot];
   for (const alternative of alternatives) {
-    if (alternative.every((word, k) => words[at + k] !== undefined && wordMatches(words[at + k], word))) {
+    // Plain loops: this runs for every word of every message and search, against every pattern.
+    let all = at + alternative.length <= words.length;
+    for (let k = 0; all && k < alternative.length; k++) all = wordMatches(words[at + k], alternative[k]);
+    if (all) {
       const end = matchAt(words, at + alternative.length, slots, slot + 1);
       if (end !== null) return end;
     }
@@ -47,13 +50,15 @@ interface Compiled {
   slots: Slot[];
   unless: string[];
 }
-const compiled = (patterns: DangerPattern[]): Compiled[] => patterns.map(({ pattern, unless }) => ({ slots: compile(pattern), unless: unless ?? [] }));
+/** `unless` phrases are kept padded with spaces, to be found as whole words in the padded text. */
+const compiled = (patterns: DangerPattern[]): Compiled[] =>
+  patterns.map(({ pattern, unless }) => ({ slots: compile(pattern), unless: (unless ?? []).map((phrase) => ` ${phrase} `) }));
 const IMMEDIATE_COMPILED = compiled(IMMEDIATE);
 const VIOLENCE_COMPILED = compiled(VIOLENCE);
 
-function find(words: string[], folded: string, patterns: Compiled[]): string | null {
+function find(words: string[], padded: string, patterns: Compiled[]): string | null {
   for (const { slots, unless } of patterns) {
-    if (unless.some((phrase) => ` ${folded} `.includes(` ${phrase} `))) continue;
+    if (unless.some((phrase) => padded.includes(phrase))) continue;
     for (let at = 0; at < words.length; at++) {
       const end = matchAt(words, at, slots, 0);
       if (end !== null && end > at) return words.slice(at, end).join(' ');
@@ -75,9 +80,10 @@ export function detectDanger(text: string): DangerResult {
   const folded = normalize(text.slice(0, 5000));
   if (folded === '') return { level: null, matched: null };
   const words = folded.split(' ');
-  const immediate = find(words, folded, IMMEDIATE_COMPILED);
+  const padded = ` ${folded} `;
+  const immediate = find(words, padded, IMMEDIATE_COMPILED);
   if (immediate) return { level: 'immediate', matched: immediate };
-  const violence = find(words, folded, VIOLENCE_COMPILED);
+  const violence = find(words, padded, VIOLENCE_COMPILED);
   if (violence) return { level: 'violence', matched: violence };
   return { level: null, matched: null };
 }

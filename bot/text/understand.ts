@@ -20,10 +20,31 @@ export function numberIn(text: string): number | null {
   return NUMBER_WORDS[word] ?? null;
 }
 
+/**
+ * What `understand` needs of a label or synonym, folded once: labels and synonyms come from the UI
+ * strings and the vocabulary (a few hundred), plus the titles of the procedures a search offered;
+ * kept up to LABELS_KEPT, the oldest forgotten first.
+ */
+const LABELS_KEPT = 2000;
+const folds = new Map<string, { folded: string; keywords: string[]; words: string[] }>();
+function fold(label: string) {
+  let entry = folds.get(label);
+  if (entry === undefined) {
+    const labelWords = words(label);
+    entry = { folded: labelWords.join(' '), keywords: labelWords.filter((word) => !STOP_WORDS.has(word) && !/^\d+$/.test(word)), words: labelWords };
+    if (folds.size >= LABELS_KEPT) folds.delete(folds.keys().next().value as string);
+    folds.set(label, entry);
+  }
+  return entry;
+}
+
 function phraseIn(typed: string[], phrase: string): boolean {
-  const target = phrase.split(' ');
+  const target = fold(phrase).words;
+  if (target.length === 0) return false;
   for (let at = 0; at + target.length <= typed.length; at++) {
-    if (target.every((word, k) => sameWord(typed[at + k], word))) return true;
+    let all = true;
+    for (let k = 0; all && k < target.length; k++) all = sameWord(typed[at + k], target[k]);
+    if (all) return true;
   }
   return false;
 }
@@ -42,13 +63,13 @@ export function understand(text: string, choices: readonly Choosable[]): string 
   if (typed.length === 0) return null;
   const folded = typed.join(' ');
   // A whole label or synonym typed exactly wins outright.
-  const exact = choices.filter((choice) => normalize(choice.label) === folded || (SYNONYMS[choice.value] ?? []).includes(folded));
+  const exact = choices.filter((choice) => fold(choice.label).folded === folded || (SYNONYMS[choice.value] ?? []).includes(folded));
   if (exact.length === 1) return exact[0].value;
   let best: string | null = null;
   let bestScore = 0;
   let tie = false;
   for (const choice of choices) {
-    const keywords = words(choice.label).filter((word) => !STOP_WORDS.has(word) && !/^\d+$/.test(word));
+    const keywords = fold(choice.label).keywords;
     let score = 0;
     for (const keyword of keywords) if (typed.some((word) => !STOP_WORDS.has(word) && sameWord(word, keyword))) score += 1;
     for (const synonym of SYNONYMS[choice.value] ?? []) if (phraseIn(typed, synonym)) score += synonym.includes(' ') ? 2 : 1;

@@ -183,6 +183,18 @@ describe('GSM-7', () => {
     expect(toGsm7('¿Qué trámite? ¡Línea 198! Ñandú, pingüino, acción, ÁÍÓÚ')).toBe('¿Qué tramite? ¡Linea 198! Ñandu, pingüino, accion, AIOU');
     expect(toGsm7('«Sí» — espere… – “ya” ‘ok’')).toBe('"Si" - espere... - "ya" \'ok\'');
     expect(toGsm7('Hola 👋 ✅')).toBe('Hola ');
+    // Characters the regular expression's class must escape, and the extension table.
+    expect(toGsm7('a\\b [x] ^{}~|€ -')).toBe('a\\b [x] ^{}~|€ -');
+  });
+
+  it('keeps every GSM-7 text as it is and turns anything else into GSM-7, character by character', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 80 }), (text) => {
+        const out = toGsm7(text);
+        expect(isGsm7(out)).toBe(true);
+        if (isGsm7(text.normalize('NFC'))) expect(out).toBe(text.normalize('NFC').replace(/ {2,}/g, ' '));
+      }),
+    );
   });
 
   it('writes only GSM-7 and never more than 2 segments per SMS, whatever the engine says', () => {

@@ -16,6 +16,25 @@ let server: LibsqlHttpServer | undefined;
 
 // Every client the store runs on: @libsql/client (remote stores), the local driver, and the
 // Workers' @libsql/client/web over Hrana HTTP (against scripts/libsql-http.node.ts on the same file).
+describe('hex, as the sealed fields and keys are written', () => {
+  it("writes and reads what Node's own hex does, for every byte and any length, and refuses what is not hex", () => {
+    const every = Uint8Array.from({ length: 256 }, (_, byte) => byte);
+    expect(toHex(every)).toBe(Buffer.from(every).toString('hex'));
+    expect(toHex(every.buffer)).toBe(Buffer.from(every).toString('hex'));
+    for (const length of [0, 1, 2, 3, 12, 1000, 4099]) {
+      const bytes = crypto.getRandomValues(new Uint8Array(length));
+      const hex = toHex(bytes);
+      expect(hex).toBe(Buffer.from(bytes).toString('hex'));
+      expect(fromHex(hex)).toEqual(bytes);
+      expect(fromHex(hex.toUpperCase())).toEqual(bytes);
+    }
+    // A view into a larger buffer is encoded alone.
+    const larger = Uint8Array.from([1, 2, 3, 4, 5]);
+    expect(toHex(larger.subarray(1, 3))).toBe('0203');
+    for (const bad of ['zz', '0g', '-1', '  ', 'ñ1', 'abc']) expect(() => fromHex(bad)).toThrow(/hex/);
+  });
+});
+
 describe.each([
   ['@libsql/client', 'file'],
   ['the local driver', 'local'],
