@@ -43,6 +43,8 @@ interface Client {
   /** Called with the automatic checkpoint's page count if the thread goes away. */
   fallback: (pages: number) => void;
   last: CheckpointResult | null;
+  /** A request was posted and its answer has not come back yet. */
+  awaiting: boolean;
 }
 
 let thread: { worker: Worker; slots: Int32Array; clients: Map<number, Client> } | null | undefined;
@@ -64,7 +66,9 @@ function startThread(): typeof thread {
     const started = { worker, slots: new Int32Array(shared), clients: new Map<number, Client>() };
     worker.on('message', (message: { slot: number; error?: string } & CheckpointResult) => {
       const client = started.clients.get(message.slot);
-      if (client) client.last = message.error ? null : { busy: message.busy, frames: message.frames, checkpointed: message.checkpointed };
+      if (!client) return;
+      client.last = message.error ? null : { busy: message.busy, frames: message.frames, checkpointed: message.checkpointed };
+      client.awaiting = false;
     });
     const giveUp = () => {
       thread = null;
@@ -101,6 +105,7 @@ export function walCheckpoints(path: string, setAutocheckpoint: (pages: number) 
       if (!closed) setAutocheckpoint(pages);
     },
     last: null,
+    awaiting: false,
   };
   clients.set(slot, client);
   setAutocheckpoint(0);
@@ -110,6 +115,7 @@ export function walCheckpoints(path: string, setAutocheckpoint: (pages: number) 
     if (closed || thread !== running) return;
     // Already asked and not yet started: that one will see this commit's pages too.
     if (Atomics.compareExchange(slots, slot, IDLE, REQUESTED) !== IDLE) return void schedule();
+    client.awaiting = true;
     worker.postMessage({ slot, path });
   };
   function schedule() {
@@ -122,11 +128,12 @@ export function walCheckpoints(path: string, setAutocheckpoint: (pages: number) 
     offLoop: true,
     committed: schedule,
     settled() {
-      if (timer === null && Atomics.load(slots, slot) === IDLE) return Promise.resolve(client.last);
+      // Settled once nothing is scheduled and the last request's answer has arrived (the thread
+      // frees the slot just before it answers, so the slot alone would not say the answer is in).
       return new Promise((resolve) => {
         const check = () => {
           if (closed || thread !== running) return resolve(null);
-          if (timer === null && Atomics.load(slots, slot) === IDLE) return resolve(client.last);
+          if (timer === null && !client.awaiting) return resolve(client.last);
           setTimeout(check, 10);
         };
         check();
