@@ -27,6 +27,9 @@ export async function startBotApiStub(): Promise<{ url: string; server: Server }
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
+/** Where the next call's update_ids and MessageSids start (see benchBotWebhooks). */
+const nextIds = { update: 1_000_000, sms: 0 };
+
 function twilioSignature(url: string, params: Record<string, string>): string {
   const data =
     url +
@@ -65,7 +68,9 @@ export async function benchBotWebhooks(
           },
         ],
       });
-  let update = 1_000_000;
+  // Each call's ids follow the last call's: a second call on the same server would otherwise
+  // replay the first call's update_ids and MessageSids and measure only the dedupe answer.
+  let update = nextIds.update;
   const telegramLoad = load('/api/telegram/webhook', 'application/json', () => {
     const id = ++update;
     const chat = 900_000_000 + (id % 5000);
@@ -83,7 +88,7 @@ export async function benchBotWebhooks(
       }),
     };
   });
-  let sms = 0;
+  let sms = nextIds.sms;
   const url = `${siteUrl}/api/sms/twilio`;
   const smsLoad = load('/api/sms/twilio', 'application/x-www-form-urlencoded', () => {
     const n = ++sms;
@@ -99,6 +104,8 @@ export async function benchBotWebhooks(
   const telegram = await telegramLoad({ duration: seconds });
   const smsWarmUp = await smsLoad({ amount: 200 });
   const twilio = await smsLoad({ duration: seconds });
+  nextIds.update = update;
+  nextIds.sms = sms;
   for (const [name, result] of [
     ['telegram', telegram],
     ['telegram (calentamiento)', telegramWarmUp],
