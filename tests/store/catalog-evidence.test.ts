@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { procedureDocumentSchema, type ProcedureDocument } from '../../store/catalog/exchange-format.ts';
+import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
+import { detailsOf, type EvidenceFile as Evidence } from '../../store/catalog/review.ts';
 import { readSeedCatalog } from '../../store/seed.node.ts';
 
 /**
@@ -10,49 +11,9 @@ import { readSeedCatalog } from '../../store/seed.node.ts';
  * detail added later without a source, or a source left behind by an edit, fails here.
  */
 
-interface Fact {
-  field: string;
-  text: string;
-  source?: string;
-  quote?: string;
-  hedge?: boolean;
-}
-interface Evidence {
-  slug: string;
-  checked_on: string;
-  facts: Fact[];
-}
-
 const DIR = new URL('../../data/evidence/', import.meta.url);
-const OFFICE_DETAILS = ['address', 'phone', 'hours', 'fee'] as const;
 const HEDGE_FIELDS = new Set(['requirements', 'documents', 'steps', 'cost.note', 'duration', 'audience', 'offices.hours', 'offices.fee']);
 const HEDGE_WORDS = /pregunt|consult|confirm|verifiq|averig|no (lo )?(hay|encontramos|está|esta|se ha|publica|indica|sabemos|tenemos)|sin confirmar|desconoc/i;
-
-/** Every detail of an entry a person could act on, as field and text. */
-function detailsOf(doc: ProcedureDocument): { field: string; text: string }[] {
-  const out: { field: string; text: string }[] = [
-    { field: 'title', text: doc.title },
-    { field: 'summary', text: doc.summary },
-  ];
-  if (doc.audience) out.push({ field: 'audience', text: doc.audience });
-  for (const field of ['requirements', 'documents', 'steps', 'channels'] as const) {
-    for (const text of doc[field] as string[]) out.push({ field, text });
-  }
-  if (doc.cost?.amount !== undefined) out.push({ field: 'cost.amount', text: String(doc.cost.amount) });
-  if (doc.cost?.note) out.push({ field: 'cost.note', text: doc.cost.note });
-  for (const field of ['duration', 'legal_basis', 'online_url'] as const) {
-    const value = doc[field];
-    if (typeof value === 'string' && value) out.push({ field, text: value });
-  }
-  for (const office of doc.offices) {
-    out.push({ field: 'offices.name', text: office.name });
-    for (const key of OFFICE_DETAILS) {
-      const value = (office as Record<string, unknown>)[key];
-      if (typeof value === 'string' && value) out.push({ field: `offices.${key}`, text: value });
-    }
-  }
-  return out;
-}
 
 const files = existsSync(DIR)
   ? readdirSync(DIR)

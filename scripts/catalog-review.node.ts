@@ -1,0 +1,99 @@
+// npm run catalog:review -- draw --seed N [--exclude FILE]... [--count 20]
+// npm run catalog:review -- apply DIR... [--day AAAA-MM-DD]
+//
+// The catalog review's two chores (data/reviews/2026-12-02.md says how rounds are run):
+// `draw` prints a round's entries, one slug a line; `apply` puts reviewers' corrected entries
+// (DIR/<slug>.json: the whole entry plus `_evidence`, the facts of its new text) into
+// data/catalog/ and their evidence into data/evidence/, dropping evidence of text that is gone.
+// Run `npx vitest run tests/store tests/search` afterwards: the evidence test names any detail
+// left without a source or a hedge.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { procedureDocumentSchema } from '../store/catalog/exchange-format.ts';
+import { correctedEntry, drawForReview, mergedEvidence, type EvidenceFact, type EvidenceFile } from '../store/catalog/review.ts';
+import { systemClock, today } from '../store/clock.ts';
+import { DATA_DIR } from '../store/seed.node.ts';
+
+const USAGE = `Uso:
+  npm run catalog:review -- draw --seed N [--exclude ARCHIVO]... [--count 20]
+  npm run catalog:review -- apply CARPETA... [--day AAAA-MM-DD]`;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+const catalogDir = new URL('catalog/', DATA_DIR);
+const evidenceDir = new URL('evidence/', DATA_DIR);
+
+function catalogFiles(): { file: string; entries: Record<string, unknown>[] }[] {
+  return readdirSync(catalogDir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((file) => ({ file, entries: JSON.parse(readFileSync(new URL(file, catalogDir), 'utf8')) as Record<string, unknown>[] }));
+}
+
+function writeJson(url: URL, value: unknown): void {
+  writeFileSync(url, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function draw(args: string[]): void {
+  const { values } = parseArgs({
+    args,
+    options: { seed: { type: 'string' }, exclude: { type: 'string', multiple: true }, count: { type: 'string' } },
+  });
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) fail(`--seed debe ser un número entero.\n${USAGE}`);
+  const count = values.count === undefined ? 20 : Number(values.count);
+  if (!Number.isInteger(count) || count < 1) fail('--count debe ser un número entero mayor que cero.');
+  const exclude = new Set<string>();
+  for (const file of values.exclude ?? []) {
+    if (!existsSync(file)) fail(`No existe el archivo de exclusiones ${file}.`);
+    for (const line of readFileSync(file, 'utf8').split('\n')) if (line.trim()) exclude.add(line.trim());
+  }
+  const slugs = catalogFiles().flatMap(({ entries }) => entries.map((entry) => String(entry.slug)));
+  console.log(drawForReview(slugs, seed, exclude, count).join('\n'));
+}
+
+function apply(args: string[]): void {
+  const { values, positionals } = parseArgs({ args, options: { day: { type: 'string' } }, allowPositionals: true });
+  if (positionals.length === 0) fail(USAGE);
+  const day = values.day ?? today(systemClock);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) fail('--day debe ser una fecha AAAA-MM-DD.');
+  const files = catalogFiles();
+  const changed = new Set<string>();
+  for (const dir of positionals) {
+    for (const name of readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .sort()) {
+      const { _evidence: added = [], ...corrected } = JSON.parse(readFileSync(`${dir}/${name}`, 'utf8')) as Record<string, unknown> & {
+        _evidence?: EvidenceFact[];
+      };
+      const slug = String(corrected.slug);
+      const home = files.find(({ entries }) => entries.some((entry) => entry.slug === slug));
+      if (!home) fail(`${dir}/${name}: no hay una entrada «${slug}» en data/catalog.`);
+      const index = home.entries.findIndex((entry) => entry.slug === slug);
+      const entry = correctedEntry(home.entries[index], corrected, day);
+      const parsed = procedureDocumentSchema.safeParse(entry);
+      if (!parsed.success)
+        fail(
+          `${dir}/${name}: la entrada corregida no es válida: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        );
+      home.entries[index] = entry;
+      changed.add(home.file);
+      const evidenceUrl = new URL(`${slug}.json`, evidenceDir);
+      const evidence: EvidenceFile = existsSync(evidenceUrl)
+        ? (JSON.parse(readFileSync(evidenceUrl, 'utf8')) as EvidenceFile)
+        : { slug, checked_on: day, facts: [] };
+      const merged = mergedEvidence(evidence, added, parsed.data, day);
+      writeJson(evidenceUrl, merged.evidence);
+      console.log(`${slug}: ${added.length} hechos nuevos, ${merged.dropped} ya sin texto en la entrada`);
+    }
+  }
+  for (const { file, entries } of files) if (changed.has(file)) writeJson(new URL(file, catalogDir), entries);
+}
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === 'draw') draw(rest);
+else if (command === 'apply') apply(rest);
+else fail(USAGE);

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
+import { correctedEntry, detailsOf, drawForReview, mergedEvidence, type EvidenceFile } from '../../store/catalog/review.ts';
+
+const slugs = Array.from({ length: 30 }, (_, i) => `entrada-${i + 1}`);
+
+describe('drawing a review round', () => {
+  it('gives the same round for the same seed, and another for another seed', () => {
+    const round = drawForReview(slugs, 23122026);
+    expect(round).toHaveLength(20);
+    expect(new Set(round).size).toBe(20);
+    expect(drawForReview(slugs, 23122026)).toEqual(round);
+    expect(drawForReview(slugs, 24122026)).not.toEqual(round);
+  });
+
+  it('is the shuffle the review records name (mulberry32, Fisher–Yates from the end)', () => {
+    // The order the inline command recorded in data/reviews/2026-12-02.md gives for this seed:
+    // changing the generator would make the recorded rounds impossible to draw again.
+    expect(drawForReview(['a', 'b', 'c', 'd', 'e', 'f'], 1, new Set(), 6)).toEqual(['e', 'b', 'f', 'c', 'a', 'd']);
+  });
+
+  it('leaves out the excluded entries and keeps the order of the rest', () => {
+    const all = drawForReview(slugs, 7, new Set(), 30);
+    const excluded = new Set(all.slice(0, 5));
+    expect(drawForReview(slugs, 7, excluded, 10)).toEqual(all.slice(5, 15));
+  });
+});
+
+const entry = {
+  slug: 'tramite-de-prueba',
+  title: 'Sacar la constancia de prueba',
+  summary: 'Es una constancia sintética para las pruebas.',
+  category: 'identidad-y-documentos',
+  institution: 'rnpn',
+  requirements: ['Tener DUI'],
+  documents: ['DUI original'],
+  steps: ['Pregunte en la oficina cómo pedirla'],
+  channels: ['presencial'],
+  offices: [{ name: 'Oficina central', address: 'Calle sintética 1' }],
+  keywords: ['constancia'],
+  updated_at: '2026-01-01',
+};
+
+describe('applying a reviewer’s correction', () => {
+  it('keeps the catalog’s key order, adds new keys last and dates the change', () => {
+    const corrected = {
+      ...entry,
+      keywords: ['constancia'],
+      channels: ['presencial', 'en_linea'],
+      summary: 'Otra',
+      legal_basis: 'Ley sintética',
+      title: entry.title,
+    };
+    const out = correctedEntry(entry, corrected, '2026-12-02');
+    expect(Object.keys(out)).toEqual([...Object.keys(entry), 'legal_basis']);
+    expect(out).toMatchObject({ summary: 'Otra', channels: ['presencial', 'en_linea'], updated_at: '2026-12-02' });
+  });
+
+  it('adds the new facts and drops the evidence of text the entry no longer has', () => {
+    const before = procedureDocumentSchema.parse(entry);
+    const after = procedureDocumentSchema.parse({ ...entry, documents: ['DUI vigente'] });
+    const evidence: EvidenceFile = {
+      slug: entry.slug,
+      checked_on: '2026-01-01',
+      facts: [
+        ...detailsOf(before).map((detail) => ({ ...detail, source: 'https://ejemplo.gob.sv/ficha', quote: 'las palabras de la página' })),
+        { field: 'offices.name', text: '*', source: 'https://ejemplo.gob.sv/oficinas', quote: 'la lista de todas las oficinas' },
+      ],
+    };
+    const added = [
+      { field: 'documents', text: 'DUI vigente', source: 'https://ejemplo.gob.sv/nueva', quote: 'presentar el DUI vigente' },
+      { field: 'documents', text: 'DUI vigente', source: 'https://ejemplo.gob.sv/nueva', quote: 'presentar el DUI vigente' },
+    ];
+    const { evidence: merged, dropped } = mergedEvidence(evidence, added, after, '2026-12-02');
+    expect(dropped).toBe(1);
+    expect(merged.checked_on).toBe('2026-12-02');
+    expect(merged.facts.filter((fact) => fact.field === 'documents')).toEqual([added[0]]);
+    expect(merged.facts.some((fact) => fact.field === 'offices.name' && fact.text === '*')).toBe(true);
+    // Every detail of the corrected entry still has its fact.
+    const backed = new Set(merged.facts.map((fact) => `${fact.field}|${fact.text}`));
+    expect(detailsOf(after).filter((detail) => !backed.has(`${detail.field}|${detail.text}`))).toEqual([]);
+  });
+});
