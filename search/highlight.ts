@@ -30,8 +30,9 @@ export function highlightTerms(plan: QueryPlan): HighlightTerms {
 // Results show the same titles and summaries again and again: each text is split into words once,
 // each word folded once, and its stem taken once and only when a search asks for stems (splitting,
 // folding and stemming the words of every result was a quarter of an uncached search's time).
-// The texts of a catalog are bounded; the maps are emptied when they grow past that.
-const TEXTS_LIMIT = 20_000;
+// Only the texts of recent results are kept (a summary's words are a few kilobytes of objects, and
+// an isolate on Workers has 128 MB): the maps are emptied when they grow past their limits.
+const TEXTS_LIMIT = 2_000;
 const FOLDED_LIMIT = 50_000;
 
 interface Token {
