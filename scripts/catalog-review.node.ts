@@ -62,6 +62,8 @@ function apply(args: string[]): void {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) fail('--day debe ser una fecha AAAA-MM-DD.');
   const files = catalogFiles();
   const changed = new Set<string>();
+  // Every correction is read and validated before anything is written: one bad file leaves data/ as it was.
+  const evidenceWrites: { url: URL; evidence: EvidenceFile; report: string }[] = [];
   for (const dir of positionals) {
     for (const name of readdirSync(dir)
       .filter((n) => n.endsWith('.json'))
@@ -86,9 +88,16 @@ function apply(args: string[]): void {
         ? (JSON.parse(readFileSync(evidenceUrl, 'utf8')) as EvidenceFile)
         : { slug, checked_on: day, facts: [] };
       const merged = mergedEvidence(evidence, added, parsed.data, day);
-      writeJson(evidenceUrl, merged.evidence);
-      console.log(`${slug}: ${added.length} hechos nuevos, ${merged.dropped} ya sin texto en la entrada`);
+      evidenceWrites.push({
+        url: evidenceUrl,
+        evidence: merged.evidence,
+        report: `${slug}: ${added.length} hechos nuevos, ${merged.dropped} ya sin texto en la entrada`,
+      });
     }
+  }
+  for (const { url, evidence, report } of evidenceWrites) {
+    writeJson(url, evidence);
+    console.log(report);
   }
   for (const { file, entries } of files) if (changed.has(file)) writeJson(new URL(file, catalogDir), entries);
 }
