@@ -10,7 +10,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { procedureDocumentSchema } from '../store/catalog/exchange-format.ts';
-import { correctedEntry, drawForReview, mergedEvidence, type EvidenceFact, type EvidenceFile } from '../store/catalog/review.ts';
+import { correctedEntry, drawForReview, mergedEvidence, pendingSlugs, type EvidenceFact, type EvidenceFile } from '../store/catalog/review.ts';
 import { systemClock, today } from '../store/clock.ts';
 import { DATA_DIR } from '../store/seed.node.ts';
 
@@ -64,6 +64,11 @@ function apply(args: string[]): void {
   const changed = new Set<string>();
   // Every correction is read and validated before anything is written: one bad file leaves data/ as it was.
   const evidenceWrites: { url: URL; evidence: EvidenceFile; report: string }[] = [];
+  // An entry still waiting for its sources keeps waiting: a file holding only the new facts would
+  // claim the rest of the entry has none, and the evidence test would fail on every old detail.
+  const pendingUrl = new URL('pending.txt', evidenceDir);
+  const pending = new Set(existsSync(pendingUrl) ? pendingSlugs(readFileSync(pendingUrl, 'utf8')) : []);
+  const reports: string[] = [];
   for (const dir of positionals) {
     for (const name of readdirSync(dir)
       .filter((n) => n.endsWith('.json'))
@@ -84,6 +89,12 @@ function apply(args: string[]): void {
       home.entries[index] = entry;
       changed.add(home.file);
       const evidenceUrl = new URL(`${slug}.json`, evidenceDir);
+      if (pending.has(slug) && !existsSync(evidenceUrl)) {
+        reports.push(
+          `${slug}: entrada corregida; sigue en pending.txt, así que sus ${added.length} hechos nuevos no se escriben (guárdelos para cuando tenga sus fuentes)`,
+        );
+        continue;
+      }
       const evidence: EvidenceFile = existsSync(evidenceUrl)
         ? (JSON.parse(readFileSync(evidenceUrl, 'utf8')) as EvidenceFile)
         : { slug, checked_on: day, facts: [] };
@@ -99,6 +110,7 @@ function apply(args: string[]): void {
     writeJson(url, evidence);
     console.log(report);
   }
+  for (const report of reports) console.log(report);
   for (const { file, entries } of files) if (changed.has(file)) writeJson(new URL(file, catalogDir), entries);
 }
 

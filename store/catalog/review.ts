@@ -61,6 +61,19 @@ function seededRandom(seed: number): () => number {
 }
 
 /**
+ * The slugs of data/evidence/pending.txt: seed entries with no evidence file yet, one a line with
+ * the reason after it (`#` lines are comments).
+ *
+ * @example pendingSlugs('# why\nsome-slug   its page came without an address\n') // ['some-slug']
+ */
+export function pendingSlugs(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line) => line.trim().split(/\s+/)[0]);
+}
+
+/**
  * A round's entries: all slugs (in the order of the catalog files, sorted by file name)
  * shuffled with `seed`, those in `exclude` left out, the first `count` kept. The same command
  * the records of data/reviews/ name, so any round can be drawn again and checked.

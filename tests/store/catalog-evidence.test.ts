@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
-import { detailsOf, type EvidenceFile as Evidence } from '../../store/catalog/review.ts';
+import { detailsOf, pendingSlugs, type EvidenceFile as Evidence } from '../../store/catalog/review.ts';
 import { readSeedCatalog } from '../../store/seed.node.ts';
 
 /**
@@ -32,10 +32,7 @@ describe('the evidence behind seed entries', () => {
   });
 
   it('covers every seed entry, or lists it in pending.txt with the reason', () => {
-    const pending = readFileSync(new URL('pending.txt', DIR), 'utf8')
-      .split('\n')
-      .filter((line) => line.trim() !== '' && !line.startsWith('#'))
-      .map((line) => line.split(/\s+/)[0]);
+    const pending = pendingSlugs(readFileSync(new URL('pending.txt', DIR), 'utf8'));
     const covered = new Set(files.map((file) => file.replace(/\.json$/, '')));
     const missing = [...seed.values()].filter((doc) => !doc.synthetic && !covered.has(doc.slug) && !pending.includes(doc.slug)).map((doc) => doc.slug);
     expect(missing, 'entries with neither an evidence file nor a line in data/evidence/pending.txt').toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
-import { correctedEntry, detailsOf, drawForReview, mergedEvidence, type EvidenceFile } from '../../store/catalog/review.ts';
+import { correctedEntry, detailsOf, drawForReview, mergedEvidence, pendingSlugs, type EvidenceFile } from '../../store/catalog/review.ts';
 
 const slugs = Array.from({ length: 30 }, (_, i) => `entrada-${i + 1}`);
 
@@ -79,5 +79,12 @@ describe('applying a reviewer’s correction', () => {
     // Every detail of the corrected entry still has its fact.
     const backed = new Set(merged.facts.map((fact) => `${fact.field}|${fact.text}`));
     expect(detailsOf(after).filter((detail) => !backed.has(`${detail.field}|${detail.text}`))).toEqual([]);
+  });
+});
+
+describe('entries waiting for their sources', () => {
+  it('reads the slugs of pending.txt, skipping comments and blank lines, whatever spacing follows the slug', () => {
+    const text = '# comment\n\nfirst-slug   the page came without an address\nsecond-slug\tno source yet\n  third-slug reason\n';
+    expect(pendingSlugs(text)).toEqual(['first-slug', 'second-slug', 'third-slug']);
   });
 });
