@@ -9,6 +9,8 @@ import { Hono } from 'hono';
 import { compressResponses } from '../api/compression.node.ts';
 import { consoleLog } from '../api/errors.ts';
 import { createEmbeddedSearch } from '../search/embedded.ts';
+import type { SearchEngine, SearchResult } from '../search/engine.ts';
+import { RELEVANCE_CASES } from '../tests/fixtures/relevance-queries.ts';
 import { openConfiguredStore } from '../store/seed.node.ts';
 import { listen } from '../server.node.ts';
 import { BENCH_BOT, startBotApiStub } from './bot-webhooks.node.ts';
@@ -41,6 +43,32 @@ const uncached = await listen({
   search: { engine: createEmbeddedSearch(store.db, { resultCacheSize: 0 }), sync: async () => undefined, prune: async () => undefined },
 });
 
+// The ceiling of the rotating benchmark: the same uncached site, but its engine answers from
+// results it computed at start-up (a copy each time, so serialising and compressing stay real).
+// What this route reaches is what an engine costing nothing would reach; the real engine's
+// figure is read against it.
+const real = createEmbeddedSearch(store.db, { resultCacheSize: 0 });
+const answers = new Map<string, SearchResult>();
+for (const { query } of RELEVANCE_CASES) if (!answers.has(query)) answers.set(query, await real.search({ query, page: 1, limit: 10 }));
+const answered: SearchEngine = {
+  name: real.name,
+  pending: () => real.pending(),
+  search: async (request) => {
+    const answer =
+      request.page === 1 && request.limit === 10 && !request.category && !request.institution && !request.onlineOnly ? answers.get(request.query) : undefined;
+    return answer ? structuredClone(answer) : real.search(request);
+  },
+};
+const ceiling = await listen({
+  store,
+  log: consoleLog,
+  port: 0,
+  host: '127.0.0.1',
+  jobSpeed: 0,
+  searchCache: false,
+  search: { engine: answered, sync: async () => undefined, prune: async () => undefined },
+});
+
 function start(app: Hono): Promise<number> {
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve(info.port));
@@ -56,5 +84,5 @@ trivialApp.get('/ping', (c) => c.json({ ok: true, engine: 'none', hits: [] }));
 
 const [staticPort, trivialPort] = await Promise.all([start(staticApp), start(trivialApp)]);
 process.stdout.write(
-  `${JSON.stringify({ site: `http://127.0.0.1:${site.port}`, uncached: `http://127.0.0.1:${uncached.port}`, static: `http://127.0.0.1:${staticPort}`, trivial: `http://127.0.0.1:${trivialPort}` })}\n`,
+  `${JSON.stringify({ site: `http://127.0.0.1:${site.port}`, uncached: `http://127.0.0.1:${uncached.port}`, ceiling: `http://127.0.0.1:${ceiling.port}`, static: `http://127.0.0.1:${staticPort}`, trivial: `http://127.0.0.1:${trivialPort}` })}\n`,
 );
