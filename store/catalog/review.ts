@@ -130,3 +130,130 @@ export function mergedEvidence(
   }
   return { evidence: { ...evidence, checked_on: day, facts }, dropped };
 }
+
+// Figures a person acts on: dollar amounts and phone numbers. A detail that states one must have
+// it in the words of a page (a quote), or the figure was never checked. Quotes write figures in
+// many ways («$30.000.00», «$31,822,759.38», «TRES 00/100 DÓLARES», «un dólar»), so both sides are
+// read as numbers before they are compared.
+
+const NUMBER_WORDS: Record<string, number> = {
+  un: 1,
+  uno: 1,
+  una: 1,
+  dos: 2,
+  tres: 3,
+  cuatro: 4,
+  cinco: 5,
+  seis: 6,
+  siete: 7,
+  ocho: 8,
+  nueve: 9,
+  diez: 10,
+  once: 11,
+  doce: 12,
+  trece: 13,
+  catorce: 14,
+  quince: 15,
+  dieciseis: 16,
+  diecisiete: 17,
+  dieciocho: 18,
+  diecinueve: 19,
+  veinte: 20,
+  treinta: 30,
+  cuarenta: 40,
+  cincuenta: 50,
+  sesenta: 60,
+  setenta: 70,
+  ochenta: 80,
+  noventa: 90,
+  cien: 100,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  ten: 10,
+  twelve: 12,
+  twenty: 20,
+  hundred: 100,
+};
+const MILLIONS = /^\s*(millones|millón|millon|million)/i;
+/** How a page says that something costs nothing: what backs an amount of $0. */
+const FREE = /gratu|gratis|costo:\s*ningun|sin (ningún )?(costo|cobro|pago)|no tiene (ningún )?costo|ningún costo|no (se )?cobra|no pagan?|exent|free/i;
+
+/** A written number as a value: «1,000», «28,571.43», «30.000.00», «30.000,50», «0.20», «3». */
+function numberValue(written: string): number {
+  let text = written;
+  const dots = (text.match(/\./g) ?? []).length;
+  const commas = (text.match(/,/g) ?? []).length;
+  if (dots > 1 || (dots === 1 && commas === 0 && /\.\d{3}$/.test(text) && !/^0\./.test(text))) {
+    // «30.000.00» or «30.000»: dots separate thousands (a last group of two digits is the cents).
+    const last = /\.(\d{2})$/.exec(text);
+    text = last && dots > 1 ? `${text.slice(0, -3).replace(/\./g, '')}.${last[1]}` : text.replace(/\./g, '');
+  } else if (commas === 1 && dots === 0 && /,\d{1,2}$/.test(text)) {
+    text = text.replace(',', '.'); // «30,50»: a decimal comma
+  } else {
+    text = text.replace(/,/g, '');
+  }
+  return Number(text);
+}
+
+/** Every number a quote says, in digits or in words, with «millones» applied. */
+function quotedNumbers(quote: string): number[] {
+  const values: number[] = [];
+  const folded = quote
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
+  for (const match of folded.matchAll(/\d[\d.,]*\d|\d/g)) {
+    const value = numberValue(match[0]);
+    const after = folded.slice((match.index ?? 0) + match[0].length);
+    values.push(MILLIONS.test(after) ? value * 1_000_000 : value);
+  }
+  for (const match of folded.matchAll(/[a-z]+/g)) {
+    const value = NUMBER_WORDS[match[0]];
+    if (value === undefined) continue;
+    const after = folded.slice((match.index ?? 0) + match[0].length);
+    values.push(MILLIONS.test(after) ? value * 1_000_000 : value);
+  }
+  return values;
+}
+
+/** The digits of every phone number a text writes (dddd-dddd, or eight digits in a quote). */
+function phonesIn(text: string, loose: boolean): string[] {
+  const pattern = loose ? /\b([2-7]\d{3})\s*[-–]?\s*(\d{4})\b/g : /\b([2-7]\d{3})-(\d{4})\b/g;
+  const phones = [...text.matchAll(pattern)].filter((m) => !(/^(19|20)\d\d$/.test(m[1]) && /^(19|20)\d\d$/.test(m[2]))).map((m) => `${m[1]}${m[2]}`);
+  // «2591-3260/3261»: a page's second number with the same first four digits left out.
+  if (loose) for (const m of text.matchAll(/\b([2-7]\d{3})[-–]\d{4}\s*\/\s*(\d{4})\b/g)) phones.push(`${m[1]}${m[2]}`);
+  return phones;
+}
+
+/**
+ * The dollar amounts and phone numbers of a detail that none of its quotes says. «más de $31
+ * millones» is said by «$31,822,759.38»: an amount in millions matches a quoted value with the
+ * same whole millions, or the same millions to one decimal.
+ *
+ * @example unquotedFigures('Pague $3 en la ventanilla', ['pagar TRES 00/100 DÓLARES']) // []
+ * @example unquotedFigures('Llame al 2244-3444', ['Centro de Atención Exprés']) // ['2244-3444']
+ * @example unquotedFigures('$0', ['El servicio es gratuito']) // [] (a page saying «free» backs $0)
+ */
+export function unquotedFigures(text: string, quotes: readonly string[]): string[] {
+  const quoted = quotes.flatMap(quotedNumbers);
+  const quotedPhones = new Set(quotes.flatMap((quote) => phonesIn(quote, true)));
+  const missing: string[] = [];
+  for (const match of text.matchAll(/(?:\$|USD\s?)\s?(\d[\d.,]*\d|\d)/g)) {
+    const written = match[1].replace(/[.,]$/, '');
+    const value = numberValue(written);
+    const after = text.slice((match.index ?? 0) + match[0].length);
+    if (MILLIONS.test(after)) {
+      const said = quoted.some((q) => q === value * 1_000_000 || Math.floor(q / 1_000_000) === value || Math.round(q / 100_000) / 10 === value);
+      if (!said) missing.push(`$${written} millones`);
+    } else if (!quoted.includes(value) && !(value === 0 && quotes.some((quote) => FREE.test(quote)))) {
+      missing.push(`$${written}`);
+    }
+  }
+  for (const phone of phonesIn(text, false)) {
+    if (!quotedPhones.has(phone)) missing.push(`${phone.slice(0, 4)}-${phone.slice(4)}`);
+  }
+  return missing;
+}

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
-import { detailsOf, pendingSlugs, type EvidenceFile as Evidence } from '../../store/catalog/review.ts';
+import { detailsOf, pendingSlugs, unquotedFigures, type EvidenceFile as Evidence } from '../../store/catalog/review.ts';
 import { readSeedCatalog } from '../../store/seed.node.ts';
 
 /**
@@ -73,6 +73,13 @@ describe('the evidence behind seed entries', () => {
       if (!covered.has(key(d.field, d.text)) && !(allOfficeNames && d.field === 'offices.name')) {
         problems.push(`${d.field} «${d.text}» has neither a source nor a hedge`);
       }
+    }
+    // Amounts and phone numbers are what a person acts on: each must be in the words of a page
+    // quoted for this entry (a hedge that names a phone to call asserts that phone too).
+    const quotes = evidence.facts.flatMap((fact) => (fact.quote ? [fact.quote] : []));
+    for (const d of details) {
+      const missing = unquotedFigures(d.field === 'cost.amount' ? `$${d.text}` : d.text, quotes);
+      if (missing.length > 0) problems.push(`${d.field} «${d.text}» states ${missing.join(', ')}, which no quote of this entry says`);
     }
     expect(problems, evidence.slug).toEqual([]);
   });

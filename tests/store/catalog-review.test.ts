@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
-import { correctedEntry, detailsOf, drawForReview, mergedEvidence, pendingSlugs, type EvidenceFile } from '../../store/catalog/review.ts';
+import { correctedEntry, detailsOf, drawForReview, mergedEvidence, pendingSlugs, unquotedFigures, type EvidenceFile } from '../../store/catalog/review.ts';
 
 const slugs = Array.from({ length: 30 }, (_, i) => `entrada-${i + 1}`);
 
@@ -86,5 +86,33 @@ describe('entries waiting for their sources', () => {
   it('reads the slugs of pending.txt, skipping comments and blank lines, whatever spacing follows the slug', () => {
     const text = '# comment\n\nfirst-slug   the page came without an address\nsecond-slug\tno source yet\n  third-slug reason\n';
     expect(pendingSlugs(text)).toEqual(['first-slug', 'second-slug', 'third-slug']);
+  });
+});
+
+describe('figures a page must say', () => {
+  it('finds an amount or a phone that no quote says', () => {
+    expect(unquotedFigures('Pague $12 y llame al 2244-3444', ['Centro de Atención Exprés'])).toEqual(['$12', '2244-3444']);
+    expect(unquotedFigures('Límite de $1,000, o $3,000 en diciembre', ['hasta $1,000 en bienes libres de impuestos'])).toEqual(['$3,000']);
+    expect(unquotedFigures('Llame al 2591-3260 o al 2591-3299', ['Teléfonos: 2591-3260/3261.'])).toEqual(['2591-3299']);
+  });
+
+  it('reads the ways pages write figures: separators, words, millions, an abbreviated second phone', () => {
+    expect(unquotedFigures('Pague $3', ['es necesario pagar TRES 00/100 DÓLARES'])).toEqual([]);
+    expect(unquotedFigures('Si el precio pasa de $30,000', ['si el precio excede a $30.000.00 solvencia tributaria'])).toEqual([]);
+    expect(unquotedFigures('Recibió más de $31 millones', ['un total de $31,822,759.38 recibidos'])).toEqual([]);
+    expect(unquotedFigures('Capital de al menos $1', ['será de un dólar'])).toEqual([]);
+    expect(unquotedFigures('Cuesta $10.39.', ['el valor es de $10.39'])).toEqual([]);
+    expect(unquotedFigures('Llame al 2591-3261', ['Teléfonos: 2591-3260/3261.'])).toEqual([]);
+    expect(unquotedFigures('Llame al 2592-2136', ['Telephone: (503) 2592 – 2136'])).toEqual([]);
+  });
+
+  it('takes a page that says «free» for an amount of $0, and no other amount', () => {
+    expect(unquotedFigures('$0', ['El trámite es gratuito'])).toEqual([]);
+    expect(unquotedFigures('$0', ['Costo: Ninguno'])).toEqual([]);
+    expect(unquotedFigures('$5', ['El trámite es gratuito'])).toEqual(['$5']);
+  });
+
+  it('leaves year ranges and figures without a dollar sign alone', () => {
+    expect(unquotedFigures('En 2024-2025 el apoyo duró 10 meses', [])).toEqual([]);
   });
 });
