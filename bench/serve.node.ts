@@ -33,15 +33,19 @@ const site = await listen({
 
 // The same site with no result caches at all (neither whole answers nor the engine's): every
 // /api/search request runs the engine, for the rotating-queries benchmark.
-const uncached = await listen({
-  store,
-  log: consoleLog,
-  port: 0,
-  host: '127.0.0.1',
-  jobSpeed: 0,
-  searchCache: false,
-  search: { engine: createEmbeddedSearch(store.db, { resultCacheSize: 0 }), sync: async () => undefined, prune: async () => undefined },
-});
+/** The site with no cache of whole /api/search answers, no scheduled jobs, and `engine` as its search. */
+function uncachedSite(engine: SearchEngine) {
+  return listen({
+    store,
+    log: consoleLog,
+    port: 0,
+    host: '127.0.0.1',
+    jobSpeed: 0,
+    searchCache: false,
+    search: { engine, sync: async () => undefined, prune: async () => undefined },
+  });
+}
+const uncached = await uncachedSite(createEmbeddedSearch(store.db, { resultCacheSize: 0 }));
 
 // The ceiling of the rotating benchmark: the same uncached site, but its engine answers from
 // results it computed at start-up (a copy each time, so serialising and compressing stay real).
@@ -59,15 +63,7 @@ const answered: SearchEngine = {
     return answer ? structuredClone(answer) : real.search(request);
   },
 };
-const ceiling = await listen({
-  store,
-  log: consoleLog,
-  port: 0,
-  host: '127.0.0.1',
-  jobSpeed: 0,
-  searchCache: false,
-  search: { engine: answered, sync: async () => undefined, prune: async () => undefined },
-});
+const ceiling = await uncachedSite(answered);
 
 function start(app: Hono): Promise<number> {
   return new Promise((resolve) => {
