@@ -242,7 +242,7 @@ export function unquotedFigures(text: string, quotes: readonly string[]): string
   const quotedPhones = new Set(quotes.flatMap((quote) => phonesIn(quote, true)));
   const missing: string[] = [];
   for (const match of text.matchAll(/(?:\$|USD\s?)\s?(\d[\d.,]*\d|\d)/g)) {
-    const written = match[1].replace(/[.,]$/, '');
+    const written = match[1];
     const value = numberValue(written);
     const after = text.slice((match.index ?? 0) + match[0].length);
     if (MILLIONS.test(after)) {
