@@ -176,6 +176,27 @@ const NUMBER_WORDS: Record<string, number> = {
   twelve: 12,
   twenty: 20,
   hundred: 100,
+  veintiuno: 21,
+  veintidos: 22,
+  veintitres: 23,
+  veinticuatro: 24,
+  veinticinco: 25,
+  veintiseis: 26,
+  veintisiete: 27,
+  veintiocho: 28,
+  veintinueve: 29,
+  mil: 1000,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  fifteen: 15,
+  eighteen: 18,
+  thirty: 30,
+  forty: 40,
+  fifty: 50,
+  sixty: 60,
+  ninety: 90,
 };
 const MILLIONS = /^\s*(millones|millón|millon|million)/i;
 /** How a page says that something costs nothing: what backs an amount of $0. */
@@ -254,6 +275,35 @@ export function unquotedFigures(text: string, quotes: readonly string[]): string
   }
   for (const phone of phonesIn(text, false)) {
     if (!quotedPhones.has(phone)) missing.push(`${phone.slice(0, 4)}-${phone.slice(4)}`);
+  }
+  return missing;
+}
+
+/**
+ * The other numbers of a detail that none of its quotes says: counts, days, ages, articles,
+ * percentages («hasta 30 pasajeros», «art. 152», «1,000 personas al año»). Left out: dollar amounts
+ * and phones (see `unquotedFigures`), years (a page's date is seldom in its words), clock times, and
+ * the number of a form or a fee code written against its letters («F14», «F-910», «F-19»).
+ *
+ * @example unquotedCounts('Buses de hasta 30 pasajeros', ['licencia para buses']) // ['30']
+ * @example unquotedCounts('Durante sus primeros 90 días', ['less than ninety consecutive days']) // []
+ * @example unquotedCounts('Desde marzo de 2026, de 8:00 a 4:00', []) // []
+ */
+export function unquotedCounts(text: string, quotes: readonly string[]): string[] {
+  const quoted = new Set(quotes.flatMap(quotedNumbers));
+  const missing: string[] = [];
+  for (const match of text.matchAll(/\d[\d.,]*\d|\d/g)) {
+    const written = match[0];
+    const start = match.index ?? 0;
+    const before = text.slice(Math.max(0, start - 5), start);
+    const after = text.slice(start + written.length, start + written.length + 2);
+    if (/(\$|USD\s?)\s?$/.test(before)) continue; // an amount
+    if (/[A-Za-z]-?$/.test(before) || /^[A-Za-z]/.test(after)) continue; // a form or code: F14, F-910
+    if (/^:\d/.test(after) || /\d:$/.test(before)) continue; // a clock time
+    if (/^-\d/.test(after) || /\d[-/]$/.test(before)) continue; // a phone, or a range written 2591-3260/3261
+    if (/^(19|20)\d\d$/.test(written)) continue; // a year
+    const value = numberValue(written.replace(/[.,]$/, ''));
+    if (!quoted.has(value)) missing.push(written);
   }
   return missing;
 }

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
-import { correctedEntry, detailsOf, drawForReview, mergedEvidence, pendingSlugs, unquotedFigures, type EvidenceFile } from '../../store/catalog/review.ts';
+import {
+  correctedEntry,
+  detailsOf,
+  drawForReview,
+  mergedEvidence,
+  pendingSlugs,
+  unquotedCounts,
+  unquotedFigures,
+  type EvidenceFile,
+} from '../../store/catalog/review.ts';
 
 const slugs = Array.from({ length: 30 }, (_, i) => `entrada-${i + 1}`);
 
@@ -114,5 +123,25 @@ describe('figures a page must say', () => {
 
   it('leaves year ranges and figures without a dollar sign alone', () => {
     expect(unquotedFigures('En 2024-2025 el apoyo duró 10 meses', [])).toEqual([]);
+  });
+});
+
+describe('other numbers a page must say', () => {
+  it('finds a count, an article or a percentage that no quote says', () => {
+    expect(unquotedCounts('Buses de hasta 30 pasajeros', ['licencia para buses y microbuses'])).toEqual(['30']);
+    expect(unquotedCounts('Ley de Migración (art. 152)', ['Art. 151.- La visa'])).toEqual(['152']);
+    expect(unquotedCounts('Hasta 1,000 personas al año', ['un cupo de 1.000 personas'])).toEqual([]);
+    expect(unquotedCounts('del 1.5 % al 2.25 % de la obra', ['el 1.5% del presupuesto'])).toEqual(['2.25']);
+  });
+
+  it('reads numbers that pages write in words, in Spanish or English', () => {
+    expect(unquotedCounts('Durante sus primeros 90 días', ['less than ninety consecutive days'])).toEqual([]);
+    expect(unquotedCounts('Tiene 25 años de cotizar', ['veinticinco años de cotizaciones'])).toEqual([]);
+  });
+
+  it('leaves alone what is not a count: years, clock times, amounts, phones, form codes', () => {
+    expect(unquotedCounts('Desde marzo de 2026, de 8:00 a. m. a 4:15 p. m.', [])).toEqual([]);
+    expect(unquotedCounts('Pague $12 o llame al 2244-3444', [])).toEqual([]);
+    expect(unquotedCounts('Presente el F14 o el formulario F-910', [])).toEqual([]);
   });
 });
