@@ -1,22 +1,35 @@
 // npm run catalog:review -- draw --seed N [--exclude FILE]... [--count 20]
 // npm run catalog:review -- apply DIR... [--day AAAA-MM-DD]
+// npm run catalog:review -- years
 //
 // The catalog review's two chores (data/reviews/2026-12-02.md says how rounds are run):
 // `draw` prints a round's entries, one slug a line; `apply` puts reviewers' corrected entries
 // (DIR/<slug>.json: the whole entry plus `_evidence`, the facts of its new text) into
 // data/catalog/ and their evidence into data/evidence/, dropping evidence of text that is gone.
 // Run `npx vitest run tests/store tests/search` afterwards: the evidence test names any detail
-// left without a source or a hedge.
+// left without a source or a hedge. `years` lists details whose year no quote or source address
+// says: not errors, but the dates a reviewer should look at first.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { procedureDocumentSchema } from '../store/catalog/exchange-format.ts';
-import { correctedEntry, drawForReview, mergedEvidence, pendingSlugs, type EvidenceFact, type EvidenceFile } from '../store/catalog/review.ts';
+import {
+  correctedEntry,
+  detailsOf,
+  drawForReview,
+  mergedEvidence,
+  pendingSlugs,
+  unsaidYears,
+  type EvidenceFact,
+  type EvidenceFile,
+} from '../store/catalog/review.ts';
+import type { ProcedureDocument } from '../store/catalog/exchange-format.ts';
 import { systemClock, today } from '../store/clock.ts';
 import { DATA_DIR } from '../store/seed.node.ts';
 
 const USAGE = `Uso:
   npm run catalog:review -- draw --seed N [--exclude ARCHIVO]... [--count 20]
-  npm run catalog:review -- apply CARPETA... [--day AAAA-MM-DD]`;
+  npm run catalog:review -- apply CARPETA... [--day AAAA-MM-DD]
+  npm run catalog:review -- years`;
 
 function fail(message: string): never {
   console.error(message);
@@ -114,7 +127,31 @@ function apply(args: string[]): void {
   for (const { file, entries } of files) if (changed.has(file)) writeJson(new URL(file, catalogDir), entries);
 }
 
+function years(): void {
+  let count = 0;
+  for (const { entries } of catalogFiles()) {
+    for (const entry of entries) {
+      const url = new URL(`${String(entry.slug)}.json`, evidenceDir);
+      if (!existsSync(url)) continue;
+      const { facts } = JSON.parse(readFileSync(url, 'utf8')) as EvidenceFile;
+      const quotes = facts.flatMap((fact) => (fact.quote ? [fact.quote] : []));
+      const sources = facts.flatMap((fact) => (fact.source ? [fact.source] : []));
+      const seen = new Set<string>();
+      for (const detail of detailsOf(entry as unknown as ProcedureDocument)) {
+        const missing = unsaidYears(detail.text, quotes, sources);
+        const line = `${String(entry.slug)}\t${detail.field}\t${missing.join(',')}\t${detail.text}`;
+        if (missing.length === 0 || seen.has(line)) continue;
+        seen.add(line);
+        count++;
+        console.log(line);
+      }
+    }
+  }
+  console.error(`${count} detalles con un año que ninguna cita ni dirección dice.`);
+}
+
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'draw') draw(rest);
 else if (command === 'apply') apply(rest);
+else if (command === 'years') years();
 else fail(USAGE);

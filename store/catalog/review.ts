@@ -307,3 +307,17 @@ export function unquotedCounts(text: string, quotes: readonly string[]): string[
   }
   return missing;
 }
+
+/**
+ * The years a detail gives that neither a quote nor a source address of its entry says. Not a
+ * failure (a page's date is seldom in its words, and many addresses carry it): a reader's worklist,
+ * since «desde marzo de 2026» or «en diciembre de 2025» is a claim someone should see dated.
+ *
+ * @example unsaidYears('Desde marzo de 2026', ['el RNPN ya no pide la partida'], ['https://x.sv/2026/03/04/rnpn']) // []
+ * @example unsaidYears('En diciembre de 2025', ['firmaron un convenio'], ['https://x.sv/convenio']) // ['2025']
+ */
+export function unsaidYears(text: string, quotes: readonly string[], sources: readonly string[]): string[] {
+  const said = [...quotes, ...sources].join(' ');
+  const years = [...text.matchAll(/(?<!\d[-–]?)\b(?:19|20)\d\d\b(?!\s?[-–]\s?\d{4})/g)].map((match) => match[0]); // not a phone's first half
+  return [...new Set(years)].filter((year) => !said.includes(year));
+}

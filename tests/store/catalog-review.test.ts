@@ -8,6 +8,7 @@ import {
   pendingSlugs,
   unquotedCounts,
   unquotedFigures,
+  unsaidYears,
   type EvidenceFile,
 } from '../../store/catalog/review.ts';
 
@@ -143,5 +144,14 @@ describe('other numbers a page must say', () => {
     expect(unquotedCounts('Desde marzo de 2026, de 8:00 a. m. a 4:15 p. m.', [])).toEqual([]);
     expect(unquotedCounts('Pague $12 o llame al 2244-3444', [])).toEqual([]);
     expect(unquotedCounts('Presente el F14 o el formulario F-910', [])).toEqual([]);
+  });
+});
+
+describe('years a reader should look at', () => {
+  it('lists a year that neither a quote nor a source address says, once', () => {
+    expect(unsaidYears('En diciembre de 2025, y otra vez en 2025', ['firmaron un convenio'], ['https://x.sv/convenio'])).toEqual(['2025']);
+    expect(unsaidYears('Desde marzo de 2026', ['el RNPN ya no pide la partida'], ['https://x.sv/2026/03/04/rnpn'])).toEqual([]);
+    expect(unsaidYears('La ley de 2024', ['aprobada en 2024'], [])).toEqual([]);
+    expect(unsaidYears('Tel. 2024-5555 y 150 días', [], [])).toEqual([]);
   });
 });
