@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
-import { detailsOf, pendingSlugs, unquotedFigures, type EvidenceFile as Evidence } from '../../store/catalog/review.ts';
+import { detailsOf, pendingSlugs, unquotedCounts, unquotedFigures, type EvidenceFile as Evidence } from '../../store/catalog/review.ts';
 import { readSeedCatalog } from '../../store/seed.node.ts';
 
 /**
@@ -80,6 +80,9 @@ describe('the evidence behind seed entries', () => {
     for (const d of details) {
       const missing = unquotedFigures(d.field === 'cost.amount' ? `$${d.text}` : d.text, quotes);
       if (missing.length > 0) problems.push(`${d.field} «${d.text}» states ${missing.join(', ')}, which no quote of this entry says`);
+      if (d.field === 'cost.amount') continue;
+      const counts = unquotedCounts(d.text, quotes);
+      if (counts.length > 0) problems.push(`${d.field} «${d.text}» says ${counts.join(', ')}, a number no quote of this entry says`);
     }
     expect(problems, evidence.slug).toEqual([]);
   });
