@@ -2,7 +2,7 @@
 // npm run catalog:review -- apply DIR... [--day AAAA-MM-DD]
 // npm run catalog:review -- years
 //
-// The catalog review's two chores (data/reviews/2026-12-02.md says how rounds are run):
+// The catalog review's chores (data/reviews/2026-12-02.md says how rounds are run):
 // `draw` prints a round's entries, one slug a line; `apply` puts reviewers' corrected entries
 // (DIR/<slug>.json: the whole entry plus `_evidence`, the facts of its new text) into
 // data/catalog/ and their evidence into data/evidence/, dropping evidence of text that is gone.
@@ -11,7 +11,7 @@
 // says: not errors, but the dates a reviewer should look at first.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { procedureDocumentSchema } from '../store/catalog/exchange-format.ts';
+import { procedureDocumentSchema, type ProcedureDocument } from '../store/catalog/exchange-format.ts';
 import {
   correctedEntry,
   detailsOf,
@@ -22,7 +22,6 @@ import {
   type EvidenceFact,
   type EvidenceFile,
 } from '../store/catalog/review.ts';
-import type { ProcedureDocument } from '../store/catalog/exchange-format.ts';
 import { systemClock, today } from '../store/clock.ts';
 import { DATA_DIR } from '../store/seed.node.ts';
 

@@ -300,7 +300,7 @@ export function unquotedCounts(text: string, quotes: readonly string[]): string[
     if (/(\$|USD\s?)\s?$/.test(before)) continue; // an amount
     if (/[A-Za-z]-?$/.test(before) || /^[A-Za-z]/.test(after)) continue; // a form or code: F14, F-910
     if (/^:\d/.test(after) || /\d:$/.test(before)) continue; // a clock time
-    if (/^-\d/.test(after) || /\d[-/]$/.test(before)) continue; // a phone, or a range written 2591-3260/3261
+    if (/^\d{4}$/.test(written) && (/^[-–]\d/.test(after) || /\d[-–/]$/.test(before))) continue; // a half of a phone: 2591-3260/3261
     if (/^(19|20)\d\d$/.test(written)) continue; // a year
     const value = numberValue(written.replace(/[.,]$/, ''));
     if (!quoted.has(value)) missing.push(written);

@@ -145,6 +145,10 @@ describe('other numbers a page must say', () => {
     expect(unquotedCounts('Pague $12 o llame al 2244-3444', [])).toEqual([]);
     expect(unquotedCounts('Presente el F14 o el formulario F-910', [])).toEqual([]);
   });
+
+  it('checks both ends of a range', () => {
+    expect(unquotedCounts('De 10-15 días hábiles', ['un plazo de 10 días'])).toEqual(['15']);
+  });
 });
 
 describe('years a reader should look at', () => {
