@@ -13,6 +13,8 @@ import { readSeedCatalog } from '../../store/seed.node.ts';
 
 const DIR = new URL('../../data/evidence/', import.meta.url);
 const HEDGE_FIELDS = new Set(['requirements', 'documents', 'steps', 'cost.note', 'duration', 'audience', 'offices.hours', 'offices.fee']);
+/** The first line the search tool puts before a stored page's text, which reviewers have pasted as a quote. */
+const SEARCH_METADATA = /^\s*date \d{4}-\d{2}(-\d{2})?\b/;
 const HEDGE_WORDS = /pregunt|consult|confirm|verifiq|averig|no (lo )?(hay|encontramos|está|esta|se ha|publica|indica|sabemos|tenemos)|sin confirmar|desconoc/i;
 
 const files = existsSync(DIR)
@@ -61,6 +63,8 @@ describe('the evidence behind seed entries', () => {
       } else {
         if (!/^https?:\/\/\S+$/.test(fact.source ?? '')) problems.push(`${where} has no source address`);
         if ((fact.quote ?? '').trim().length < 12) problems.push(`${where} needs the words of the page that support it`);
+        // The search tool heads a stored page with its date («date 2025-10-02»): that line is not the page's words.
+        if (SEARCH_METADATA.test(fact.quote ?? '')) problems.push(`${where} quotes the search tool's date line, not the page`);
       }
       if (fact.field === 'offices.name' && fact.text === '*') {
         allOfficeNames = true;
