@@ -1,6 +1,7 @@
 // npm run catalog:review -- draw --seed N [--exclude FILE]... [--count 20]
 // npm run catalog:review -- apply DIR... [--day AAAA-MM-DD]
 // npm run catalog:review -- years
+// npm run catalog:review -- institutions DIR... [--day AAAA-MM-DD]
 //
 // The catalog review's chores (data/reviews/2026-12-02.md says how rounds are run):
 // `draw` prints a round's entries, one slug a line; `apply` puts reviewers' corrected entries
@@ -8,8 +9,10 @@
 // data/catalog/ and their evidence into data/evidence/, dropping evidence of text that is gone.
 // Run `npx vitest run tests/store tests/search` afterwards: the evidence test names any detail
 // left without a source or a hedge. `years` lists details whose year no quote or source address
-// says: not errors, but the dates a reviewer should look at first.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// says: not errors, but the dates a reviewer should look at first. `institutions` does for
+// institution records (DIR/<slug>.json: the whole record plus `_evidence`) what `apply` does for
+// entries, into data/institutions*.json and data/evidence/institutions/.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { procedureDocumentSchema, type ProcedureDocument } from '../store/catalog/exchange-format.ts';
 import {
@@ -17,18 +20,21 @@ import {
   detailsOf,
   drawForReview,
   mergedEvidence,
+  mergedInstitutionEvidence,
   pendingSlugs,
   unsaidYears,
   type EvidenceFact,
   type EvidenceFile,
 } from '../store/catalog/review.ts';
+import { institutionDataSchema } from '../store/catalog/reference.ts';
 import { systemClock, today } from '../store/clock.ts';
 import { DATA_DIR } from '../store/seed.node.ts';
 
 const USAGE = `Uso:
   npm run catalog:review -- draw --seed N [--exclude ARCHIVO]... [--count 20]
   npm run catalog:review -- apply CARPETA... [--day AAAA-MM-DD]
-  npm run catalog:review -- years`;
+  npm run catalog:review -- years
+  npm run catalog:review -- institutions CARPETA... [--day AAAA-MM-DD]`;
 
 function fail(message: string): never {
   console.error(message);
@@ -149,8 +155,82 @@ function years(): void {
   console.error(`${count} detalles con un año que ninguna cita ni dirección dice.`);
 }
 
+/** The institution records' files: data/institutions.json, then data/institutions/*.json. */
+function institutionFiles(): { url: URL; records: Record<string, unknown>[] }[] {
+  const dir = new URL('institutions/', DATA_DIR);
+  const urls = [
+    new URL('institutions.json', DATA_DIR),
+    ...readdirSync(dir)
+      .filter((name) => name.endsWith('.json'))
+      .sort()
+      .map((name) => new URL(name, dir)),
+  ];
+  return urls.map((url) => ({ url, records: JSON.parse(readFileSync(url, 'utf8')) as Record<string, unknown>[] }));
+}
+
+// The order of a record's keys in the files: who it is, then how to reach it, then the check.
+const INSTITUTION_KEYS = [
+  'slug',
+  'name',
+  'acronym',
+  'website',
+  'description',
+  'address',
+  'hours',
+  'phone',
+  'email',
+  'information_office',
+  'source_url',
+  'verified_at',
+];
+
+function applyInstitutions(args: string[]): void {
+  const { values, positionals } = parseArgs({ args, options: { day: { type: 'string' } }, allowPositionals: true });
+  if (positionals.length === 0) fail(USAGE);
+  const day = values.day ?? today(systemClock);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) fail('--day debe ser una fecha AAAA-MM-DD.');
+  const files = institutionFiles();
+  const dir = new URL('institutions/', evidenceDir);
+  const changed = new Set<URL>();
+  // As for entries: everything is validated before anything is written.
+  const evidenceWrites: { url: URL; evidence: EvidenceFile; report: string }[] = [];
+  for (const folder of positionals) {
+    for (const name of readdirSync(folder)
+      .filter((n) => n.endsWith('.json'))
+      .sort()) {
+      const { _evidence: added = [], ...corrected } = JSON.parse(readFileSync(`${folder}/${name}`, 'utf8')) as Record<string, unknown> & {
+        _evidence?: EvidenceFact[];
+      };
+      const slug = String(corrected.slug);
+      const home = files.find(({ records }) => records.some((record) => record.slug === slug));
+      if (!home) fail(`${folder}/${name}: no hay una institución «${slug}» en data/institutions.`);
+      const parsed = institutionDataSchema.safeParse(corrected);
+      if (!parsed.success)
+        fail(
+          `${folder}/${name}: la institución corregida no es válida: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        );
+      const record: Record<string, unknown> = {};
+      for (const key of INSTITUTION_KEYS) if (corrected[key] !== undefined) record[key] = corrected[key];
+      for (const key of Object.keys(corrected)) if (!(key in record)) record[key] = corrected[key];
+      home.records[home.records.findIndex((r) => r.slug === slug)] = record;
+      changed.add(home.url);
+      const url = new URL(`${slug}.json`, dir);
+      const evidence: EvidenceFile = existsSync(url) ? (JSON.parse(readFileSync(url, 'utf8')) as EvidenceFile) : { slug, checked_on: day, facts: [] };
+      const merged = mergedInstitutionEvidence(evidence, added, record, day);
+      evidenceWrites.push({ url, evidence: merged.evidence, report: `${slug}: ${added.length} hechos nuevos, ${merged.dropped} ya sin valor en el registro` });
+    }
+  }
+  mkdirSync(dir, { recursive: true });
+  for (const { url, evidence, report } of evidenceWrites) {
+    writeJson(url, evidence);
+    console.log(report);
+  }
+  for (const { url, records } of files) if (changed.has(url)) writeJson(url, records);
+}
+
 const [command, ...rest] = process.argv.slice(2);
 if (command === 'draw') draw(rest);
 else if (command === 'apply') apply(rest);
 else if (command === 'years') years();
+else if (command === 'institutions') applyInstitutions(rest);
 else fail(USAGE);

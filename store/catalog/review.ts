@@ -49,6 +49,57 @@ export function detailsOf(doc: ProcedureDocument): { field: string; text: string
   return out;
 }
 
+/** The contact fields of an institution record that evidence must back (data/evidence/institutions/). */
+const INSTITUTION_DETAILS = ['description', 'website', 'address', 'hours', 'phone', 'email'] as const;
+const INFORMATION_OFFICE_DETAILS = ['name', 'email', 'phone', 'address', 'url'] as const;
+
+/**
+ * Every detail of an institution record a person could act on (what it does, where, when, how to
+ * reach it, its information office), as field and text, like `detailsOf` for an entry.
+ *
+ * @example institutionDetailsOf({ slug: 'mh', name: 'Ministerio de Hacienda', phone: '2244-3444' }) // [{ field: 'phone', text: '2244-3444' }]
+ */
+export function institutionDetailsOf(record: Record<string, unknown>): { field: string; text: string }[] {
+  const out: { field: string; text: string }[] = [];
+  for (const field of INSTITUTION_DETAILS) {
+    const value = record[field];
+    if (typeof value === 'string' && value) out.push({ field, text: value });
+  }
+  const office = record.information_office as Record<string, unknown> | undefined;
+  for (const key of INFORMATION_OFFICE_DETAILS) {
+    const value = office?.[key];
+    if (typeof value === 'string' && value) out.push({ field: `information_office.${key}`, text: value });
+  }
+  return out;
+}
+
+/**
+ * The evidence of an institution after a correction: new facts added, facts of values the record
+ * no longer has dropped, exact repeats once (as `mergedEvidence` does for an entry).
+ */
+export function mergedInstitutionEvidence(
+  evidence: EvidenceFile,
+  added: EvidenceFact[],
+  record: Record<string, unknown>,
+  day: string,
+): { evidence: EvidenceFile; dropped: number } {
+  const present = new Set(institutionDetailsOf(record).map((detail) => `${detail.field}\u0000${detail.text}`));
+  const seen = new Set<string>();
+  const facts: EvidenceFact[] = [];
+  let dropped = 0;
+  for (const fact of [...evidence.facts, ...added]) {
+    if (!present.has(`${fact.field}\u0000${fact.text}`)) {
+      dropped++;
+      continue;
+    }
+    const repeat = `${fact.field}\u0000${fact.text}\u0000${fact.source ?? ''}\u0000${fact.quote ?? ''}`;
+    if (seen.has(repeat)) continue;
+    seen.add(repeat);
+    facts.push(fact);
+  }
+  return { evidence: { ...evidence, checked_on: day, facts }, dropped };
+}
+
 /** The generator of the rounds' draws (mulberry32): the same seed gives the same round. */
 function seededRandom(seed: number): () => number {
   let state = seed | 0;

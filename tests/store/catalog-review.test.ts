@@ -4,7 +4,9 @@ import {
   correctedEntry,
   detailsOf,
   drawForReview,
+  institutionDetailsOf,
   mergedEvidence,
+  mergedInstitutionEvidence,
   pendingSlugs,
   unquotedCounts,
   unquotedFigures,
@@ -89,6 +91,44 @@ describe('applying a reviewer’s correction', () => {
     // Every detail of the corrected entry still has its fact.
     const backed = new Set(merged.facts.map((fact) => `${fact.field}|${fact.text}`));
     expect(detailsOf(after).filter((detail) => !backed.has(`${detail.field}|${detail.text}`))).toEqual([]);
+  });
+});
+
+describe('an institution record’s evidence', () => {
+  const record = {
+    slug: 'mh',
+    name: 'Ministerio de Hacienda',
+    website: 'https://www.mh.gob.sv',
+    phone: '2244-3444',
+    information_office: { name: 'Unidad de Acceso a la Información Pública', email: 'uaip@mh.gob.sv' },
+  };
+
+  it('lists every value a person acts on, the information office’s too, and not the name or the check', () => {
+    expect(institutionDetailsOf({ ...record, source_url: 'https://x.sv', verified_at: '2026-12-03' })).toEqual([
+      { field: 'website', text: 'https://www.mh.gob.sv' },
+      { field: 'phone', text: '2244-3444' },
+      { field: 'information_office.name', text: 'Unidad de Acceso a la Información Pública' },
+      { field: 'information_office.email', text: 'uaip@mh.gob.sv' },
+    ]);
+  });
+
+  it('adds new facts once and drops the facts of values the record no longer has', () => {
+    const old: EvidenceFile = {
+      slug: 'mh',
+      checked_on: '2026-12-01',
+      facts: [
+        { field: 'phone', text: '2237-3444', source: 'https://a.sv', quote: 'llame al 2237-3444' },
+        { field: 'website', text: 'https://www.mh.gob.sv', source: 'https://b.sv', quote: 'sitio oficial www.mh.gob.sv' },
+      ],
+    };
+    const added = [
+      { field: 'phone', text: '2244-3444', source: 'https://c.sv', quote: 'Teléfono: 2244-3444' },
+      { field: 'website', text: 'https://www.mh.gob.sv', source: 'https://b.sv', quote: 'sitio oficial www.mh.gob.sv' },
+    ];
+    const { evidence, dropped } = mergedInstitutionEvidence(old, added, record, '2026-12-03');
+    expect(dropped).toBe(1);
+    expect(evidence.checked_on).toBe('2026-12-03');
+    expect(evidence.facts.map((fact) => `${fact.field} ${fact.text}`)).toEqual(['website https://www.mh.gob.sv', 'phone 2244-3444']);
   });
 });
 
