@@ -130,6 +130,8 @@ export const es = {
   'institution.infoOffice': 'Pedir información pública',
   'institution.infoOffice.what':
     'Cualquier persona puede pedir información pública a esta institución, sin decir para qué la quiere, según la Ley de Acceso a la Información Pública. La solicitud se presenta ante su Oficial de Información.',
+  'institution.infoOffice.how': 'Cómo presentar la solicitud',
+  'institution.infoOffice.appeal': 'Qué hacer si no le responden o se la niegan',
   'institution.infoOffice.name': 'Oficina',
   'institution.infoOffice.url': 'Solicitudes en línea',
   'institution.infoOffice.unknown':

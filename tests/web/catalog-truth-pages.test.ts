@@ -5,6 +5,7 @@ import { createEmbeddedSearch } from '../../search/embedded.ts';
 import { loadRenderPage } from '../../server.node.ts';
 import type { ProcedureDocumentInput } from '../../store/catalog/exchange-format.ts';
 import { importCatalog } from '../../store/catalog/import.ts';
+import { readSeedCatalog } from '../../store/seed.node.ts';
 import { upsertReferenceData } from '../../store/catalog/reference.ts';
 import { systemActor } from '../../store/policy.ts';
 import { fixtureProcedures } from '../fixtures/catalog.ts';
@@ -168,5 +169,14 @@ describe('the institution page', () => {
   it('says where to ask when the information office is not known', async () => {
     const html = main((await page('/instituciones/institucion-sin-datos')).html);
     expect(html).toContain('Todavía no tenemos verificados los datos de su Oficial de Información');
+    // Known or not, the page says how to file the request and where to appeal.
+    expect(html).toContain('href="/tramites/solicitud-acceso-informacion-publica"');
+    expect(html).toContain('href="/tramites/apelacion-iaip-informacion-denegada"');
+  });
+
+  it('links information requests to procedures the seed catalog has', () => {
+    const slugs = new Set(readSeedCatalog().flatMap(({ rows }) => rows.map((row) => String((row.value as { slug: unknown }).slug))));
+    expect(slugs.has('solicitud-acceso-informacion-publica')).toBe(true);
+    expect(slugs.has('apelacion-iaip-informacion-denegada')).toBe(true);
   });
 });
