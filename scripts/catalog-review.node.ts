@@ -73,11 +73,31 @@ function draw(args: string[]): void {
   console.log(drawForReview(slugs, seed, exclude, count).join('\n'));
 }
 
-function apply(args: string[]): void {
+/** The folders and day of `apply` and `institutions`. */
+function correctionArgs(args: string[]): { folders: string[]; day: string } {
   const { values, positionals } = parseArgs({ args, options: { day: { type: 'string' } }, allowPositionals: true });
   if (positionals.length === 0) fail(USAGE);
   const day = values.day ?? today(systemClock);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) fail('--day debe ser una fecha AAAA-MM-DD.');
+  return { folders: positionals, day };
+}
+
+/** Every reviewer's file of the folders, in name order: the corrected record and its new facts. */
+function* corrections(folders: string[]): Generator<{ where: string; corrected: Record<string, unknown>; added: EvidenceFact[] }> {
+  for (const folder of folders) {
+    for (const name of readdirSync(folder)
+      .filter((n) => n.endsWith('.json'))
+      .sort()) {
+      const { _evidence: added = [], ...corrected } = JSON.parse(readFileSync(`${folder}/${name}`, 'utf8')) as Record<string, unknown> & {
+        _evidence?: EvidenceFact[];
+      };
+      yield { where: `${folder}/${name}`, corrected, added };
+    }
+  }
+}
+
+function apply(args: string[]): void {
+  const { folders, day } = correctionArgs(args);
   const files = catalogFiles();
   const changed = new Set<string>();
   // Every correction is read and validated before anything is written: one bad file leaves data/ as it was.
@@ -87,42 +107,33 @@ function apply(args: string[]): void {
   const pendingUrl = new URL('pending.txt', evidenceDir);
   const pending = new Set(existsSync(pendingUrl) ? pendingSlugs(readFileSync(pendingUrl, 'utf8')) : []);
   const reports: string[] = [];
-  for (const dir of positionals) {
-    for (const name of readdirSync(dir)
-      .filter((n) => n.endsWith('.json'))
-      .sort()) {
-      const { _evidence: added = [], ...corrected } = JSON.parse(readFileSync(`${dir}/${name}`, 'utf8')) as Record<string, unknown> & {
-        _evidence?: EvidenceFact[];
-      };
-      const slug = String(corrected.slug);
-      const home = files.find(({ entries }) => entries.some((entry) => entry.slug === slug));
-      if (!home) fail(`${dir}/${name}: no hay una entrada «${slug}» en data/catalog.`);
-      const index = home.entries.findIndex((entry) => entry.slug === slug);
-      const entry = correctedEntry(home.entries[index], corrected, day);
-      const parsed = procedureDocumentSchema.safeParse(entry);
-      if (!parsed.success)
-        fail(
-          `${dir}/${name}: la entrada corregida no es válida: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-        );
-      home.entries[index] = entry;
-      changed.add(home.file);
-      const evidenceUrl = new URL(`${slug}.json`, evidenceDir);
-      if (pending.has(slug) && !existsSync(evidenceUrl)) {
-        reports.push(
-          `${slug}: entrada corregida; sigue en pending.txt, así que sus ${added.length} hechos nuevos no se escriben (guárdelos para cuando tenga sus fuentes)`,
-        );
-        continue;
-      }
-      const evidence: EvidenceFile = existsSync(evidenceUrl)
-        ? (JSON.parse(readFileSync(evidenceUrl, 'utf8')) as EvidenceFile)
-        : { slug, checked_on: day, facts: [] };
-      const merged = mergedEvidence(evidence, added, parsed.data, day);
-      evidenceWrites.push({
-        url: evidenceUrl,
-        evidence: merged.evidence,
-        report: `${slug}: ${added.length} hechos nuevos, ${merged.dropped} ya sin texto en la entrada`,
-      });
+  for (const { where, corrected, added } of corrections(folders)) {
+    const slug = String(corrected.slug);
+    const home = files.find(({ entries }) => entries.some((entry) => entry.slug === slug));
+    if (!home) fail(`${where}: no hay una entrada «${slug}» en data/catalog.`);
+    const index = home.entries.findIndex((entry) => entry.slug === slug);
+    const entry = correctedEntry(home.entries[index], corrected, day);
+    const parsed = procedureDocumentSchema.safeParse(entry);
+    if (!parsed.success)
+      fail(`${where}: la entrada corregida no es válida: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    home.entries[index] = entry;
+    changed.add(home.file);
+    const evidenceUrl = new URL(`${slug}.json`, evidenceDir);
+    if (pending.has(slug) && !existsSync(evidenceUrl)) {
+      reports.push(
+        `${slug}: entrada corregida; sigue en pending.txt, así que sus ${added.length} hechos nuevos no se escriben (guárdelos para cuando tenga sus fuentes)`,
+      );
+      continue;
     }
+    const evidence: EvidenceFile = existsSync(evidenceUrl)
+      ? (JSON.parse(readFileSync(evidenceUrl, 'utf8')) as EvidenceFile)
+      : { slug, checked_on: day, facts: [] };
+    const merged = mergedEvidence(evidence, added, parsed.data, day);
+    evidenceWrites.push({
+      url: evidenceUrl,
+      evidence: merged.evidence,
+      report: `${slug}: ${added.length} hechos nuevos, ${merged.dropped} ya sin texto en la entrada`,
+    });
   }
   for (const { url, evidence, report } of evidenceWrites) {
     writeJson(url, evidence);
@@ -185,40 +196,28 @@ const INSTITUTION_KEYS = [
 ];
 
 function applyInstitutions(args: string[]): void {
-  const { values, positionals } = parseArgs({ args, options: { day: { type: 'string' } }, allowPositionals: true });
-  if (positionals.length === 0) fail(USAGE);
-  const day = values.day ?? today(systemClock);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) fail('--day debe ser una fecha AAAA-MM-DD.');
+  const { folders, day } = correctionArgs(args);
   const files = institutionFiles();
   const dir = new URL('institutions/', evidenceDir);
   const changed = new Set<URL>();
   // As for entries: everything is validated before anything is written.
   const evidenceWrites: { url: URL; evidence: EvidenceFile; report: string }[] = [];
-  for (const folder of positionals) {
-    for (const name of readdirSync(folder)
-      .filter((n) => n.endsWith('.json'))
-      .sort()) {
-      const { _evidence: added = [], ...corrected } = JSON.parse(readFileSync(`${folder}/${name}`, 'utf8')) as Record<string, unknown> & {
-        _evidence?: EvidenceFact[];
-      };
-      const slug = String(corrected.slug);
-      const home = files.find(({ records }) => records.some((record) => record.slug === slug));
-      if (!home) fail(`${folder}/${name}: no hay una institución «${slug}» en data/institutions.`);
-      const parsed = institutionDataSchema.safeParse(corrected);
-      if (!parsed.success)
-        fail(
-          `${folder}/${name}: la institución corregida no es válida: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
-        );
-      const record: Record<string, unknown> = {};
-      for (const key of INSTITUTION_KEYS) if (corrected[key] !== undefined) record[key] = corrected[key];
-      for (const key of Object.keys(corrected)) if (!(key in record)) record[key] = corrected[key];
-      home.records[home.records.findIndex((r) => r.slug === slug)] = record;
-      changed.add(home.url);
-      const url = new URL(`${slug}.json`, dir);
-      const evidence: EvidenceFile = existsSync(url) ? (JSON.parse(readFileSync(url, 'utf8')) as EvidenceFile) : { slug, checked_on: day, facts: [] };
-      const merged = mergedInstitutionEvidence(evidence, added, record, day);
-      evidenceWrites.push({ url, evidence: merged.evidence, report: `${slug}: ${added.length} hechos nuevos, ${merged.dropped} ya sin valor en el registro` });
-    }
+  for (const { where, corrected, added } of corrections(folders)) {
+    const slug = String(corrected.slug);
+    const home = files.find(({ records }) => records.some((record) => record.slug === slug));
+    if (!home) fail(`${where}: no hay una institución «${slug}» en data/institutions.`);
+    const parsed = institutionDataSchema.safeParse(corrected);
+    if (!parsed.success)
+      fail(`${where}: la institución corregida no es válida: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    const record: Record<string, unknown> = {};
+    for (const key of INSTITUTION_KEYS) if (corrected[key] !== undefined) record[key] = corrected[key];
+    for (const key of Object.keys(corrected)) if (!(key in record)) record[key] = corrected[key];
+    home.records[home.records.findIndex((r) => r.slug === slug)] = record;
+    changed.add(home.url);
+    const url = new URL(`${slug}.json`, dir);
+    const evidence: EvidenceFile = existsSync(url) ? (JSON.parse(readFileSync(url, 'utf8')) as EvidenceFile) : { slug, checked_on: day, facts: [] };
+    const merged = mergedInstitutionEvidence(evidence, added, record, day);
+    evidenceWrites.push({ url, evidence: merged.evidence, report: `${slug}: ${added.length} hechos nuevos, ${merged.dropped} ya sin valor en el registro` });
   }
   mkdirSync(dir, { recursive: true });
   for (const { url, evidence, report } of evidenceWrites) {

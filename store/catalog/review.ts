@@ -83,16 +83,28 @@ export function mergedInstitutionEvidence(
   record: Record<string, unknown>,
   day: string,
 ): { evidence: EvidenceFile; dropped: number } {
-  const present = new Set(institutionDetailsOf(record).map((detail) => `${detail.field}\u0000${detail.text}`));
+  return mergedFacts(evidence, added, institutionDetailsOf(record), day, () => false);
+}
+
+/** The merge both share: facts kept while `details` has their text (or `keep` says so), repeats once. */
+function mergedFacts(
+  evidence: EvidenceFile,
+  added: EvidenceFact[],
+  details: { field: string; text: string }[],
+  day: string,
+  keep: (fact: EvidenceFact) => boolean,
+): { evidence: EvidenceFile; dropped: number } {
+  const present = new Set(details.map((detail) => `${detail.field}\u0000${detail.text}`));
   const seen = new Set<string>();
   const facts: EvidenceFact[] = [];
   let dropped = 0;
   for (const fact of [...evidence.facts, ...added]) {
-    if (!present.has(`${fact.field}\u0000${fact.text}`)) {
+    const detail = `${fact.field}\u0000${fact.text}`;
+    if (!present.has(detail) && !keep(fact)) {
       dropped++;
       continue;
     }
-    const repeat = `${fact.field}\u0000${fact.text}\u0000${fact.source ?? ''}\u0000${fact.quote ?? ''}`;
+    const repeat = `${detail}\u0000${fact.source ?? ''}\u0000${fact.quote ?? ''}\u0000${fact.hedge ? 'hedge' : ''}`;
     if (seen.has(repeat)) continue;
     seen.add(repeat);
     facts.push(fact);
@@ -164,22 +176,7 @@ export function mergedEvidence(
   entry: ProcedureDocument,
   day: string,
 ): { evidence: EvidenceFile; dropped: number } {
-  const present = new Set(detailsOf(entry).map((detail) => `${detail.field}\u0000${detail.text}`));
-  const seen = new Set<string>();
-  const facts: EvidenceFact[] = [];
-  let dropped = 0;
-  for (const fact of [...evidence.facts, ...added]) {
-    const detail = `${fact.field}\u0000${fact.text}`;
-    if (!present.has(detail) && !(fact.field === 'offices.name' && fact.text === '*')) {
-      dropped++;
-      continue;
-    }
-    const repeat = `${detail}\u0000${fact.source ?? ''}\u0000${fact.quote ?? ''}\u0000${fact.hedge ? 'hedge' : ''}`;
-    if (seen.has(repeat)) continue;
-    seen.add(repeat);
-    facts.push(fact);
-  }
-  return { evidence: { ...evidence, checked_on: day, facts }, dropped };
+  return mergedFacts(evidence, added, detailsOf(entry), day, (fact) => fact.field === 'offices.name' && fact.text === '*');
 }
 
 // Figures a person acts on: dollar amounts and phone numbers. A detail that states one must have
