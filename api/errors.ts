@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { AppError, isAppError } from '../store/app-error.ts';
+import { systemClock } from '../store/clock.ts';
 import { routeLabel } from './system/request-log.ts';
 
 export { AppError };
@@ -30,7 +31,7 @@ export const consoleLog: Log = {
  *
  * @example createJsonLog().info('request', { request_id, route: '/api/search', status: 200, duration_ms: 12.5 })
  */
-export function createJsonLog(write: (line: string, level: 'info' | 'error') => void = defaultWrite, now: () => Date = () => new Date()): Log {
+export function createJsonLog(write: (line: string, level: 'info' | 'error') => void = defaultWrite, now: () => Date = systemClock.now): Log {
   const line = (level: 'info' | 'error', message: string, details?: Record<string, unknown>) => {
     let text: string;
     try {

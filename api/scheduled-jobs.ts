@@ -2,6 +2,7 @@ import type { TelegramReplies } from '../bot/channels/telegram-replies.ts';
 import { deliverReportNotifications, type DeliveryDeps } from '../bot/delivery.ts';
 import type { SearchSetup } from '../search/select.ts';
 import type { Store } from '../store/db.ts';
+import { systemClock } from '../store/clock.ts';
 import { pruneExpired } from '../store/housekeeping.ts';
 import { DEFAULT_CONTACT_RETENTION_DAYS, escalateOverdue, purgeClosedContacts } from '../store/reports/handling.ts';
 import { weeklyReportsDue } from '../store/transparency/weekly.ts';
@@ -120,7 +121,7 @@ export function createJobRecorder(deps: { store: Store; metrics?: Metrics; log: 
  * Runs one job, logging (without personal data) instead of throwing: one job's failure stops no
  * other. With a recorder, its outcome and duration go to metrics and the store.
  */
-export async function runJob(job: ScheduledJob, log: Log, recorder?: JobRecorder, clock: () => Date = () => new Date()): Promise<void> {
+export async function runJob(job: ScheduledJob, log: Log, recorder?: JobRecorder, clock: () => Date = systemClock.now): Promise<void> {
   const startedAt = clock();
   const started = performance.now();
   let failure: unknown;

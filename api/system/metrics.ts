@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { Store } from '../../store/db.ts';
+import { systemClock } from '../../store/clock.ts';
 import { backupStatus, listJobRuns } from '../../store/operations/job-runs.ts';
 import { appliedSchemaVersion, SCHEMA_VERSION } from '../../store/schema-version.ts';
 
@@ -140,7 +141,7 @@ export interface Metrics {
  * @example const metrics = createMetrics(); metrics.observeRequest({ route: '/api/search', method: 'GET', status: 200, seconds: 0.012 })
  */
 export function createMetrics(options: { now?: () => Date } = {}): Metrics {
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? systemClock.now;
   const requests = new Counter();
   const latency = new Histogram(REQUEST_BUCKETS);
   const webhooks = new Counter();
