@@ -1,6 +1,7 @@
 // npm run catalog:review -- draw --seed N [--exclude FILE]... [--count 20]
 // npm run catalog:review -- apply DIR... [--day AAAA-MM-DD]
 // npm run catalog:review -- years
+// npm run catalog:review -- offices
 // npm run catalog:review -- institutions DIR... [--day AAAA-MM-DD]
 //
 // The catalog review's chores (data/reviews/2026-12-02.md says how rounds are run):
@@ -9,7 +10,9 @@
 // data/catalog/ and their evidence into data/evidence/, dropping evidence of text that is gone.
 // Run `npx vitest run tests/store tests/search` afterwards: the evidence test names any detail
 // left without a source or a hedge. `years` lists details whose year no quote or source address
-// says: not errors, but the dates a reviewer should look at first. `institutions` does for
+// says: not errors, but the dates a reviewer should look at first. `offices` lists office phones,
+// e-mails, addresses and hours quoted from a page that no other detail of the entry cites: often the
+// institution's page for another service, so the second thing to read. `institutions` does for
 // institution records (DIR/<slug>.json: the whole record plus `_evidence`) what `apply` does for
 // entries, into data/institutions*.json and data/evidence/institutions/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +21,7 @@ import { procedureDocumentSchema, type ProcedureDocument } from '../store/catalo
 import {
   correctedEntry,
   detailsOf,
+  loneOfficeFacts,
   drawForReview,
   mergedEvidence,
   mergedInstitutionEvidence,
@@ -34,6 +38,7 @@ const USAGE = `Uso:
   npm run catalog:review -- draw --seed N [--exclude ARCHIVO]... [--count 20]
   npm run catalog:review -- apply CARPETA... [--day AAAA-MM-DD]
   npm run catalog:review -- years
+  npm run catalog:review -- offices
   npm run catalog:review -- institutions CARPETA... [--day AAAA-MM-DD]`;
 
 function fail(message: string): never {
@@ -166,6 +171,22 @@ function years(): void {
   console.error(`${count} detalles con un año que ninguna cita ni dirección dice.`);
 }
 
+function offices(): void {
+  let count = 0;
+  for (const { entries } of catalogFiles()) {
+    for (const entry of entries) {
+      const url = new URL(`${String(entry.slug)}.json`, evidenceDir);
+      if (!existsSync(url)) continue;
+      const { facts } = JSON.parse(readFileSync(url, 'utf8')) as EvidenceFile;
+      for (const fact of loneOfficeFacts(facts)) {
+        count++;
+        console.log(`${String(entry.slug)}\t${fact.field}\t${fact.source}\t${fact.text}`);
+      }
+    }
+  }
+  console.error(`${count} datos de oficinas citados de una página que ningún otro detalle de su entrada cita.`);
+}
+
 /** The institution records' files: data/institutions.json, then data/institutions/*.json. */
 function institutionFiles(): { url: URL; records: Record<string, unknown>[] }[] {
   const dir = new URL('institutions/', DATA_DIR);
@@ -231,5 +252,6 @@ const [command, ...rest] = process.argv.slice(2);
 if (command === 'draw') draw(rest);
 else if (command === 'apply') apply(rest);
 else if (command === 'years') years();
+else if (command === 'offices') offices();
 else if (command === 'institutions') applyInstitutions(rest);
 else fail(USAGE);

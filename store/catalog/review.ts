@@ -369,3 +369,17 @@ export function unsaidYears(text: string, quotes: readonly string[], sources: re
   const years = [...text.matchAll(/(?<!\d[-–]?)\b(?:19|20)\d\d\b(?!\s?[-–]\s?\d{4})/g)].map((match) => match[0]); // not a phone's first half
   return [...new Set(years)].filter((year) => !said.includes(year));
 }
+
+/**
+ * The office contact facts (phone, e-mail, address, hours) whose page no other detail of the entry
+ * cites. Not a failure either: a reader's worklist, since a page that is about nothing else in the
+ * entry is often the institution's page for another service, and the line, the desk or the hours it
+ * gives may not be this procedure's (reviews found a technical-help line given as an office phone,
+ * a residence page's branches given for passports).
+ *
+ * @example loneOfficeFacts([{ field: 'steps', text: 'Pida cita', source: 'https://x.sv/pasaporte', quote: '…' }, { field: 'offices.phone', text: '2213-7700', source: 'https://x.sv/residencia', quote: '…' }]) // [the phone fact]
+ */
+export function loneOfficeFacts(facts: readonly EvidenceFact[]): EvidenceFact[] {
+  const cited = new Set(facts.flatMap((fact) => (fact.source && !fact.field.startsWith('offices.') ? [fact.source] : [])));
+  return facts.filter((fact) => /^offices\.(phone|email|address|hours)$/.test(fact.field) && fact.source !== undefined && !cited.has(fact.source));
+}

@@ -11,6 +11,7 @@ import {
   unquotedCounts,
   unquotedFigures,
   unsaidYears,
+  loneOfficeFacts,
   type EvidenceFile,
 } from '../../store/catalog/review.ts';
 
@@ -197,5 +198,22 @@ describe('years a reader should look at', () => {
     expect(unsaidYears('Desde marzo de 2026', ['el RNPN ya no pide la partida'], ['https://x.sv/2026/03/04/rnpn'])).toEqual([]);
     expect(unsaidYears('La ley de 2024', ['aprobada en 2024'], [])).toEqual([]);
     expect(unsaidYears('Tel. 2024-5555 y 150 días', [], [])).toEqual([]);
+  });
+});
+
+describe('office details a reader should look at', () => {
+  it('lists the contact facts of an office whose page no other detail cites', () => {
+    const step = { field: 'steps', text: 'Pida cita en línea', source: 'https://x.sv/pasaporte', quote: 'pida su cita en línea' };
+    const ownPhone = { field: 'offices.phone', text: '2213-7700', source: 'https://x.sv/pasaporte', quote: 'Tel: 2213-7700' };
+    const otherHours = { field: 'offices.hours', text: 'Lunes a viernes', source: 'https://x.sv/residencia', quote: 'de lunes a viernes' };
+    const otherName = { field: 'offices.name', text: 'Sucursal Centro', source: 'https://x.sv/residencia', quote: 'Sucursal Centro de Gobierno' };
+    const hedge = { field: 'offices.hours', text: 'Consulte el horario', hedge: true };
+    expect(loneOfficeFacts([step, ownPhone, otherHours, otherName, hedge])).toEqual([otherHours]);
+  });
+
+  it('does not count another office fact as a citation', () => {
+    const phone = { field: 'offices.phone', text: '915', source: 'https://x.sv/reportes', quote: 'al 915 para reportes' };
+    const address = { field: 'offices.address', text: 'Colonia Centro', source: 'https://x.sv/reportes', quote: 'en la colonia Centro' };
+    expect(loneOfficeFacts([phone, address])).toEqual([phone, address]);
   });
 });
