@@ -8,7 +8,7 @@ export type ProcedureFormValues = Record<string, string>;
 
 const LIST_FIELDS = ['requirements', 'documents', 'steps', 'keywords'] as const;
 /** An office's fields, in the order the form shows them. */
-export const OFFICE_FIELDS = ['name', 'address', 'department', 'municipality', 'district', 'hours', 'phone', 'fee'] as const;
+export const OFFICE_FIELDS = ['name', 'note', 'address', 'department', 'municipality', 'district', 'hours', 'phone', 'fee'] as const;
 export type OfficeField = (typeof OFFICE_FIELDS)[number];
 /** The most offices the form holds (the exchange format's limit). */
 export const MAX_OFFICES = 50;
@@ -143,6 +143,7 @@ const OFFICE_LABELS: Record<OfficeField, string> = {
   hours: 'horario',
   phone: 'teléfono',
   fee: 'costo en esta oficina',
+  note: 'nota',
 };
 
 /** An office on one line, its fields in the form's order and named: «Centro de Gobierno · horario: 8:00 a 16:00». */

@@ -109,6 +109,7 @@ export const es = {
   'procedure.office.hours': 'Horario',
   'procedure.office.phone': 'Teléfono',
   'procedure.office.fee': 'Costo en esta oficina',
+  'procedure.office.note': 'Tenga en cuenta',
   'procedure.verified': 'Información verificada el {date}',
   'procedure.notVerified': 'Todavía nadie ha verificado esta información con la institución. Confírmela por teléfono o en la oficina antes de ir.',
   'procedure.stale': 'Esta información se verificó por última vez hace más de seis meses, el {date}. Puede haber cambiado: confírmela antes de ir.',
@@ -924,6 +925,9 @@ export const es = {
   'admin.office.phone': 'Teléfono',
   'admin.office.fee': 'Costo en esta oficina (opcional)',
   'admin.office.fee.hint': 'Solo si esta oficina cobra distinto (por ejemplo, cada alcaldía fija su tasa).',
+  'admin.office.note': 'Nota sobre esta oficina (opcional)',
+  'admin.office.note.hint':
+    'Lo que la persona debe saber de esta oficina para este trámite, por ejemplo «Su teléfono es el de asesoría tributaria: pregunte ahí por este trámite». El nombre queda solo como nombre.',
   'admin.preview.title': 'Vista previa (aún no publicada)',
   'admin.preview.hint': 'Así se verá la página pública del trámite. Todavía no se guardó nada.',
   'admin.preview.trail': 'Tema: {category}',

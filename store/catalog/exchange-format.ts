@@ -75,6 +75,12 @@ export const officeSchema = z.object({
     .optional(),
   /** What this office charges when it differs from office to office (alcaldías set their own fees). */
   fee: text('el costo en esta oficina', 1, 200).optional(),
+  /**
+   * What a person should know about this office for this procedure when a detail is not quite its
+   * own: «Su teléfono es el de asesoría tributaria: pregunte ahí cómo presentar el F14», «Confirme
+   * antes de ir que ahí se tramita el pasaporte». It keeps the name a name.
+   */
+  note: text('la nota sobre la oficina', 1, 300).optional(),
 });
 
 /**

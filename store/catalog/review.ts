@@ -21,7 +21,7 @@ export interface EvidenceFile {
   facts: EvidenceFact[];
 }
 
-const OFFICE_DETAILS = ['address', 'phone', 'hours', 'fee'] as const;
+const OFFICE_DETAILS = ['address', 'phone', 'hours', 'fee', 'note'] as const;
 
 /** Every detail of an entry a person could act on, as field and text: what evidence must back. */
 export function detailsOf(doc: ProcedureDocument): { field: string; text: string }[] {

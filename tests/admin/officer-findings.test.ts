@@ -243,18 +243,32 @@ describe('the history', () => {
 describe('the edit form', () => {
   it('edits offices as fieldsets, one empty more, and «Agregar otra oficina» adds one without saving', async () => {
     const html = await (await get('/admin/tramites/prueba-emision-dui', officer)).text();
-    for (const field of ['name', 'address', 'department', 'municipality', 'district', 'hours', 'phone', 'fee'])
+    for (const field of ['name', 'note', 'address', 'department', 'municipality', 'district', 'hours', 'phone', 'fee'])
       expect(html).toContain(`name="office_0_${field}"`);
     expect(html).toContain('name="office_1_name"');
     expect(html).not.toContain('name="office_2_name"');
     expect(html).toContain('Agregar otra oficina');
     const fields = await formFields('prueba-emision-dui', officer);
+    const versionOf = async () => (await t.store.db.execute("SELECT version FROM procedures WHERE slug = 'prueba-emision-dui'")).rows[0].version;
+    const before = await versionOf();
     const more = await post('/admin/tramites/prueba-emision-dui', { ...fields, office_1_name: 'Segunda oficina', accion: 'agregar-oficina' }, officer);
     expect(more.status).toBe(200);
     const redrawn = await more.text();
     expect(redrawn).toContain('name="office_2_name"');
     expect(redrawn).toContain('value="Segunda oficina"');
-    expect((await t.store.db.execute("SELECT version FROM procedures WHERE slug = 'prueba-emision-dui'")).rows[0].version).toBe(1);
+    expect(await versionOf()).toBe(before);
+  });
+
+  it('keeps what to confirm about an office in its note, shown on the public page under «Tenga en cuenta»', async () => {
+    const fields = await formFields('prueba-emision-dui', officer);
+    const note = 'Su teléfono es el de la línea general: pregunte ahí por este trámite';
+    const saved = await post('/admin/tramites/prueba-emision-dui', { ...fields, office_0_note: note, nota: 'Nota de la oficina', accion: 'publicar' }, officer);
+    expect(saved.headers.get('Location')).toBe('/admin/tramites/prueba-emision-dui?aviso=publicado');
+    const stored = JSON.parse(String((await t.store.db.execute("SELECT document FROM procedures WHERE slug = 'prueba-emision-dui'")).rows[0].document));
+    expect(stored.offices[0].note).toBe(note);
+    expect(stored.offices[0].name).toBe(fields.office_0_name);
+    const page = await (await get('/tramites/prueba-emision-dui', officer)).text();
+    expect(page).toMatch(new RegExp(`<dt>Tenga en cuenta</dt>\\s*<dd>${note}</dd>`));
   });
 
   it('names the office and field of a bad value, and drops a fieldset left blank', async () => {

@@ -12,7 +12,7 @@ import { readSeedCatalog } from '../../store/seed.node.ts';
  */
 
 const DIR = new URL('../../data/evidence/', import.meta.url);
-const HEDGE_FIELDS = new Set(['requirements', 'documents', 'steps', 'cost.note', 'duration', 'audience', 'offices.hours', 'offices.fee']);
+const HEDGE_FIELDS = new Set(['requirements', 'documents', 'steps', 'cost.note', 'duration', 'audience', 'offices.hours', 'offices.fee', 'offices.note']);
 /** The first line the search tool puts before a stored page's text, which reviewers have pasted as a quote. */
 const SEARCH_METADATA = /^\s*date \d{4}-\d{2}(-\d{2})?\b/;
 const HEDGE_WORDS = /pregunt|consult|confirm|verifiq|averig|no (lo )?(hay|encontramos|está|esta|se ha|publica|indica|sabemos|tenemos)|sin confirmar|desconoc/i;
