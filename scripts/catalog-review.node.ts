@@ -21,8 +21,8 @@ import { procedureDocumentSchema, type ProcedureDocument } from '../store/catalo
 import {
   correctedEntry,
   detailsOf,
-  loneOfficeFacts,
   drawForReview,
+  loneOfficeFacts,
   mergedEvidence,
   mergedInstitutionEvidence,
   pendingSlugs,
