@@ -148,24 +148,29 @@ function apply(args: string[]): void {
   for (const { file, entries } of files) if (changed.has(file)) writeJson(new URL(file, catalogDir), entries);
 }
 
-function years(): void {
-  let count = 0;
+/** Every seed entry that has an evidence file, with its facts: what the worklists read. */
+function* entriesWithEvidence(): Generator<{ entry: Record<string, unknown>; facts: EvidenceFact[] }> {
   for (const { entries } of catalogFiles()) {
     for (const entry of entries) {
       const url = new URL(`${String(entry.slug)}.json`, evidenceDir);
-      if (!existsSync(url)) continue;
-      const { facts } = JSON.parse(readFileSync(url, 'utf8')) as EvidenceFile;
-      const quotes = facts.flatMap((fact) => (fact.quote ? [fact.quote] : []));
-      const sources = facts.flatMap((fact) => (fact.source ? [fact.source] : []));
-      const seen = new Set<string>();
-      for (const detail of detailsOf(entry as unknown as ProcedureDocument)) {
-        const missing = unsaidYears(detail.text, quotes, sources);
-        const line = `${String(entry.slug)}\t${detail.field}\t${missing.join(',')}\t${detail.text}`;
-        if (missing.length === 0 || seen.has(line)) continue;
-        seen.add(line);
-        count++;
-        console.log(line);
-      }
+      if (existsSync(url)) yield { entry, facts: (JSON.parse(readFileSync(url, 'utf8')) as EvidenceFile).facts };
+    }
+  }
+}
+
+function years(): void {
+  let count = 0;
+  for (const { entry, facts } of entriesWithEvidence()) {
+    const quotes = facts.flatMap((fact) => (fact.quote ? [fact.quote] : []));
+    const sources = facts.flatMap((fact) => (fact.source ? [fact.source] : []));
+    const seen = new Set<string>();
+    for (const detail of detailsOf(entry as unknown as ProcedureDocument)) {
+      const missing = unsaidYears(detail.text, quotes, sources);
+      const line = `${String(entry.slug)}\t${detail.field}\t${missing.join(',')}\t${detail.text}`;
+      if (missing.length === 0 || seen.has(line)) continue;
+      seen.add(line);
+      count++;
+      console.log(line);
     }
   }
   console.error(`${count} detalles con un año que ninguna cita ni dirección dice.`);
@@ -173,15 +178,10 @@ function years(): void {
 
 function offices(): void {
   let count = 0;
-  for (const { entries } of catalogFiles()) {
-    for (const entry of entries) {
-      const url = new URL(`${String(entry.slug)}.json`, evidenceDir);
-      if (!existsSync(url)) continue;
-      const { facts } = JSON.parse(readFileSync(url, 'utf8')) as EvidenceFile;
-      for (const fact of loneOfficeFacts(facts)) {
-        count++;
-        console.log(`${String(entry.slug)}\t${fact.field}\t${fact.source}\t${fact.text}`);
-      }
+  for (const { entry, facts } of entriesWithEvidence()) {
+    for (const fact of loneOfficeFacts(facts)) {
+      count++;
+      console.log(`${String(entry.slug)}\t${fact.field}\t${fact.source}\t${fact.text}`);
     }
   }
   console.error(`${count} datos de oficinas citados de una página que ningún otro detalle de su entrada cita.`);
