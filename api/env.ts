@@ -74,6 +74,8 @@ export interface AdminLocals {
   session: ActiveSession | null;
   /** A form sent back with its values and Spanish errors by field (re-rendered, not redirected). */
   form?: { values: Record<string, string>; errors: Record<string, string>; preview?: unknown };
+  /** The archive form of an entry's page sent back (a note too long, a replacement that is not published). */
+  archive?: { values: Record<string, string>; errors: Record<string, string> };
   importReport?: ImportReport;
   forbidden?: boolean;
   /** A refusal to explain instead of the page (expired form, wrong role…). */

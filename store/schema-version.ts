@@ -5,7 +5,7 @@ import type { Reader } from './db.ts';
  * equal). Workers never migrate at request time (`npm run db:migrate` does, before a deploy);
  * they compare instead, and refuse to serve a store that is behind or ahead of them.
  */
-export const SCHEMA_VERSION = 21;
+export const SCHEMA_VERSION = 22;
 
 /** The highest migration the store has applied (0 for an empty store). */
 export async function appliedSchemaVersion(db: Reader): Promise<number> {

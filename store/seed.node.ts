@@ -10,6 +10,7 @@ import { parseExchangeFile, type RawRow } from './catalog/exchange-files.ts';
 import { formatImportReport, importCatalog } from './catalog/import.ts';
 import { compactSearchIndex } from './catalog/search-compaction.ts';
 import { institutionDataSchema, upsertReferenceData, type CategoryData, type InstitutionData } from './catalog/reference.ts';
+import { movedAddressesSchema, upsertMovedAddresses, type MovedAddresses } from './catalog/moved.ts';
 import { migrate } from './migrate.ts';
 import { loadMigrations } from './migrations.node.ts';
 import { loadTerritoryIfEmpty, type TerritoryData } from './territory/territory.ts';
@@ -105,19 +106,29 @@ export function readSeedInstitutions(): InstitutionData[] {
   return all;
 }
 
+/** data/moved.json, validated: the addresses that moved (a bad line names itself). */
+export function readMovedAddresses(): MovedAddresses {
+  const parsed = movedAddressesSchema.safeParse(readJson<unknown>('moved.json'));
+  if (!parsed.success) {
+    throw new Error(`data/moved.json: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
 export interface PrepareResult {
   migrationsApplied: string[];
   seeded: number;
 }
 
 /**
- * Brings a store up to date: pending migrations, reference data (themes, institutions, territory)
- * it lacks, and the seed catalog when it has no procedures yet.
+ * Brings a store up to date: pending migrations, reference data (themes, institutions, territory,
+ * moved addresses) it lacks, and the seed catalog when it has no procedures yet.
  */
 export async function prepareStore(store: Store, options: { seedCatalog?: boolean } = {}): Promise<PrepareResult> {
   const migrationsApplied = await migrate(store, loadMigrations());
   await upsertReferenceData(store, readJson<CategoryData[]>('categories.json'), readSeedInstitutions());
   await loadTerritoryIfEmpty(store, readJson<TerritoryData>('reference/territory.json'));
+  await upsertMovedAddresses(store, readMovedAddresses(), store.clock.now().toISOString());
   let seeded = 0;
   const existing = await store.db.execute('SELECT count(*) AS n FROM procedures');
   if (options.seedCatalog !== false && Number(existing.rows[0].n) === 0) {

@@ -192,7 +192,16 @@ export function adminPages(deps: { renderPage: RenderPage; locals: PageLocals })
   });
 
   app.post('/tramites/:slug{[a-z0-9-]+}/archivar', async (c) => {
-    await archiveProcedure(c.var.store, actor(c), c.req.param('slug'), c.var.form.nota?.trim() || undefined);
+    const slug = c.req.param('slug');
+    const { nota = '', reemplazo = '' } = c.var.form;
+    try {
+      await archiveProcedure(c.var.store, actor(c), slug, nota.trim() || undefined, reemplazo.trim() || undefined);
+    } catch (error) {
+      // A note too long or a replacement that names no published entry: the entry's page again, the archive form filled in.
+      if (isAppError(error) && error.fields)
+        return render(c, { archive: { values: { nota, reemplazo }, errors: error.fields } }, error.status, `/admin/tramites/${slug}`);
+      throw error;
+    }
     return c.redirect('/admin?aviso=archivado', 303);
   });
 

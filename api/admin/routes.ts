@@ -32,6 +32,16 @@ const denied = {
   403: { description: 'Fuera de su institución o rol', content: { 'application/json': { schema: errorSchema } } },
 } as const;
 const failures = { ...denied, ...errorResponses } as const;
+const mergeSchema = z
+  .object({
+    into: z
+      .string({ error: 'Escriba en «into» el trámite que lo reemplaza: su identificador o su dirección /tramites/….' })
+      .min(1, { error: 'Escriba en «into» el trámite que lo reemplaza: su identificador o su dirección /tramites/….' })
+      .max(300, { error: 'La dirección del trámite que lo reemplaza es demasiado larga.' }),
+    note: z.string({ error: 'Escriba el motivo como texto.' }).max(500, { error: 'Acorte la nota a 500 caracteres.' }).optional(),
+  })
+  .strict()
+  .openapi('MergeRequest');
 const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { 'application/json': { schema } } });
 // Typed once: an inline array of two different literals breaks the route's input type inference.
 const sessionOrToken: Record<string, string[]>[] = [{ session: [] }, { token: [] }];
@@ -267,6 +277,22 @@ export function adminRoutes() {
     }),
     async (c) => {
       await archiveProcedure(c.var.store, c.var.actor, c.req.valid('param').slug);
+      return c.json({ ok: true as const }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/procedures/{slug}/merge',
+      summary: 'Unir a otro trámite: archiva este y su dirección lleva al trámite publicado que lo reemplaza',
+      security: sessionOrToken,
+      request: { params: slugParam, body: jsonBody(mergeSchema) },
+      responses: { 200: json(ok, 'Unido y archivado'), ...failures },
+    }),
+    async (c) => {
+      const { into, note } = c.req.valid('json');
+      await archiveProcedure(c.var.store, c.var.actor, c.req.valid('param').slug, note, into);
       return c.json({ ok: true as const }, 200);
     },
   );

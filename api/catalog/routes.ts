@@ -4,6 +4,7 @@ import { detectDanger } from '../../bot/text/danger.ts';
 import { t } from '../../site/i18n/t.ts';
 import { procedureDocumentSchema } from '../../store/catalog/exchange-format.ts';
 import { getPublishedProcedure } from '../../store/catalog/procedures.ts';
+import { movedProcedurePath } from '../../store/catalog/moved.ts';
 import { recordOpened, recordSearch } from '../../store/search-analytics/analytics.ts';
 import { isSensitivePath } from '../edge/sensitive.ts';
 import { CACHE_CONTROL, matchesIfNoneMatch, weakEtag } from '../edge/http-cache.ts';
@@ -30,6 +31,7 @@ const getProcedure = createRoute({
   },
   responses: {
     200: { description: 'El trámite', content: { 'application/json': { schema: procedureSchema } } },
+    301: { description: 'El trámite se unió a otro: Location lleva a él' },
     304: { description: 'Sin cambios desde la versión que ya tiene (If-None-Match)' },
     ...errorResponses,
   },
@@ -74,7 +76,12 @@ export function catalogRoutes() {
     .openapi(getProcedure, async (c) => {
       const { slug } = c.req.valid('param');
       const page = await getPublishedProcedure(c.var.store.db, slug);
-      if (!page) throw new AppError('not_found', 'No encontramos ese trámite. Búsquelo por nombre en /api/search?q=…', { status: 404 });
+      if (!page) {
+        // A merged entry's old identifier leads to the entry that replaced it (an archived one's theme is a page, not data).
+        const moved = await movedProcedurePath(c.var.store.db, slug);
+        if (moved?.startsWith('/tramites/')) return c.redirect(`/api/procedures/${moved.slice('/tramites/'.length).split('?')[0]}`, 301);
+        throw new AppError('not_found', 'No encontramos ese trámite. Búsquelo por nombre en /api/search?q=…', { status: 404 });
+      }
       const etag = weakEtag('p', page.id, `v${page.version}`, page.updatedAt);
       c.header('ETag', etag);
       c.header('Cache-Control', CACHE_CONTROL.revalidateMinute);

@@ -1080,7 +1080,12 @@ export const es = {
   'admin.edit.preview': 'Vista previa',
   'admin.edit.publish': 'Publicar',
   'admin.edit.archive': 'Archivar',
-  'admin.edit.archive.text': 'El trámite deja de mostrarse y de aparecer en la búsqueda; su dirección llevará a su tema. El historial se conserva.',
+  'admin.edit.archive.text':
+    'El trámite deja de mostrarse y de aparecer en la búsqueda. Su dirección llevará al trámite que lo reemplace, si lo indica, o a su tema. El historial se conserva.',
+  'admin.edit.archive.replacement': 'Trámite que lo reemplaza (opcional)',
+  'admin.edit.archive.replacement.hint':
+    'Si este trámite se unió a otro, escriba la dirección de ese otro (por ejemplo /tramites/emision-dui-primera-vez): quien tenga guardada esta dirección llegará allí.',
+  'admin.edit.archive.note': 'Motivo (opcional)',
   'admin.edit.archive.submit': 'Archivar este trámite',
   // /admin/borradores: the proposals of a bulk import, each published with a note or discarded.
   'admin.drafts.title': 'Borradores por revisar',

@@ -10,6 +10,7 @@ import { referenceIds, savePublishedDocument, updatedAtProblem, type SaveOutcome
 import { unindexProcedure } from './search-index.ts';
 import { VERIFICATION_STALE_DAYS } from './verification.ts';
 import { enqueueSearchSync } from './search-outbox.ts';
+import { movedProcedurePath, recordProcedureMove } from './moved.ts';
 import { actorNames } from '../people/people.ts';
 
 /** Days after which an entry nobody verified is flagged as stale (the public page's limit too). */
@@ -205,15 +206,39 @@ export async function undoVerification(store: Store, actor: Actor, slug: string,
   });
 }
 
-/** Archives an entry: it leaves the site and search; its old address redirects to its theme. */
-export async function archiveProcedure(store: Store, actor: Actor, slug: string, note?: string): Promise<void> {
+/** Where «Archivar» may send the entry's address: a published entry's slug or its page's address. */
+export const REPLACEMENT_HELP =
+  'Escriba la dirección de un trámite publicado que lo reemplace (por ejemplo /tramites/emision-dui-primera-vez) o deje el campo vacío.';
+
+/** The slug named by «Lo reemplaza»: a slug, /tramites/slug or the page's whole address; null if it names none. */
+export function replacementSlug(input: string): string | null {
+  const match = /^(?:https?:\/\/[^/\s]+)?(?:\/tramites\/)?([a-z0-9]+(?:-[a-z0-9]+)*)\/?$/.exec(input.trim());
+  return match && match[1].length <= 120 ? match[1] : null;
+}
+
+/**
+ * Archives an entry: it leaves the site and search. Its old address redirects to the entry that
+ * replaces it (`replacedBy`, a published entry of any institution: a merge), or else to its theme.
+ */
+export async function archiveProcedure(store: Store, actor: Actor, slug: string, note?: string, replacedBy?: string): Promise<void> {
   if (note !== undefined && note.length > 500)
     throw new AppError('invalid_note', 'Acorte la nota a 500 caracteres.', { fields: { nota: 'Acorte la nota a 500 caracteres.' } });
+  const replacement = replacedBy === undefined ? null : replacementSlug(replacedBy);
+  if (replacedBy !== undefined && (replacement === null || replacement === slug))
+    throw new AppError('invalid_replacement', REPLACEMENT_HELP, { fields: { reemplazo: REPLACEMENT_HELP } });
   const at = store.clock.now().toISOString();
   await store.write(async (tx) => {
     const row = await currentRow(tx, slug);
     if (!row || row.status === 'archived') throw new AppError('not_found', 'No existe ese trámite o ya está archivado.', { status: 404 });
     assertCanEditInstitution(actor, Number(row.institution_id));
+    if (replacement !== null) {
+      const target = await currentRow(tx, replacement);
+      if (!target || target.status !== 'published')
+        throw new AppError('invalid_replacement', `No hay un trámite publicado en /tramites/${replacement}. ${REPLACEMENT_HELP}`, {
+          fields: { reemplazo: `No hay un trámite publicado en /tramites/${replacement}. ${REPLACEMENT_HELP}` },
+        });
+      await recordProcedureMove(tx, slug, replacement, at);
+    }
     await tx.execute({ sql: "UPDATE procedures SET status = 'archived', modified_at = ? WHERE id = ?", args: [at, Number(row.id)] });
     await unindexProcedure(tx, Number(row.id));
     await enqueueSearchSync(tx, Number(row.id), at);
@@ -222,18 +247,9 @@ export async function archiveProcedure(store: Store, actor: Actor, slug: string,
       entity: 'procedure',
       entityId: slug,
       before: { status: row.status, note: note ?? null },
-      after: { status: 'archived' },
+      after: replacement === null ? { status: 'archived' } : { status: 'archived', replaced_by: replacement },
     });
   });
-}
-
-/** Where an archived procedure's address now leads (its theme), or null if it is not archived. */
-export async function archivedRedirect(db: Db, slug: string): Promise<string | null> {
-  const rows = await db.execute({
-    sql: "SELECT c.slug FROM procedures p JOIN categories c ON c.id = p.category_id WHERE p.slug = ? AND p.status = 'archived'",
-    args: [slug],
-  });
-  return rows.rows[0] ? `/categorias/${String(rows.rows[0].slug)}` : null;
 }
 
 export interface VersionEntry {

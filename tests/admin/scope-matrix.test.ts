@@ -405,6 +405,7 @@ async function snapshot(): Promise<Snapshot> {
   await add('token', 'name', 'SELECT name, institution_id, revoked_at FROM api_tokens');
   await add('institution', 'slug', 'SELECT slug, name, acronym, website, profile FROM institutions');
   await add('category', 'slug', 'SELECT slug, name, description FROM categories');
+  await add('moved', 'address', "SELECT kind || ':' || old_slug AS address, new_slug FROM moved_addresses");
   await add('report', 'code', 'SELECT code, state, institution_id, taken_by, updated_at, contact IS NULL AS no_contact FROM reports');
   await add('events', 'code', 'SELECT r.code, count(e.id) AS n FROM reports r LEFT JOIN report_events e ON e.report_id = r.id GROUP BY r.id');
   await add(
@@ -658,6 +659,16 @@ const JSON_ROUTES: Record<string, JsonRoute> = {
     prepare: (cell) => void needEntry(cell.key, instOf(cell.role, cell.target)),
     request: ({ key }) => ({ path: `/api/admin/procedures/${entrySlug(key)}/archive` }),
     outcome: guardedJson(keepsOwn, ({ key }) => allowed(200, { changes: ['audit+1', `procedure:${entrySlug(key)}`] })),
+  },
+  'POST /api/admin/procedures/{slug}/merge': {
+    targets: { own: 'merge an entry of its own institution into another', foreign: 'merge another institution’s entry into another' },
+    prepare: (cell) => void needEntry(cell.key, instOf(cell.role, cell.target)),
+    // Into a fixture entry that no cell archives: any institution's published entry may be the one that replaces it.
+    request: ({ key }) => ({
+      path: `/api/admin/procedures/${entrySlug(key)}/merge`,
+      body: { into: `/tramites/${FIXTURE.rnpn.slug}`, note: 'Unido por la matriz' },
+    }),
+    outcome: guardedJson(keepsOwn, ({ key }) => allowed(200, { changes: ['audit+1', `moved:procedure:${entrySlug(key)}`, `procedure:${entrySlug(key)}`] })),
   },
   'GET /api/admin/procedures/{slug}/audit': {
     targets: { own: 'read the audit trail of its own institution’s entry', foreign: 'read the audit trail of another institution’s entry' },

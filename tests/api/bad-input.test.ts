@@ -395,6 +395,7 @@ const GOOD_BODIES: Record<string, unknown> = {
   'POST /api/reports/{code}/actions': { action: 'delete_contact' },
   'POST /api/admin/reports/{code}/events': { type: 'internal_note', message: 'Nota de prueba' },
   'PUT /api/admin/report-routes': { kind: 'complaint', queue: 'quejas', to_named: true, priority: 'normal' },
+  'POST /api/admin/procedures/{slug}/merge': { into: 'prueba-pasaporte-renovacion' },
 };
 
 /** Wrong values for every query parameter the document uses (each must be refused with a 400). */
@@ -498,6 +499,14 @@ const WRONG_VALUES: Record<string, [what: string, body: unknown][]> = {
     ['an unknown contact channel', { ...goodReport, anonymous: false, contact: { channel: 'paloma', value: 'x' } }],
     ['an SMS number with letters', { ...goodReport, anonymous: false, contact: { channel: 'sms', value: 'siete mil' } }],
     ['safe hours as «mañana»', { ...goodReport, anonymous: false, contact: { channel: 'sms', value: '70001234', safe_hours: 'mañana' } }],
+  ],
+  'POST /api/admin/procedures/{slug}/merge': [
+    ['a replacement that is not published', { into: '/tramites/no-existe' }],
+    ['a replacement that is no address', { into: 'el otro trámite' }],
+    ['the entry as its own replacement', { into: `/tramites/${SLUG}` }],
+    ['a number for the replacement', { into: 5 }],
+    ['an empty replacement', { into: '' }],
+    ['a 600-character note', { into: 'prueba-pasaporte-renovacion', note: 'n'.repeat(600) }],
   ],
   'POST /api/admin/procedures/{slug}/verify/undo': [
     ['a date in another format', { previous_verified_at: '01/12/2026' }],
