@@ -185,7 +185,8 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     const slug = String(
       (await t.store.db.execute("SELECT p.slug FROM procedures p JOIN institutions i ON i.id = p.institution_id WHERE i.slug = 'rnpn' LIMIT 1")).rows[0].slug,
     );
-    // A bulk import's proposals for the drafts page: a change to a published entry and a new one.
+    // A bulk import's proposals for the drafts page: a change to a published entry and a new one
+    // (its summary kept within the 600 characters allowed, whatever the seed entry's length).
     const { importCatalog } = await import('../../store/catalog/import.ts');
     const { getPublishedProcedure } = await import('../../store/catalog/procedures.ts');
     const { systemActor } = await import('../../store/policy.ts');
@@ -195,7 +196,7 @@ describe.skipIf(!chromiumPath)('the site in Chromium', () => {
     const proposals = await importCatalog(
       t.store,
       [
-        { row: 1, line: 1, value: { ...current, summary: `${current.summary} Propuesta de la exportación masiva.` } },
+        { row: 1, line: 1, value: { ...current, summary: `Propuesta de la exportación masiva. ${current.summary}`.slice(0, 600) } },
         { row: 2, line: 2, value: { ...current, slug: 'borrador-e2e', title: 'Borrador de prueba para revisar', source_id: 'e2e-1' } },
       ],
       { actor: systemActor('cli'), source: 'e2e', asDrafts: true },
