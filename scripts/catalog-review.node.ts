@@ -6,8 +6,9 @@
 //
 // The catalog review's chores (data/reviews/2026-12-02.md says how rounds are run):
 // `draw` prints a round's entries, one slug a line; `apply` puts reviewers' corrected entries
-// (DIR/<slug>.json: the whole entry plus `_evidence`, the facts of its new text) into
-// data/catalog/ and their evidence into data/evidence/, dropping evidence of text that is gone.
+// (DIR/<slug>.json: the whole entry plus `_evidence`, the facts of its new text, and optionally
+// `_withdrawn`, facts of kept text whose page or quote was wrong) into data/catalog/ and their
+// evidence into data/evidence/, dropping evidence of text that is gone.
 // Run `npx vitest run tests/store tests/search` afterwards: the evidence test names any detail
 // left without a source or a hedge. `years` lists details whose year no quote or source address
 // says: not errors, but the dates a reviewer should look at first. `offices` lists office phones,
@@ -29,6 +30,7 @@ import {
   unsaidYears,
   type EvidenceFact,
   type EvidenceFile,
+  type WithdrawnFact,
 } from '../store/catalog/review.ts';
 import { institutionDataSchema } from '../store/catalog/reference.ts';
 import { systemClock, today } from '../store/clock.ts';
@@ -88,17 +90,29 @@ function correctionArgs(args: string[]): { folders: string[]; day: string } {
 }
 
 /** Every reviewer's file of the folders, in name order: the corrected record and its new facts. */
-function* corrections(folders: string[]): Generator<{ where: string; corrected: Record<string, unknown>; added: EvidenceFact[] }> {
+function* corrections(folders: string[]): Generator<{ where: string; corrected: Record<string, unknown>; added: EvidenceFact[]; withdrawn: WithdrawnFact[] }> {
   for (const folder of folders) {
     for (const name of readdirSync(folder)
       .filter((n) => n.endsWith('.json'))
       .sort()) {
-      const { _evidence: added = [], ...corrected } = JSON.parse(readFileSync(`${folder}/${name}`, 'utf8')) as Record<string, unknown> & {
+      const {
+        _evidence: added = [],
+        _withdrawn: withdrawn = [],
+        ...corrected
+      } = JSON.parse(readFileSync(`${folder}/${name}`, 'utf8')) as Record<string, unknown> & {
         _evidence?: EvidenceFact[];
+        _withdrawn?: WithdrawnFact[];
       };
-      yield { where: `${folder}/${name}`, corrected, added };
+      yield { where: `${folder}/${name}`, corrected, added, withdrawn };
     }
   }
+}
+
+/** A withdrawal that matches no fact is a typo: it would leave the wrong fact in place, unnoticed. */
+function failOnUnmatched(where: string, evidenceFile: string, unmatched: WithdrawnFact[]): void {
+  if (unmatched.length === 0) return;
+  const named = unmatched.map((gone) => `${gone.field} «${gone.text}»`).join('; ');
+  fail(`${where}: _withdrawn nombra hechos que ${evidenceFile} no tiene: ${named}. Copie field, text (y source) tal como están en ese archivo.`);
 }
 
 function apply(args: string[]): void {
@@ -112,7 +126,7 @@ function apply(args: string[]): void {
   const pendingUrl = new URL('pending.txt', evidenceDir);
   const pending = new Set(existsSync(pendingUrl) ? pendingSlugs(readFileSync(pendingUrl, 'utf8')) : []);
   const reports: string[] = [];
-  for (const { where, corrected, added } of corrections(folders)) {
+  for (const { where, corrected, added, withdrawn } of corrections(folders)) {
     const slug = String(corrected.slug);
     const home = files.find(({ entries }) => entries.some((entry) => entry.slug === slug));
     if (!home) fail(`${where}: no hay una entrada «${slug}» en data/catalog.`);
@@ -133,7 +147,8 @@ function apply(args: string[]): void {
     const evidence: EvidenceFile = existsSync(evidenceUrl)
       ? (JSON.parse(readFileSync(evidenceUrl, 'utf8')) as EvidenceFile)
       : { slug, checked_on: day, facts: [] };
-    const merged = mergedEvidence(evidence, added, parsed.data, day);
+    const merged = mergedEvidence(evidence, added, parsed.data, day, withdrawn);
+    failOnUnmatched(where, `data/evidence/${slug}.json`, merged.unmatched);
     evidenceWrites.push({
       url: evidenceUrl,
       evidence: merged.evidence,
@@ -223,7 +238,7 @@ function applyInstitutions(args: string[]): void {
   const changed = new Set<URL>();
   // As for entries: everything is validated before anything is written.
   const evidenceWrites: { url: URL; evidence: EvidenceFile; report: string }[] = [];
-  for (const { where, corrected, added } of corrections(folders)) {
+  for (const { where, corrected, added, withdrawn } of corrections(folders)) {
     const slug = String(corrected.slug);
     const home = files.find(({ records }) => records.some((record) => record.slug === slug));
     if (!home) fail(`${where}: no hay una institución «${slug}» en data/institutions.`);
@@ -237,7 +252,8 @@ function applyInstitutions(args: string[]): void {
     changed.add(home.url);
     const url = new URL(`${slug}.json`, dir);
     const evidence: EvidenceFile = existsSync(url) ? (JSON.parse(readFileSync(url, 'utf8')) as EvidenceFile) : { slug, checked_on: day, facts: [] };
-    const merged = mergedInstitutionEvidence(evidence, added, record, day);
+    const merged = mergedInstitutionEvidence(evidence, added, record, day, withdrawn);
+    failOnUnmatched(where, `data/evidence/institutions/${slug}.json`, merged.unmatched);
     evidenceWrites.push({ url, evidence: merged.evidence, report: `${slug}: ${added.length} hechos nuevos, ${merged.dropped} ya sin valor en el registro` });
   }
   mkdirSync(dir, { recursive: true });

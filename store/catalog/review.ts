@@ -82,23 +82,29 @@ export function mergedInstitutionEvidence(
   added: EvidenceFact[],
   record: Record<string, unknown>,
   day: string,
-): { evidence: EvidenceFile; dropped: number } {
-  return mergedFacts(evidence, added, institutionDetailsOf(record), day, () => false);
+  withdrawn: WithdrawnFact[] = [],
+): MergedEvidence {
+  return mergedFacts(evidence, added, institutionDetailsOf(record), day, () => false, withdrawn);
 }
 
-/** The merge both share: facts kept while `details` has their text (or `keep` says so), repeats once. */
+/** The merge both share: facts kept while `details` has their text (or `keep` says so) and none withdraws them, repeats once. */
 function mergedFacts(
   evidence: EvidenceFile,
   added: EvidenceFact[],
   details: { field: string; text: string }[],
   day: string,
   keep: (fact: EvidenceFact) => boolean,
-): { evidence: EvidenceFile; dropped: number } {
+  withdrawn: WithdrawnFact[],
+): MergedEvidence {
+  // A reviewer who finds a wrong page or quote behind text she keeps names that fact: it goes,
+  // even though its text stays (her right fact for it comes in `added`).
+  const unmatched = withdrawn.filter((gone) => !evidence.facts.some((fact) => withdraws(gone, fact)));
+  const old = evidence.facts.filter((fact) => !withdrawn.some((gone) => withdraws(gone, fact)));
   const present = new Set(details.map((detail) => `${detail.field}\u0000${detail.text}`));
   const seen = new Set<string>();
   const facts: EvidenceFact[] = [];
-  let dropped = 0;
-  for (const fact of [...evidence.facts, ...added]) {
+  let dropped = evidence.facts.length - old.length;
+  for (const fact of [...old, ...added]) {
     const detail = `${fact.field}\u0000${fact.text}`;
     if (!present.has(detail) && !keep(fact)) {
       dropped++;
@@ -109,7 +115,7 @@ function mergedFacts(
     seen.add(repeat);
     facts.push(fact);
   }
-  return { evidence: { ...evidence, checked_on: day, facts }, dropped };
+  return { evidence: { ...evidence, checked_on: day, facts }, dropped, unmatched };
 }
 
 /** The generator of the rounds' draws (mulberry32): the same seed gives the same round. */
@@ -168,15 +174,40 @@ export function correctedEntry(current: Record<string, unknown>, corrected: Reco
 /**
  * The evidence after a correction: the reviewer's new facts added, and every fact whose detail
  * the entry no longer has dropped (an office list given whole, `offices.name` `*`, stays), with
- * exact repeats once. `dropped` counts what went.
+ * exact repeats once; the facts `withdrawn` names go too, text kept or not. `dropped` counts what
+ * went; `unmatched` is what `withdrawn` named that the evidence does not have (a typo to report).
  */
 export function mergedEvidence(
   evidence: EvidenceFile,
   added: EvidenceFact[],
   entry: ProcedureDocument,
   day: string,
-): { evidence: EvidenceFile; dropped: number } {
-  return mergedFacts(evidence, added, detailsOf(entry), day, (fact) => fact.field === 'offices.name' && fact.text === '*');
+  withdrawn: WithdrawnFact[] = [],
+): MergedEvidence {
+  return mergedFacts(evidence, added, detailsOf(entry), day, (fact) => fact.field === 'offices.name' && fact.text === '*', withdrawn);
+}
+
+export interface MergedEvidence {
+  evidence: EvidenceFile;
+  dropped: number;
+  unmatched: WithdrawnFact[];
+}
+
+/** A fact a reviewer withdraws: its field and text, and its page (and quote) when one text has several. */
+export interface WithdrawnFact {
+  field: string;
+  text: string;
+  source?: string;
+  quote?: string;
+}
+
+function withdraws(gone: WithdrawnFact, fact: EvidenceFact): boolean {
+  return (
+    gone.field === fact.field &&
+    gone.text === fact.text &&
+    (gone.source === undefined || gone.source === fact.source) &&
+    (gone.quote === undefined || gone.quote === fact.quote)
+  );
 }
 
 // Figures a person acts on: dollar amounts and phone numbers. A detail that states one must have

@@ -93,6 +93,26 @@ describe('applying a reviewer’s correction', () => {
     const backed = new Set(merged.facts.map((fact) => `${fact.field}|${fact.text}`));
     expect(detailsOf(after).filter((detail) => !backed.has(`${detail.field}|${detail.text}`))).toEqual([]);
   });
+
+  it('drops a withdrawn fact of text the entry keeps, by page when the text has several, and names a withdrawal that matches nothing', () => {
+    const parsed = procedureDocumentSchema.parse(entry);
+    const [first] = detailsOf(parsed);
+    const wrong = { ...first, source: 'https://ejemplo.gob.sv/otro-servicio', quote: 'las palabras de otro servicio' };
+    const right = { ...first, source: 'https://ejemplo.gob.sv/ficha', quote: 'las palabras de esta ficha' };
+    const evidence: EvidenceFile = { slug: entry.slug, checked_on: '2026-01-01', facts: [wrong, right] };
+    const fixed = { ...first, source: 'https://ejemplo.gob.sv/nueva', quote: 'las palabras nuevas de la ficha' };
+    const typo = { field: first.field, text: `${first.text} (con una errata)` };
+    const {
+      evidence: merged,
+      dropped,
+      unmatched,
+    } = mergedEvidence(evidence, [fixed], parsed, '2026-12-04', [{ field: first.field, text: first.text, source: wrong.source }, typo]);
+    expect(merged.facts).toEqual([right, fixed]);
+    expect(dropped).toBe(1);
+    expect(unmatched).toEqual([typo]);
+    // Without a page, every fact of that text goes.
+    expect(mergedEvidence(evidence, [fixed], parsed, '2026-12-04', [{ field: first.field, text: first.text }]).evidence.facts).toEqual([fixed]);
+  });
 });
 
 describe('an institution record’s evidence', () => {
