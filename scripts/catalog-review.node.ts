@@ -2,6 +2,7 @@
 // npm run catalog:review -- apply DIR... [--day AAAA-MM-DD]
 // npm run catalog:review -- years
 // npm run catalog:review -- offices
+// npm run catalog:review -- dates [--day AAAA-MM-DD]
 // npm run catalog:review -- institutions DIR... [--day AAAA-MM-DD]
 //
 // The catalog review's chores (data/reviews/2026-12-02.md says how rounds are run):
@@ -26,6 +27,7 @@ import {
   loneOfficeFacts,
   mergedEvidence,
   mergedInstitutionEvidence,
+  passedDates,
   pendingSlugs,
   unsaidYears,
   type EvidenceFact,
@@ -41,6 +43,7 @@ const USAGE = `Uso:
   npm run catalog:review -- apply CARPETA... [--day AAAA-MM-DD]
   npm run catalog:review -- years
   npm run catalog:review -- offices
+  npm run catalog:review -- dates [--day AAAA-MM-DD]
   npm run catalog:review -- institutions CARPETA... [--day AAAA-MM-DD]`;
 
 function fail(message: string): never {
@@ -191,6 +194,31 @@ function years(): void {
   console.error(`${count} detalles con un año que ninguna cita ni dirección dice.`);
 }
 
+/** Details naming a date that has passed, those a deadline or promise word introduces first. */
+function dates(args: string[]): void {
+  const { values } = parseArgs({ args, options: { day: { type: 'string' } } });
+  const day = values.day ?? today(systemClock);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) fail('--day debe ser una fecha AAAA-MM-DD.');
+  const lines: { ahead: boolean; line: string }[] = [];
+  for (const { entry } of entriesWithEvidence()) {
+    const seen = new Set<string>();
+    for (const detail of detailsOf(entry as unknown as ProcedureDocument)) {
+      const passed = passedDates(detail.text, day);
+      if (passed.length === 0) continue;
+      const ahead = passed.some((date) => date.ahead);
+      const line = `${ahead ? 'plazo' : 'fecha'}\t${String(entry.slug)}\t${detail.field}\t${passed.map((date) => date.said).join(', ')}\t${detail.text}`;
+      if (seen.has(line)) continue;
+      seen.add(line);
+      lines.push({ ahead, line });
+    }
+  }
+  for (const { line } of [...lines.filter((l) => l.ahead), ...lines.filter((l) => !l.ahead)]) console.log(line);
+  const ahead = lines.filter((l) => l.ahead).length;
+  console.error(
+    `${lines.length} detalles nombran una fecha anterior al ${day}; en ${ahead} la precede una palabra de plazo o promesa («hasta», «plazo», «abrirá»…): léalos primero.`,
+  );
+}
+
 function offices(): void {
   let count = 0;
   for (const { entry, facts } of entriesWithEvidence()) {
@@ -269,5 +297,6 @@ if (command === 'draw') draw(rest);
 else if (command === 'apply') apply(rest);
 else if (command === 'years') years();
 else if (command === 'offices') offices();
+else if (command === 'dates') dates(rest);
 else if (command === 'institutions') applyInstitutions(rest);
 else fail(USAGE);

@@ -414,3 +414,44 @@ export function loneOfficeFacts(facts: readonly EvidenceFact[]): EvidenceFact[] 
   const cited = new Set(facts.flatMap((fact) => (fact.source && !fact.field.startsWith('offices.') ? [fact.source] : [])));
   return facts.filter((fact) => /^offices\.(phone|email|address|hours)$/.test(fact.field) && fact.source !== undefined && !cited.has(fact.source));
 }
+
+const MONTHS = ['enero', 'febrero', 'marzo', 'abril', 'mayo', 'junio', 'julio', 'agosto', 'septiembre', 'octubre', 'noviembre', 'diciembre'];
+const MONTH = `(${MONTHS.join('|')}|setiembre)`;
+// «hasta el 31 de agosto de 2026», «plazo hasta junio de 2026», «abrirá en mayo de 2026»: words
+// that make a date a deadline or a promise, which reads wrong once the date has passed.
+const AHEAD =
+  /(?<!\p{L})(hasta|plazo|vence|vencen|venció|antes de|antes del|límite|limite|podrá|podrán|será|serán|abrirá|abre|cierra|cerrará|próxim[oa]s?|vigente hasta|a más tardar)(?!\p{L})/iu;
+
+export interface PassedDate {
+  /** The words as the text has them: «31 de agosto de 2026», «junio de 2026». */
+  said: string;
+  /** The last day the words can mean, AAAA-MM-DD. */
+  last: string;
+  /** A deadline or promise word stands just before it: read these first. */
+  ahead: boolean;
+}
+
+/**
+ * The dates a detail names («31 de agosto de 2026», «junio de 2026») whose last day is before
+ * `today`. Not a failure either: a reader's worklist. Round 52 found every one of its outdated
+ * entries this way: a deadline, a call or a reform's stage written when it lay ahead, that time has
+ * since passed over. A date said in the past («vigente desde el 24 de diciembre de 2024») is fine;
+ * `ahead` marks the ones a deadline or promise word introduces.
+ *
+ * @example passedDates('El RNPN tiene plazo hasta junio de 2026', '2026-12-04') // [{ said: 'junio de 2026', last: '2026-06-30', ahead: true }]
+ * @example passedDates('La inscripción abre en enero de 2027', '2026-12-04') // []
+ */
+export function passedDates(text: string, today: string): PassedDate[] {
+  const out: PassedDate[] = [];
+  const pattern = new RegExp(`(?:\\b(\\d{1,2})(?:º|°)? de )?\\b${MONTH}(?: de | del |,? )((?:19|20)\\d\\d)\\b`, 'gi');
+  for (const match of text.matchAll(pattern)) {
+    const [said, day, monthName, year] = match;
+    const month = monthName.toLowerCase() === 'setiembre' ? 9 : MONTHS.indexOf(monthName.toLowerCase()) + 1;
+    const lastDay = day ? Number(day) : new Date(Date.UTC(Number(year), month, 0)).getUTCDate();
+    const last = `${year}-${String(month).padStart(2, '0')}-${String(lastDay).padStart(2, '0')}`;
+    if (last >= today) continue;
+    const before = text.slice(Math.max(0, match.index - 40), match.index);
+    out.push({ said, last, ahead: AHEAD.test(before) });
+  }
+  return out;
+}

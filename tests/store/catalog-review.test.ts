@@ -7,6 +7,7 @@ import {
   institutionDetailsOf,
   mergedEvidence,
   mergedInstitutionEvidence,
+  passedDates,
   pendingSlugs,
   unquotedCounts,
   unquotedFigures,
@@ -235,5 +236,29 @@ describe('office details a reader should look at', () => {
     const phone = { field: 'offices.phone', text: '915', source: 'https://x.sv/reportes', quote: 'al 915 para reportes' };
     const address = { field: 'offices.address', text: 'Colonia Centro', source: 'https://x.sv/reportes', quote: 'en la colonia Centro' };
     expect(loneOfficeFacts([phone, address])).toEqual([phone, address]);
+  });
+});
+
+describe('dates that have passed (the `dates` worklist)', () => {
+  const day = '2026-12-04';
+
+  it('lists a day or a month whose last day is before the given day, and marks the ones a deadline or promise word introduces', () => {
+    expect(passedDates('El RNPN tiene plazo hasta junio de 2026 para completar el registro central', day)).toEqual([
+      { said: 'junio de 2026', last: '2026-06-30', ahead: true },
+    ]);
+    expect(passedDates('La prueba general será el 4 de octubre de 2025 y la específica el 15 de noviembre del 2025', day)).toEqual([
+      { said: '4 de octubre de 2025', last: '2025-10-04', ahead: true },
+      { said: '15 de noviembre del 2025', last: '2025-11-15', ahead: false },
+    ]);
+    expect(passedDates('Rige desde el 24 de diciembre de 2024', day)).toEqual([{ said: '24 de diciembre de 2024', last: '2024-12-24', ahead: false }]);
+    expect(passedDates('Cotizó hasta setiembre de 1998', day)).toEqual([{ said: 'setiembre de 1998', last: '1998-09-30', ahead: true }]);
+  });
+
+  it('leaves out dates still ahead, the month still running, and years alone', () => {
+    expect(passedDates('La inscripción abre en enero de 2027 y cierra el 4 de diciembre de 2026', day)).toEqual([]);
+    expect(passedDates('Las tarifas de diciembre de 2026', day)).toEqual([]);
+    expect(passedDates('Ley de 1993, reformada en 2025', day)).toEqual([]);
+    // The same words on another day: the clock is the caller's, never today's.
+    expect(passedDates('hasta el 31 de enero de 2027', '2027-02-01')).toEqual([{ said: '31 de enero de 2027', last: '2027-01-31', ahead: true }]);
   });
 });
