@@ -433,10 +433,11 @@ export interface PassedDate {
 
 /**
  * The dates a detail names («31 de agosto de 2026», «junio de 2026») whose last day is before
- * `today`. Not a failure either: a reader's worklist. Round 52 found every one of its outdated
- * entries this way: a deadline, a call or a reform's stage written when it lay ahead, that time has
- * since passed over. A date said in the past («vigente desde el 24 de diciembre de 2024») is fine;
- * `ahead` marks the ones a deadline or promise word introduces.
+ * `today`. Not a failure either: a reader's worklist. Round 52's outdated entries were of this
+ * kind: a deadline, a call or a reform's stage written when it lay ahead, that time has since passed
+ * over (not every one names a full date, so the list finds candidates, not all). A date said in the
+ * past («vigente desde el 24 de diciembre de 2024») is fine; `ahead` marks the ones a deadline or
+ * promise word introduces.
  *
  * @example passedDates('El RNPN tiene plazo hasta junio de 2026', '2026-12-04') // [{ said: 'junio de 2026', last: '2026-06-30', ahead: true }]
  * @example passedDates('La inscripción abre en enero de 2027', '2026-12-04') // []
