@@ -18,7 +18,7 @@
 // institution records (DIR/<slug>.json: the whole record plus `_evidence`) what `apply` does for
 // entries, into data/institutions*.json and data/evidence/institutions/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { procedureDocumentSchema, type ProcedureDocument } from '../store/catalog/exchange-format.ts';
 import {
   correctedEntry,
@@ -65,8 +65,17 @@ function writeJson(url: URL, value: unknown): void {
   writeFileSync(url, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** parseArgs, with an unknown option or a stray word answered by the usage in Spanish, not a stack trace. */
+function parsed<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    fail(`Argumentos no válidos (${error instanceof Error ? error.message : String(error)}).\n${USAGE}`);
+  }
+}
+
 function draw(args: string[]): void {
-  const { values } = parseArgs({
+  const { values } = parsed({
     args,
     options: { seed: { type: 'string' }, exclude: { type: 'string', multiple: true }, count: { type: 'string' } },
   });
@@ -85,7 +94,7 @@ function draw(args: string[]): void {
 
 /** The folders and day of `apply` and `institutions`. */
 function correctionArgs(args: string[]): { folders: string[]; day: string } {
-  const { values, positionals } = parseArgs({ args, options: { day: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parsed({ args, options: { day: { type: 'string' } }, allowPositionals: true });
   if (positionals.length === 0) fail(USAGE);
   const day = values.day ?? today(systemClock);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) fail('--day debe ser una fecha AAAA-MM-DD.');
@@ -196,7 +205,7 @@ function years(): void {
 
 /** Details naming a date that has passed, those a deadline or promise word introduces first. */
 function dates(args: string[]): void {
-  const { values } = parseArgs({ args, options: { day: { type: 'string' } } });
+  const { values } = parsed({ args, options: { day: { type: 'string' } } });
   const day = values.day ?? today(systemClock);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) fail('--day debe ser una fecha AAAA-MM-DD.');
   const lines: { ahead: boolean; line: string }[] = [];
