@@ -92,11 +92,14 @@ describe.skipIf(!chromiumPath)('the case workspace in Chromium', () => {
 
   it('announces, with JavaScript, a case filed while the queue is open, and shows it without a reload', async () => {
     const { context, page } = await signedIn();
+    // The stream is open once the browser has asked for it. Waited for from before the page is
+    // asked for: the stream's answer can come before goto returns, and a wait begun after it
+    // would never end.
+    const streamOpen = page.waitForResponse((response) => response.url().includes('/admin/casos/eventos'));
     await page.goto(`${server.url}/admin/casos`);
     const loads: string[] = [];
     page.on('load', () => loads.push(page.url()));
-    // The stream is open once the browser has asked for it.
-    await page.waitForResponse((response) => response.url().includes('/admin/casos/eventos'));
+    await streamOpen;
     const fresh = formatTrackingCode(await fileReport(t, 'emergency'));
     await expect.poll(() => page.locator('[data-live-status]').textContent(), { timeout: 10_000 }).toBe('Hay casos nuevos.');
     expect(await page.locator('#casos-region').textContent()).toContain(fresh);
