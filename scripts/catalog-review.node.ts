@@ -27,7 +27,7 @@ import {
   loneOfficeFacts,
   mergedEvidence,
   mergedInstitutionEvidence,
-  passedDates,
+  datedDetails,
   pendingSlugs,
   unsaidYears,
   type EvidenceFact,
@@ -210,21 +210,15 @@ function dates(args: string[]): void {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) fail('--day debe ser una fecha AAAA-MM-DD.');
   const lines: { ahead: boolean; line: string }[] = [];
   for (const { entry } of entriesWithEvidence()) {
-    const seen = new Set<string>();
-    for (const detail of detailsOf(entry as unknown as ProcedureDocument)) {
-      const passed = passedDates(detail.text, day);
-      if (passed.length === 0) continue;
-      const ahead = passed.some((date) => date.ahead);
-      const line = `${ahead ? 'plazo' : 'fecha'}\t${String(entry.slug)}\t${detail.field}\t${passed.map((date) => date.said).join(', ')}\t${detail.text}`;
-      if (seen.has(line)) continue;
-      seen.add(line);
-      lines.push({ ahead, line });
+    for (const detail of datedDetails(entry as unknown as ProcedureDocument, day)) {
+      const line = `${detail.ahead ? 'plazo' : 'fecha'}\t${String(entry.slug)}\t${detail.field}\t${detail.dates.map((date) => date.said).join(', ')}\t${detail.text}`;
+      lines.push({ ahead: detail.ahead, line });
     }
   }
   for (const { line } of [...lines.filter((l) => l.ahead), ...lines.filter((l) => !l.ahead)]) console.log(line);
   const ahead = lines.filter((l) => l.ahead).length;
   console.error(
-    `${lines.length} detalles nombran una fecha anterior al ${day}; en ${ahead} la precede una palabra de plazo o promesa («hasta», «plazo», «abrirá»…): léalos primero.`,
+    `${lines.length} detalles nombran una fecha anterior al ${day}; en ${ahead} la precede una palabra de plazo o promesa («hasta», «plazo», «abrirá»…) o su frase cuenta un anuncio, una propuesta o una duda («anunció», «propuso», «no encontramos»): léalos primero.`,
   );
 }
 

@@ -900,6 +900,11 @@ export const es = {
   'admin.edit.unchanged':
     'No hay cambios que publicar: el contenido es igual al de la versión {version}, así que no se creó una versión nueva. Si comprobó que la información sigue vigente, use «Verificado hoy» en «Mis trámites».',
   'admin.edit.history': 'Ver historial de versiones',
+  'admin.edit.dates.heading': 'Fechas que ya pasaron',
+  'admin.edit.dates.intro':
+    'Este trámite nombra fechas anteriores a hoy. Un plazo, una convocatoria, un anuncio o una reforma en estudio pueden haber cambiado desde entonces: revise que cada detalle diga lo que es cierto hoy antes de usar «Verificado hoy».',
+  'admin.edit.dates.ahead': 'Plazo, anuncio o propuesta: revíselo primero',
+  'admin.edit.dates.others': 'Otras fechas ya pasadas, dichas en pasado ({count})',
   'admin.edit.costAmount': 'Costo en dólares',
   'admin.edit.costAmount.hint': 'Escriba 0 si es gratuito. Déjelo vacío si no se conoce el monto, y diga en la nota dónde consultarlo.',
   'admin.edit.costNote': 'Nota sobre el costo',

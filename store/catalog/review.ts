@@ -421,14 +421,28 @@ const MONTH = `(${MONTHS.join('|')}|setiembre)`;
 // that make a date a deadline or a promise, which reads wrong once the date has passed.
 const AHEAD =
   /(?<!\p{L})(hasta|plazo|vence|vencen|venció|antes de|antes del|límite|limite|podrá|podrán|será|serán|abrirá|abre|cierra|cerrará|próxim[oa]s?|vigente hasta|a más tardar)(?!\p{L})/iu;
+// «En marzo de 2026 el Gobierno propuso una reforma», «el RNPN anunció que podrá…», «no encontramos
+// si ya fue aprobada»: a stage, a plan or a doubt written on that date, which time may have settled.
+// Looked for in the date's own sentence, before or after it.
+const STAGE =
+  /(?<!\p{L})(anunció|anunciaron|anuncia|propuso|propusieron|propuesta|proyecto de ley|prevé|previsto|prevista|previstos|previstas|estudia|estudiaba|en estudio|dictamen|aún no|todavía|no encontramos)(?!\p{L})/iu;
 
 export interface PassedDate {
   /** The words as the text has them: «31 de agosto de 2026», «junio de 2026». */
   said: string;
   /** The last day the words can mean, AAAA-MM-DD. */
   last: string;
-  /** A deadline or promise word stands just before it: read these first. */
+  /** A deadline or promise word stands just before it, or its sentence tells a stage or a plan: read these first. */
   ahead: boolean;
+}
+
+/** The sentence around `index..end` of `text`, at most `reach` characters each way. */
+function sentenceAround(text: string, index: number, end: number, reach: number): string {
+  const before = text.slice(Math.max(0, index - reach), index);
+  const after = text.slice(end, end + reach);
+  const start = before.lastIndexOf('. ');
+  const stop = after.indexOf('. ');
+  return `${start >= 0 ? before.slice(start + 2) : before} ${stop >= 0 ? after.slice(0, stop) : after}`;
 }
 
 /**
@@ -437,9 +451,10 @@ export interface PassedDate {
  * kind: a deadline, a call or a reform's stage written when it lay ahead, that time has since passed
  * over (not every one names a full date, so the list finds candidates, not all). A date said in the
  * past («vigente desde el 24 de diciembre de 2024») is fine; `ahead` marks the ones a deadline or
- * promise word introduces.
+ * promise word introduces, or whose sentence tells a plan, a proposal or a doubt.
  *
  * @example passedDates('El RNPN tiene plazo hasta junio de 2026', '2026-12-04') // [{ said: 'junio de 2026', last: '2026-06-30', ahead: true }]
+ * @example passedDates('En marzo de 2026 el Gobierno propuso una reforma', '2026-12-04') // [{ said: 'marzo de 2026', last: '2026-03-31', ahead: true }]
  * @example passedDates('La inscripción abre en enero de 2027', '2026-12-04') // []
  */
 export function passedDates(text: string, today: string): PassedDate[] {
@@ -452,7 +467,36 @@ export function passedDates(text: string, today: string): PassedDate[] {
     const last = `${year}-${String(month).padStart(2, '0')}-${String(lastDay).padStart(2, '0')}`;
     if (last >= today) continue;
     const before = text.slice(Math.max(0, match.index - 40), match.index);
-    out.push({ said, last, ahead: AHEAD.test(before) });
+    const ahead = AHEAD.test(before) || STAGE.test(sentenceAround(text, match.index, match.index + said.length, 120));
+    out.push({ said, last, ahead });
   }
   return out;
+}
+
+/** A detail of an entry that names dates already passed (see `passedDates`). */
+export interface DatedDetail {
+  field: string;
+  text: string;
+  dates: PassedDate[];
+  /** One of its dates is a deadline, a promise or a stage: read it first. */
+  ahead: boolean;
+}
+
+/**
+ * The details of an entry that name a date already passed, those with a deadline, a promise or a
+ * stage first, each once: the `dates` worklist, and what the officer's edit page asks to re-read.
+ *
+ * @example datedDetails(entry, '2026-12-04') // [{ field: 'requirements', text: 'Plazo hasta junio de 2026', dates: [...], ahead: true }]
+ */
+export function datedDetails(doc: ProcedureDocument, today: string): DatedDetail[] {
+  const seen = new Set<string>();
+  const out: DatedDetail[] = [];
+  for (const detail of detailsOf(doc)) {
+    const dates = passedDates(detail.text, today);
+    const key = `${detail.field}\u0000${detail.text}`;
+    if (dates.length === 0 || seen.has(key)) continue;
+    seen.add(key);
+    out.push({ ...detail, dates, ahead: dates.some((date) => date.ahead) });
+  }
+  return [...out.filter((d) => d.ahead), ...out.filter((d) => !d.ahead)];
 }

@@ -325,6 +325,45 @@ describe('the edit form', () => {
     expect(stored.rows[0].summary).not.toContain('vista previa');
   });
 
+  it('asks, on opening an entry, to re-read the details naming a date already passed, deadlines and announcements first', async () => {
+    const [dui] = fixtureProcedures();
+    const report = await importCatalog(
+      t.store,
+      asRows([
+        {
+          ...dui,
+          slug: 'prueba-fechas',
+          title: 'Trámite de prueba con fechas',
+          summary: 'Rige desde el 24 de diciembre de 2024 una ley nueva.',
+          requirements: ['Tener DUI', 'Inscribirse hasta el 31 de agosto de 2026'],
+          steps: ['En marzo de 2026 el RNPN anunció que podrá hacerse en línea', 'Pida cita; la agenda abre en enero de 2027'],
+          offices: [{ name: 'Oficina de prueba', note: 'En septiembre de 2025 no atendía; todavía no sabemos si volvió a abrir' }],
+        },
+        { ...dui, slug: 'prueba-sin-fechas', title: 'Trámite de prueba sin fechas', summary: 'La agenda abre en enero de 2027.', steps: ['Pida cita'] },
+      ]),
+      { actor: systemActor('cli'), source: 'test' },
+    );
+    if (!report.written) throw new Error(JSON.stringify(report.issues));
+    const html = await (await get('/admin/tramites/prueba-fechas', officer)).text();
+    const section = /<section class="notice date-check"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(section).toContain('Fechas que ya pasaron');
+    const [first, rest] = section.split('<details>');
+    // Deadline, announcement and doubt first, each with a link to its field; the dates said in the past folded.
+    expect(first).toContain('<a href="#campo-requirements">Requisitos</a>: «31 de agosto de 2026»');
+    expect(first).toContain('<a href="#campo-steps">Pasos</a>: «marzo de 2026»');
+    expect(first).toContain('<a href="#campo-offices">Oficinas</a>: «septiembre de 2025»');
+    expect(first).not.toContain('24 de diciembre de 2024');
+    expect(rest).toContain('Otras fechas ya pasadas, dichas en pasado (1)');
+    expect(rest).toContain('<a href="#campo-summary">Resumen</a>: «24 de diciembre de 2024»');
+    // A date still ahead is not listed, and an entry naming none shows no box.
+    expect(section).not.toContain('enero de 2027');
+    expect(await (await get('/admin/tramites/prueba-sin-fechas', officer)).text()).not.toContain('Fechas que ya pasaron');
+    // The box is about the stored entry: a form drawn again with its errors does not show it.
+    const fields = await formFields('prueba-fechas', officer);
+    const redrawn = await (await post('/admin/tramites/prueba-fechas', { ...fields, title: '', accion: 'publicar' }, officer)).text();
+    expect(redrawn).not.toContain('Fechas que ya pasaron');
+  });
+
   it('puts checkboxes beside their labels', async () => {
     const html = await (await get('/admin/tramites/prueba-partida', officer)).text();
     expect(html).toMatch(/<label class="choice"><input type="checkbox" name="channel_en_linea" checked> <span>En línea<\/span><\/label>/);

@@ -30,6 +30,8 @@ describe.skipIf(!chromiumPath)("the officers' catalog workspace in Chromium", ()
       'UPDATE people SET must_change_password = 0',
       "INSERT INTO feedback (procedure_id, kind, part, message) SELECT id, 'not_like_this', 'costo', 'Ya no es gratis' FROM procedures WHERE slug = 'prueba-emision-dui'",
       "INSERT INTO feedback (procedure_id, kind) SELECT id, 'want_online' FROM procedures WHERE slug = 'prueba-emision-dui'",
+      // Dates already passed, so the editor's «Fechas que ya pasaron» box is checked too.
+      "UPDATE procedures SET document = json_insert(document, '$.steps[#]', 'Pida cita hasta el 31 de agosto de 2026, cuando cierra la agenda especial que el RNPN anunció en marzo de 2026 para quienes viven lejos de un Duicentro', '$.steps[#]', 'Desde el 24 de diciembre de 2024 rige una ley nueva') WHERE slug = 'prueba-emision-dui'",
     ]);
   });
   afterAll(async () => {
@@ -72,7 +74,9 @@ describe.skipIf(!chromiumPath)("the officers' catalog workspace in Chromium", ()
     await page.goto(`${server.url}/admin?q=dui`);
     await check('filtered');
     await page.goto(`${server.url}/admin/tramites/prueba-emision-dui`);
-    await check('editor');
+    expect(await page.getByRole('heading', { name: 'Fechas que ya pasaron' }).count()).toBe(1);
+    await page.getByText('Otras fechas ya pasadas').click();
+    await check('editor, dates box open');
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Vista previa' }).click()]);
     await expect.poll(() => page.getByRole('heading', { name: 'Vista previa (aún no publicada)' }).count()).toBe(1);
     await check('preview');

@@ -8,6 +8,7 @@ import {
   mergedEvidence,
   mergedInstitutionEvidence,
   passedDates,
+  datedDetails,
   pendingSlugs,
   unquotedCounts,
   unquotedFigures,
@@ -15,6 +16,7 @@ import {
   loneOfficeFacts,
   type EvidenceFile,
 } from '../../store/catalog/review.ts';
+import type { ProcedureDocument } from '../../store/catalog/exchange-format.ts';
 
 const slugs = Array.from({ length: 30 }, (_, i) => `entrada-${i + 1}`);
 
@@ -260,5 +262,44 @@ describe('dates that have passed (the `dates` worklist)', () => {
     expect(passedDates('Ley de 1993, reformada en 2025', day)).toEqual([]);
     // The same words on another day: the clock is the caller's, never today's.
     expect(passedDates('hasta el 31 de enero de 2027', '2027-02-01')).toEqual([{ said: '31 de enero de 2027', last: '2027-01-31', ahead: true }]);
+  });
+
+  it('marks a date whose sentence tells an announcement, a proposal or a doubt, before or after it, and not one in the next sentence', () => {
+    expect(passedDates('En marzo de 2026 el Gobierno propuso una reforma', day)).toEqual([{ said: 'marzo de 2026', last: '2026-03-31', ahead: true }]);
+    expect(passedDates('El RNPN anunció en marzo de 2026 que la renovación podrá hacerse en línea', day)[0].ahead).toBe(true);
+    expect(passedDates('En octubre de 2024 se abrió un plazo especial; no encontramos una prórroga', day)[0].ahead).toBe(true);
+    expect(passedDates('Las visitas se suspendieron en marzo de 2020, y todavía no se reanudan', day)[0].ahead).toBe(true);
+    // The stage word belongs to another sentence: the date itself was said in the past.
+    expect(passedDates('Rige desde el 24 de diciembre de 2024. Se anunció otra reforma', day)[0].ahead).toBe(false);
+    // Inside a word it is no stage word («previstas» is, «imprevisto» is not).
+    expect(passedDates('Desde enero de 2025 hubo un imprevisto', day)[0].ahead).toBe(false);
+  });
+});
+
+describe('the dated details of an entry', () => {
+  const day = '2026-12-04';
+  const dated = {
+    ...entry,
+    summary: 'Rige desde el 24 de diciembre de 2024.',
+    requirements: ['Tener DUI', 'Inscribirse hasta el 31 de agosto de 2026'],
+    steps: ['Pida cita desde enero de 2027'],
+    legal_basis: 'Ley de 2024 (vigente desde el 24 de diciembre de 2024)',
+    offices: [
+      { name: 'Oficina central', note: 'En septiembre de 2025 la prensa dijo que no atendía; todavía no sabemos si volvió a abrir' },
+      { name: 'Oficina oriente', note: 'En septiembre de 2025 la prensa dijo que no atendía; todavía no sabemos si volvió a abrir' },
+    ],
+  } as unknown as ProcedureDocument;
+
+  it('lists each detail naming a passed date once, deadlines and stages first, and leaves out dates ahead', () => {
+    const details = datedDetails(dated, day);
+    expect(details.map((d) => [d.field, d.ahead])).toEqual([
+      ['requirements', true],
+      ['offices.note', true],
+      ['summary', false],
+      ['legal_basis', false],
+    ]);
+    expect(details[0].dates).toEqual([{ said: '31 de agosto de 2026', last: '2026-08-31', ahead: true }]);
+    // A day later for the calendar, not for the entry: the caller's day decides.
+    expect(datedDetails(dated, '2024-01-01')).toEqual([]);
   });
 });
