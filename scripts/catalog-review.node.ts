@@ -218,7 +218,7 @@ function dates(args: string[]): void {
   for (const { line } of [...lines.filter((l) => l.ahead), ...lines.filter((l) => !l.ahead)]) console.log(line);
   const ahead = lines.filter((l) => l.ahead).length;
   console.error(
-    `${lines.length} detalles nombran una fecha anterior al ${day}; en ${ahead} la precede una palabra de plazo o promesa («hasta», «plazo», «abrirá»…) o su frase cuenta un anuncio, una propuesta o una duda («anunció», «propuso», «no encontramos»): léalos primero.`,
+    `${lines.length} detalles nombran una fecha anterior al ${day}; en ${ahead} la precede una palabra de plazo o promesa («hasta», «plazo», «abrirá»…) o su frase cuenta un anuncio, una propuesta o una duda («anunció», «propuso», «no encontramos», «será»): léalos primero.`,
   );
 }
 

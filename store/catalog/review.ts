@@ -422,10 +422,11 @@ const MONTH = `(${MONTHS.join('|')}|setiembre)`;
 const AHEAD =
   /(?<!\p{L})(hasta|plazo|vence|vencen|venció|antes de|antes del|límite|limite|podrá|podrán|será|serán|abrirá|abre|cierra|cerrará|próxim[oa]s?|vigente hasta|a más tardar)(?!\p{L})/iu;
 // «En marzo de 2026 el Gobierno propuso una reforma», «el RNPN anunció que podrá…», «no encontramos
-// si ya fue aprobada»: a stage, a plan or a doubt written on that date, which time may have settled.
+// si ya fue aprobada», «en 2025 se informó que se implementará…»: a stage, a plan, a doubt or a
+// future written on that date, which time may have settled.
 // Looked for in the date's own sentence, before or after it.
 const STAGE =
-  /(?<!\p{L})(anunció|anunciaron|anuncia|propuso|propusieron|propuesta|proyecto de ley|prevé|previsto|prevista|previstos|previstas|estudia|estudiaba|en estudio|dictamen|aún no|todavía|no encontramos)(?!\p{L})/iu;
+  /(?<!\p{L})(anunció|anunciaron|anuncia|propuso|propusieron|propuesta|proyecto de ley|prevé|previsto|prevista|previstos|previstas|estudia|estudiaba|en estudio|dictamen|aún no|todavía|no encontramos|será|serán|habrá|implementará|entrará|comenzará|iniciará)(?!\p{L})/iu;
 
 export interface PassedDate {
   /** The words as the text has them: «31 de agosto de 2026», «junio de 2026». */
